@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+
+namespace Flamewatch.Chart.Tests;
+
+/// <summary>The Helm chart checked with the real helm binary and the upstream Kubernetes schemas.</summary>
+public sealed class ChartTests
+{
+    /// <summary>Named value sets every rendering check runs under.</summary>
+    public static TheoryData<string, string[]> ValueSets() => new()
+    {
+        { "defaults", [] },
+        { "external-datadog-agent", ["agent.enabled=false", "agent.url=http://datadog-agent.datadog.svc:8126"] },
+        { "external-pyroscope", ["agent.enabled=false", "agent.url=http://pyroscope.pyroscope.svc:4040", "agent.protocol=pyroscope"] },
+        { "custom-tolerations", ["collector.tolerations[0].operator=Exists", "collector.tolerations[1].key=gpu", "collector.tolerations[1].operator=Equal", "collector.tolerations[1].value=a100", "collector.tolerations[1].effect=NoSchedule"] },
+        { "token-on", ["agent.token.enabled=true", "agent.token.value=s3cret"] },
+        { "two-operators-no-persistence", ["operator.replicas=2", "agent.persistence.enabled=false"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public async Task Lint_passes_strict(string name, string[] values)
+    {
+        var arguments = new List<string> { "lint", Repository.Chart, "--strict" };
+        foreach (var value in values)
+        {
+            arguments.Add("--set");
+            arguments.Add(value);
+        }
+
+        var result = await Helm.RunAsync([.. arguments]);
+
+        Assert.True(result.ExitCode == 0, $"helm lint ({name}) failed:\n{result.Output}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public async Task Rendered_manifests_match_the_upstream_Kubernetes_schemas(string name, string[] values)
+    {
+        var chart = await Helm.TemplateAsync(values);
+        var scratch = Directory.CreateTempSubdirectory("flamewatch-validate-");
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(scratch.FullName, "node_modules"), Path.Combine(Repository.Tools, "node_modules"));
+            var script = Path.Combine(scratch.FullName, "validate-manifests.mjs");
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "validate-manifests.mjs"), script);
+            var manifests = Path.Combine(scratch.FullName, "manifests.yaml");
+            await File.WriteAllTextAsync(manifests, chart.Text);
+
+            var result = await Command.RunAsync("node", [script, manifests]);
+
+            Assert.True(result.ExitCode == 0, $"{name}: rendered manifests are invalid:\n{result.Output}");
+            Assert.Contains("UNKNOWN-FIELDS none", result.StdOut);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Collector_runs_with_host_PID_and_only_SYS_PTRACE_and_DAC_OVERRIDE()
+    {
+        var chart = await Helm.TemplateAsync();
+        var collector = chart.Single("DaemonSet", "-collector");
+        var pod = RenderedChart.PodSpec(collector);
+        var container = RenderedChart.Container(collector);
+        var security = container["securityContext"]!;
+
+        Assert.True((bool?)pod["hostPID"]);
+        Assert.Null(pod["hostNetwork"]);
+        Assert.Null(pod["hostIPC"]);
+        Assert.Equal(0, (int?)security["runAsUser"]);
+        Assert.False((bool?)security["privileged"]);
+        Assert.False((bool?)security["allowPrivilegeEscalation"]);
+        Assert.True((bool?)security["readOnlyRootFilesystem"]);
+        Assert.Equal(["ALL"], Strings(security["capabilities"]!["drop"]));
+        Assert.Equal(["DAC_OVERRIDE", "SYS_PTRACE"], Strings(security["capabilities"]!["add"]).Order());
+        Assert.DoesNotContain(pod["volumes"]!.AsArray(), v => v!["hostPath"] is not null);
+
+        var nodeName = container["env"]!.AsArray().Single(e => (string?)e!["name"] == "NODE_NAME")!;
+        Assert.Equal("spec.nodeName", (string?)nodeName["valueFrom"]!["fieldRef"]!["fieldPath"]);
+    }
+
+    [Theory]
+    [InlineData("-operator")]
+    [InlineData("-agent")]
+    public async Task Operator_and_agent_meet_the_restricted_pod_security_level(string suffix)
+    {
+        var chart = await Helm.TemplateAsync();
+        var deployment = chart.Single("Deployment", suffix);
+        var pod = RenderedChart.PodSpec(deployment);
+        var security = RenderedChart.Container(deployment)["securityContext"]!;
+
+        Assert.True((bool?)pod["securityContext"]!["runAsNonRoot"]);
+        Assert.True((bool?)security["runAsNonRoot"]);
+        Assert.NotEqual(0, (int?)security["runAsUser"]);
+        Assert.False((bool?)security["allowPrivilegeEscalation"]);
+        Assert.True((bool?)security["readOnlyRootFilesystem"]);
+        Assert.Equal(["ALL"], Strings(security["capabilities"]!["drop"]));
+        Assert.Null(security["capabilities"]!["add"]);
+        Assert.Equal("RuntimeDefault", (string?)security["seccompProfile"]!["type"]);
+        Assert.Null(pod["hostPID"]);
+    }
+
+    [Fact]
+    public async Task Collectors_upload_to_the_embedded_agent_service_by_default()
+    {
+        var chart = await Helm.TemplateAsync();
+        var args = Strings(RenderedChart.Container(chart.Single("DaemonSet", "-collector"))["args"]);
+        var service = chart.Single("Service", "-agent");
+        var port = (int?)service["spec"]!["ports"]![0]!["port"];
+
+        Assert.Contains($"--agent=http://{service["metadata"]!["name"]}.flamewatch.svc:{port}", args);
+        Assert.Single(chart.OfKind("PersistentVolumeClaim"));
+    }
+
+    [Fact]
+    public async Task Agent_disabled_sends_to_the_given_url_and_renders_no_agent()
+    {
+        var chart = await Helm.TemplateAsync("agent.enabled=false", "agent.url=http://pyroscope.pyroscope.svc:4040", "agent.protocol=pyroscope");
+        var args = Strings(RenderedChart.Container(chart.Single("DaemonSet", "-collector"))["args"]);
+
+        Assert.Contains("--agent=http://pyroscope.pyroscope.svc:4040", args);
+        Assert.Contains("--agent-protocol=pyroscope", args);
+        Assert.DoesNotContain(chart.Documents, d => ((string?)d["metadata"]!["name"])!.Contains("-agent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Custom_tolerations_reach_the_collector_DaemonSet()
+    {
+        var chart = await Helm.TemplateAsync("collector.tolerations[0].key=gpu", "collector.tolerations[0].operator=Exists", "collector.tolerations[0].effect=NoSchedule");
+        var tolerations = RenderedChart.PodSpec(chart.Single("DaemonSet", "-collector"))["tolerations"]!.AsArray();
+
+        var toleration = Assert.Single(tolerations)!;
+        Assert.Equal("gpu", (string?)toleration["key"]);
+        Assert.Equal("NoSchedule", (string?)toleration["effect"]);
+    }
+
+    [Fact]
+    public async Task Token_on_puts_one_Secret_behind_the_agent_and_every_collector()
+    {
+        var chart = await Helm.TemplateAsync("agent.token.enabled=true", "agent.token.value=s3cret");
+        var secret = Assert.Single(chart.OfKind("Secret"));
+        var secretName = (string?)secret["metadata"]!["name"];
+
+        Assert.Equal("czNjcmV0", (string?)secret["data"]!["token"]);
+        foreach (var workload in new[] { chart.Single("Deployment", "-agent"), chart.Single("DaemonSet", "-collector") })
+        {
+            var token = RenderedChart.Container(workload)["env"]!.AsArray().Single(e => (string?)e!["name"] == "FLAMEWATCH_TOKEN")!;
+            Assert.Equal(secretName, (string?)token["valueFrom"]!["secretKeyRef"]!["name"]);
+        }
+    }
+
+    [Fact]
+    public async Task Token_from_an_existing_Secret_creates_no_Secret()
+    {
+        var chart = await Helm.TemplateAsync("agent.token.enabled=true", "agent.token.existingSecret=my-token");
+
+        Assert.Empty(chart.OfKind("Secret"));
+        var token = RenderedChart.Container(chart.Single("Deployment", "-agent"))["env"]!.AsArray().Single(e => (string?)e!["name"] == "FLAMEWATCH_TOKEN")!;
+        Assert.Equal("my-token", (string?)token["valueFrom"]!["secretKeyRef"]!["name"]);
+    }
+
+    [Fact]
+    public async Task Collector_RBAC_is_read_only_pods_and_event_creation()
+    {
+        var chart = await Helm.TemplateAsync();
+        var rules = chart.Single("ClusterRole", "-collector")["rules"]!.AsArray();
+
+        Assert.Equal(
+            ["/pods:get,list,watch", "/events:create"],
+            rules.Select(r => $"{string.Join(',', Strings(r!["apiGroups"]))}/{string.Join(',', Strings(r["resources"]))}:{string.Join(',', Strings(r["verbs"]))}"));
+    }
+
+    [Fact]
+    public async Task Agent_mounts_no_service_account_token()
+    {
+        var chart = await Helm.TemplateAsync();
+
+        Assert.False((bool?)RenderedChart.PodSpec(chart.Single("Deployment", "-agent"))["automountServiceAccountToken"]);
+        Assert.DoesNotContain(chart.OfKind("ClusterRoleBinding"), b => ((string?)b["metadata"]!["name"])!.EndsWith("-agent", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("operator.replicas=0", "/operator/replicas")]
+    [InlineData("agent.protocol=zipkin", "/agent/protocol")]
+    [InlineData("agent.bogus=1", "bogus")]
+    [InlineData("collector.port=70000", "/collector/port")]
+    [InlineData("agent.retention.maxAge=forever", "/agent/retention/maxAge")]
+    [InlineData("agent.enabled=false", "agent.url is required")]
+    [InlineData("agent.token.enabled=true", "agent.token.value")]
+    public async Task Bad_values_fail_at_install_naming_the_key(string value, string expected)
+    {
+        var result = await Helm.RunAsync(Helm.TemplateArguments([value]));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(expected, result.StdErr, StringComparison.Ordinal);
+    }
+
+    private static string[] Strings(JsonNode? array) =>
+        array is null ? [] : [.. array.AsArray().Select(n => (string)n!)];
+}
