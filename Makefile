@@ -44,6 +44,33 @@ lint: ## Check formatting without changing files.
 run: build ## Run the embedded default: local agent + collector profiling a demo .NET app; prints the UI URL.
 	@scripts/run.sh
 
+##@ Packaging
+
+IMAGE_TAG ?= 0.1.0
+IMAGE_REGISTRY ?= flamewatch
+HELM ?= tools/bin/helm
+
+.PHONY: docker-build
+docker-build: ## Build the three container images (needs a Docker engine).
+	docker build -f src/Operator/Dockerfile -t $(IMAGE_REGISTRY)/operator:$(IMAGE_TAG) .
+	docker build -f src/NodeCollector/Dockerfile -t $(IMAGE_REGISTRY)/collector:$(IMAGE_TAG) .
+	docker build -f src/Agent/Dockerfile -t $(IMAGE_REGISTRY)/agent:$(IMAGE_TAG) .
+
+.PHONY: publish
+publish: ## dotnet publish the three executables into artifacts/publish/ (what the images contain).
+	for p in Operator NodeCollector Agent; do \
+	  $(DOTNET) publish src/$$p/Flamewatch.$$p.csproj -c $(CONFIGURATION) -o artifacts/publish/$$p --nologo -v quiet || exit 1; \
+	done
+
+.PHONY: chart
+chart: deps verify-manifests ## Lint and package the Helm chart into artifacts/.
+	$(HELM) lint charts/flamewatch --strict
+	$(HELM) package charts/flamewatch -d artifacts
+
+.PHONY: verify-manifests
+verify-manifests: ## Check that charts/flamewatch/crds is byte-identical to config/crd/bases.
+	diff -r config/crd/bases charts/flamewatch/crds
+
 ##@ Benchmarks
 
 .PHONY: bench
