@@ -32,6 +32,10 @@ build: ## Build the solution.
 test: deps build ## Run all tests (installs test tools first).
 	@CONFIGURATION=$(CONFIGURATION) scripts/test.sh
 
+.PHONY: test-e2e
+test-e2e: deps ## End-to-end on a real cluster: the one KUBECONFIG names, or k3s in a local Docker engine.
+	$(DOTNET) test tests/E2E.Tests -c $(CONFIGURATION) --logger "console;verbosity=detailed"
+
 .PHONY: fmt
 fmt: ## Format the code.
 	$(DOTNET) format Operator.sln
