@@ -38,7 +38,7 @@ public sealed class ProcessDiscoveryTests : IDisposable
 
         Assert.Equal([100], first.Processes.Select(p => p.HostPid));
         var deferred = Assert.Single(first.Deferred);
-        Assert.Equal((101, InspectionOutcome.Failed), (deferred.HostPid, deferred.Outcome));
+        Assert.Equal((101, InspectionOutcome.Timeout), (deferred.HostPid, deferred.Outcome));
         Assert.Contains("did not finish", deferred.Reason);
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"the scan waited {elapsed} for the hung process");
         Assert.Equal([101], second.Deferred.Select(d => d.HostPid));

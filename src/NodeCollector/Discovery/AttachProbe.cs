@@ -67,11 +67,13 @@ internal sealed class AttachProbe(ProcFs procFs, TimeProvider timeProvider)
                 return new AttachProbeResult(AttachOutcome.DiagnosticsDisabled, Detail: inspection.Detail);
             case InspectionOutcome.PermissionDenied:
                 return new AttachProbeResult(AttachOutcome.PermissionDenied, Detail: inspection.Detail);
-            case InspectionOutcome.Failed:
-                return new AttachProbeResult(AttachOutcome.Failed, Detail: inspection.Detail);
+            case InspectionOutcome.DiagnosticSocket when inspection.SocketPath is not null:
+                break;
+            default:
+                return new AttachProbeResult(AttachOutcome.Failed, Detail: inspection.Detail ?? inspection.Outcome.ToString());
         }
 
-        var socketPath = inspection.SocketPath!;
+        var socketPath = inspection.SocketPath;
         Exception first;
         try
         {

@@ -18,6 +18,9 @@ internal enum InspectionOutcome
     /// <summary>The collector may not read the process's <c>/proc</c> entries or root (needs CAP_SYS_PTRACE or the same UID).</summary>
     PermissionDenied,
 
+    /// <summary>The inspection did not finish within the scanner's time limit (reads stuck on a wedged process).</summary>
+    Timeout,
+
     /// <summary>Any other failure; <see cref="ProcessInspection.Detail"/> says what.</summary>
     Failed,
 }

@@ -105,7 +105,7 @@ internal sealed class ProcessDiscovery : IDisposable
 
             if (_hungProbes.TryGetValue(key, out var hung) && !hung.IsCompleted)
             {
-                Defer(key, pod.Uid, InspectionOutcome.Failed, "an earlier inspection of this process has not returned", now, deferred, current);
+                Defer(key, pod.Uid, InspectionOutcome.Timeout, "an earlier inspection of this process has not returned", now, deferred, current);
                 continue;
             }
 
@@ -171,7 +171,7 @@ internal sealed class ProcessDiscovery : IDisposable
                 _hungProbes[candidate.Key] = probe;
             }
 
-            return (candidate, new ProcessInspection(InspectionOutcome.Failed,
+            return (candidate, new ProcessInspection(InspectionOutcome.Timeout,
                 Detail: $"inspection did not finish within {_options.ProbeTimeout.TotalSeconds:0.###} s"));
         }
         finally
