@@ -11,6 +11,13 @@ public sealed class AttachProbeTests : IDisposable
 
     private readonly FakeProcTree _tree = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+    private readonly AttachProbe _probe;
+
+    public AttachProbeTests()
+    {
+        _tree.AddProcess(FakePid, 1000, "0::/\n");
+        _probe = new AttachProbe(new ProcFs(_tree.Root), TimeProvider.System);
+    }
 
     public void Dispose()
     {
@@ -21,14 +28,12 @@ public sealed class AttachProbeTests : IDisposable
     [Fact]
     public async Task A_runtime_that_never_answers_times_out()
     {
-        _tree.AddProcess(FakePid, 1000, "0::/\n");
         var socketPath = Path.Combine(_tree.ProcessRoot(FakePid), "tmp", "dotnet-diagnostic-1-1000-socket");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
         listener.Listen(); // accepts the connection in the backlog, never replies
-        var probe = new AttachProbe(new ProcFs(_tree.Root), TimeProvider.System);
 
-        var result = await probe.ProbeAsync(FakePid, TimeSpan.FromSeconds(2), null, _timeout.Token);
+        var result = await ProbeAsync(FakePid, 2);
 
         Assert.Equal(AttachOutcome.Timeout, result.Outcome);
         Assert.Contains("2 s", result.Detail);
@@ -37,10 +42,7 @@ public sealed class AttachProbeTests : IDisposable
     [Fact]
     public async Task A_process_without_a_socket_has_no_diagnostic_socket()
     {
-        _tree.AddProcess(FakePid, 1000, "0::/\n");
-        var probe = new AttachProbe(new ProcFs(_tree.Root), TimeProvider.System);
-
-        var result = await probe.ProbeAsync(FakePid, TimeSpan.FromSeconds(5), null, _timeout.Token);
+        var result = await ProbeAsync(FakePid, 5);
 
         Assert.Equal(AttachOutcome.NoDiagnosticSocket, result.Outcome);
         Assert.Contains("dotnet-diagnostic-1-*-socket in /tmp", result.Detail);
@@ -49,11 +51,9 @@ public sealed class AttachProbeTests : IDisposable
     [Fact]
     public async Task A_socket_nobody_listens_on_fails_with_the_reason()
     {
-        _tree.AddProcess(FakePid, 1000, "0::/\n");
         _tree.AddSocket(FakePid, 1000); // a plain file where a socket should be
-        var probe = new AttachProbe(new ProcFs(_tree.Root), TimeProvider.System);
 
-        var result = await probe.ProbeAsync(FakePid, TimeSpan.FromSeconds(10), null, _timeout.Token);
+        var result = await ProbeAsync(FakePid, 10);
 
         Assert.Equal(AttachOutcome.Failed, result.Outcome);
         Assert.Contains("by socket:", result.Detail);
@@ -62,12 +62,10 @@ public sealed class AttachProbeTests : IDisposable
     [Fact]
     public async Task A_missing_process_or_a_reused_PID_has_exited()
     {
-        _tree.AddProcess(FakePid, 1000, "0::/\n");
         _tree.AddSocket(FakePid, 1000);
-        var probe = new AttachProbe(new ProcFs(_tree.Root), TimeProvider.System);
 
-        var missing = await probe.ProbeAsync(FakePid + 1, TimeSpan.FromSeconds(5), null, _timeout.Token);
-        var reused = await probe.ProbeAsync(FakePid, TimeSpan.FromSeconds(5), expectedStartTime: 999, _timeout.Token);
+        var missing = await ProbeAsync(FakePid + 1, 5);
+        var reused = await ProbeAsync(FakePid, 5, expectedStartTime: 999);
 
         Assert.Equal(AttachOutcome.Exited, missing.Outcome);
         Assert.Equal(AttachOutcome.Exited, reused.Outcome);
@@ -76,11 +74,12 @@ public sealed class AttachProbeTests : IDisposable
     [Fact]
     public async Task The_callers_cancellation_is_not_a_timeout()
     {
-        _tree.AddProcess(FakePid, 1000, "0::/\n");
-        var probe = new AttachProbe(new ProcFs(_tree.Root), TimeProvider.System);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe.ProbeAsync(FakePid, TimeSpan.FromSeconds(5), null, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _probe.ProbeAsync(FakePid, TimeSpan.FromSeconds(5), null, cancelled.Token));
     }
+
+    private Task<AttachProbeResult> ProbeAsync(int pid, int timeoutSeconds, ulong? expectedStartTime = null) =>
+        _probe.ProbeAsync(pid, TimeSpan.FromSeconds(timeoutSeconds), expectedStartTime, _timeout.Token);
 }
