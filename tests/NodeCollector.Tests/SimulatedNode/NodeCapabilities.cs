@@ -56,6 +56,11 @@ internal sealed class NodeCapabilities
             cgroup1 = null;
         }
 
+        if (!File.Exists("/usr/bin/setpriv") && !File.Exists("/bin/setpriv"))
+        {
+            return new NodeCapabilities("setpriv (util-linux) is missing; containers running as another user need it", null, null);
+        }
+
         var probeDirectory = Directory.CreateTempSubdirectory("fw-nscheck-");
         try
         {

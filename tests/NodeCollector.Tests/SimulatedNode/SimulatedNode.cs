@@ -50,8 +50,9 @@ internal sealed class SimulatedNode : IAsyncDisposable
     /// Starts a container and returns once its process runs (for .NET programs: once the runtime is up).
     /// </summary>
     /// <param name="tempDirectory">TMPDIR to give the process; null = TMPDIR unset, so the runtime uses a private <c>/tmp</c>.</param>
+    /// <param name="runAsUid">Run the program as this UID and GID (as a pod's <c>runAsUser</c> does); null = root.</param>
     public async Task<SimulatedContainer> StartContainerAsync(
-        SimulatedPod pod, string name, ContainerProgram program, string? tempDirectory, CancellationToken cancellationToken)
+        SimulatedPod pod, string name, ContainerProgram program, string? tempDirectory, CancellationToken cancellationToken, int? runAsUid = null)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var hierarchy = pod.Driver == CgroupDriver.Systemd ? _capabilities.Cgroup2Root! : CgroupfsRoot;
@@ -73,6 +74,15 @@ internal sealed class SimulatedNode : IAsyncDisposable
         foreach (var argument in new[] { "--pid", "--fork", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (runAsUid is { } uid)
+        {
+            var user = uid.ToString(CultureInfo.InvariantCulture);
+            foreach (var argument in new[] { "setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups" })
+            {
+                start.ArgumentList.Add(argument);
+            }
         }
 
         foreach (var argument in CommandLine(program))

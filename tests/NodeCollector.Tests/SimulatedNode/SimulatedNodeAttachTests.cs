@@ -58,6 +58,25 @@ public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : ICl
     }
 
     [SimulatedNodeFact]
+    public async Task Attaches_to_an_app_that_runs_as_another_user()
+    {
+        // The runtime makes its socket owner-only (0600) for the app's UID; root reaches it through DAC override.
+        const int appUid = 65534;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var pod = fixture.Node.AddPod(CgroupDriver.Systemd, PodQosClass.BestEffort);
+        var container = await fixture.Node.StartContainerAsync(pod, "nonroot", ContainerProgram.DotNet, null, timeout.Token, runAsUid: appUid);
+        using var discovery = new ProcessDiscovery(ProcFs.Host, new ProcessDiscoveryOptions(), TimeProvider.System);
+
+        var scan = await discovery.ScanAsync([pod.ToDiscoveryPod()], timeout.Token);
+        var process = Assert.Single(scan.Processes);
+        var result = await _probe.ProbeAsync(process, s_probeTimeout, timeout.Token);
+
+        Assert.Equal(container.HostPid, process.HostPid);
+        Assert.Equal($"socket 600 {appUid}", FileTypeModeAndOwner(process.DiagnosticSocketPath!));
+        Assert.True(result.Outcome == AttachOutcome.Attached, result.Detail);
+    }
+
+    [SimulatedNodeFact]
     public async Task Reports_a_killed_process_as_exited()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -69,5 +88,13 @@ public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : ICl
         var result = await _probe.ProbeAsync(container.HostPid, s_probeTimeout, startTime, timeout.Token);
 
         Assert.Equal(AttachOutcome.Exited, result.Outcome);
+    }
+
+    private static string FileTypeModeAndOwner(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F %a %u", path]) { RedirectStandardOutput = true })!;
+        var owner = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return owner;
     }
 }
