@@ -9,6 +9,6 @@ internal enum ContainerProgram
     /// <summary>The .NET sleeper target started with <c>DOTNET_EnableDiagnostics=0</c>.</summary>
     DotNetDiagnosticsDisabled,
 
-    /// <summary><c>sleep</c>: a process that is not .NET.</summary>
-    Sleep,
+    /// <summary><c>cat</c>: a process that is not .NET (like the target, it ends when its stdin closes).</summary>
+    NotDotNet,
 }

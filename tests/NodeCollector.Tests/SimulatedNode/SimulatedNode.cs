@@ -71,7 +71,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = _workDirectory.FullName,
         };
-        foreach (var argument in new[] { "--pid", "--fork", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp })
+        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp })
         {
             start.ArgumentList.Add(argument);
         }
@@ -107,7 +107,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_startTimeout);
-        var ready = program == ContainerProgram.Sleep ? Task.CompletedTask : WaitForLineAsync(launcher, "ready", timeout.Token);
+        var ready = program == ContainerProgram.NotDotNet ? Task.CompletedTask : WaitForLineAsync(launcher, "ready", timeout.Token);
         var stderr = launcher.StandardError.ReadToEndAsync(CancellationToken.None);
 
         container.HostPid = await WaitForContainerProcessAsync(launcher, program, stderr, timeout.Token).ConfigureAwait(false);
@@ -152,9 +152,9 @@ internal sealed class SimulatedNode : IAsyncDisposable
 
     private static IEnumerable<string> CommandLine(ContainerProgram program)
     {
-        if (program == ContainerProgram.Sleep)
+        if (program == ContainerProgram.NotDotNet)
         {
-            return ["sleep", "3600"];
+            return ["cat"];
         }
 
         var dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
@@ -195,10 +195,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
         }
     }
 
-    /// <summary>The launcher's forked child (PID 1 of the new namespace), once it has exec'd the program.</summary>
+    /// <summary>The launcher's forked child (PID 1 of the new namespace), once it has exec'd the program (not the shell or setpriv before it).</summary>
     private static async Task<int> WaitForContainerProcessAsync(Process launcher, ContainerProgram program, Task<string> stderr, CancellationToken cancellationToken)
     {
-        var expected = program == ContainerProgram.Sleep ? "sleep" : "Flamewatch.NodeCollector.Tests.Target.dll";
+        var expected = program == ContainerProgram.NotDotNet ? "cat" : "Flamewatch.NodeCollector.Tests.Target.dll";
         while (true)
         {
             if (launcher.HasExited)
@@ -209,7 +209,8 @@ internal sealed class SimulatedNode : IAsyncDisposable
             foreach (var pid in ProcFs.Host.ListProcessIds())
             {
                 if (ProcFs.Host.ReadStat(pid) is { } stat && stat.ParentPid == launcher.Id &&
-                    ReadCommandLine(pid).Contains(expected, StringComparison.Ordinal))
+                    ReadCommandLine(pid) is [var command, ..] arguments && command is not ("/bin/sh" or "setpriv") &&
+                    arguments.Any(a => Path.GetFileName(a) == expected))
                 {
                     return pid;
                 }
@@ -219,15 +220,15 @@ internal sealed class SimulatedNode : IAsyncDisposable
         }
     }
 
-    private static string ReadCommandLine(int pid)
+    private static string[] ReadCommandLine(int pid)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         }
         catch (IOException)
         {
-            return string.Empty;
+            return [];
         }
     }
 

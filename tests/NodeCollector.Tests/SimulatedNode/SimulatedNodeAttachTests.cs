@@ -49,10 +49,10 @@ public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : ICl
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        var sleep = await _probe.ProbeAsync(fixture.Sidecar.HostPid, s_probeTimeout, null, timeout.Token);
+        var cat = await _probe.ProbeAsync(fixture.Sidecar.HostPid, s_probeTimeout, null, timeout.Token);
         var quiet = await _probe.ProbeAsync(fixture.Quiet.HostPid, s_probeTimeout, null, timeout.Token);
 
-        Assert.Equal(AttachOutcome.NoDiagnosticSocket, sleep.Outcome);
+        Assert.Equal(AttachOutcome.NoDiagnosticSocket, cat.Outcome);
         Assert.Equal(AttachOutcome.DiagnosticsDisabled, quiet.Outcome);
         Assert.Contains("DOTNET_EnableDiagnostics=0", quiet.Detail);
     }

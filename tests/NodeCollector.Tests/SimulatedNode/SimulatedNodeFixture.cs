@@ -4,7 +4,7 @@ namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
 
 /// <summary>
 /// One simulated node shared by a test class: pod A (systemd driver, burstable) runs a .NET app with the default /tmp
-/// and a <c>sleep</c> sidecar; pod B (cgroupfs driver, best-effort) runs a .NET worker with its own TMPDIR and a .NET
+/// and a <c>cat</c> sidecar (not .NET); pod B (cgroupfs driver, best-effort) runs a .NET worker with its own TMPDIR and a .NET
 /// process with diagnostics disabled; pod C (systemd, guaranteed) runs a .NET app that is never requested.
 /// Nothing is started where the machine cannot build a node (the tests then skip).
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class SimulatedNodeFixture : IAsyncLifetime
                 _node.StartContainerAsync(PodA, "app", ContainerProgram.DotNet, null, timeout.Token),
                 _node.StartContainerAsync(PodB, "worker", ContainerProgram.DotNet, _node.NewTempDirectory("worker"), timeout.Token),
                 _node.StartContainerAsync(PodC, "other", ContainerProgram.DotNet, null, timeout.Token));
-            await _node.StartContainerAsync(PodA, "sidecar", ContainerProgram.Sleep, null, timeout.Token);
+            await _node.StartContainerAsync(PodA, "sidecar", ContainerProgram.NotDotNet, null, timeout.Token);
             await _node.StartContainerAsync(PodB, "quiet", ContainerProgram.DotNetDiagnosticsDisabled, null, timeout.Token);
         }
         catch
