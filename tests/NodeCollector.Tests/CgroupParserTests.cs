@@ -98,6 +98,7 @@ public sealed class CgroupParserTests
         new("host process at the root", "0::/\n", null),
         new("init scope and user session", "0::/init.scope\n1:name=systemd:/user.slice/user-0.slice/session-1.scope\n", null),
         new("plain Docker container, not Kubernetes", $"0::/system.slice/docker-{Id}.scope\n", null),
+        new("podman pod, not Kubernetes", $"0::/machine.slice/machine-libpod_pod_{Id}.slice/libpod-{Id}.scope/container\n", null),
         new("kubepods QoS slice without a pod", "0::/kubepods.slice/kubepods-burstable.slice\n", null),
 
         // malformed

@@ -236,9 +236,13 @@ public sealed class ProcessDiscoveryTests : IDisposable
         var options = new ProcessDiscoveryOptions { ProbeTimeout = TimeSpan.Zero, MaxConcurrentProbes = 0 };
 
         var error = Assert.Throws<ArgumentException>(() => new ProcessDiscovery(new ProcFs(_tree.Root), options, _time));
+        var validation = new ProcessDiscoveryOptionsValidator().Validate(null, options);
 
         Assert.Contains(nameof(ProcessDiscoveryOptions.ProbeTimeout), error.Message);
         Assert.Contains(nameof(ProcessDiscoveryOptions.MaxConcurrentProbes), error.Message);
+        Assert.True(validation.Failed);
+        Assert.Equal(2, validation.Failures!.Count());
+        Assert.True(new ProcessDiscoveryOptionsValidator().Validate(null, new ProcessDiscoveryOptions()).Succeeded);
     }
 
     private void AddContainerProcess(int pid, ulong startTime, int container, IReadOnlyDictionary<string, string>? environment = null,

@@ -83,7 +83,8 @@ public sealed class SimulatedNodeDiscoveryTests(SimulatedNodeFixture fixture) : 
         var scan = await discovery.ScanAsync([fixture.PodA.ToDiscoveryPod()], timeout.Token);
 
         Assert.All(scan.Processes, p => Assert.Equal(fixture.PodA.Uid, p.PodUid));
-        Assert.Contains(scan.Processes, p => p.HostPid == fixture.App.HostPid);
+        Assert.Equal([fixture.App.HostPid], scan.ForPod(fixture.PodA.Uid).Select(p => p.HostPid));
+        Assert.Empty(scan.ForPod(fixture.PodB.Uid));
         var notRequested = new[] { fixture.Worker.HostPid, fixture.Quiet.HostPid, fixture.Other.HostPid };
         Assert.DoesNotContain(scan.Skipped, s => notRequested.Contains(s.HostPid));
     }
