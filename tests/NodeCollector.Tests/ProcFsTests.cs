@@ -90,6 +90,14 @@ public sealed class ProcFsTests
     }
 
     [Fact]
+    public void A_missing_proc_root_is_a_clear_error()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new ProcFs("/nonexistent/proc").ListProcessIds());
+
+        Assert.Contains("/nonexistent/proc", error.Message);
+    }
+
+    [Fact]
     public void A_process_that_does_not_exist_reads_as_gone()
     {
         var procFs = ProcFs.Host;

@@ -27,6 +27,11 @@ internal sealed class ProcFs
     /// <summary>The PIDs now present (numeric entries of the root).</summary>
     public IReadOnlyList<int> ListProcessIds()
     {
+        if (!Directory.Exists(Root))
+        {
+            throw new InvalidOperationException($"The process file system '{Root}' does not exist; discovery needs the host's /proc (hostPID).");
+        }
+
         var pids = new List<int>();
         foreach (var entry in Directory.EnumerateDirectories(Root))
         {
