@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-dotnet test Operator.sln --no-build -c "${CONFIGURATION:-Release}" -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+dotnet test Operator.sln --no-build -c "${CONFIGURATION:-Release}" -m:1 "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # VSTest prints one line per assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 1, Total: 13, ..."
 read -r passed failed skipped < <(grep -E '^(Passed|Failed|Skipped)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \

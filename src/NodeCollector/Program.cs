@@ -1,0 +1,2 @@
+// Placeholder entry point so the collector builds; the command-line host replaces it.
+return 0;

@@ -1,0 +1,111 @@
+using System.Text;
+using Flamewatch.NodeCollector.Discovery;
+
+namespace Flamewatch.NodeCollector.Tests;
+
+public sealed class ProcFsTests
+{
+    [Theory]
+    [InlineData("4242 (dotnet) S 1 4242 4242 0 -1 4194560 9 0 0 0 5 3 0 0 20 0 4 0 274169 100 5 184", 'S', 1, 274169UL)]
+    [InlineData("7 (my (odd) app) R 3 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 1 1 1", 'R', 3, 99UL)]
+    [InlineData("8 (a b) c) Z 2 8 8 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 123456789012 1 1 1", 'Z', 2, 123456789012UL)]
+    public void Reads_state_parent_and_start_time(string stat, char state, int parent, ulong startTime) =>
+        Assert.Equal(new ProcStat(state, parent, startTime), ProcFs.ParseStat(stat));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("4242 dotnet S 1")]
+    [InlineData("4242 (dotnet) S 1 2 3")]
+    [InlineData("4242 (dotnet) S 1 4242 4242 0 -1 4194560 9 0 0 0 5 3 0 0 20 0 4 0 -5 100 5 184")]
+    public void Malformed_stat_is_no_stat(string stat) => Assert.Null(ProcFs.ParseStat(stat));
+
+    [Theory]
+    [InlineData("Name:\tdotnet\nNSpid:\t23303\t1\nUid:\t0\n", new[] { 23303, 1 })]
+    [InlineData("NSpid:\t51\n", new[] { 51 })]
+    [InlineData("NSpid:\t900\t40\t1\n", new[] { 900, 40, 1 })]
+    public void Reads_the_PID_in_each_namespace(string status, int[] expected) =>
+        Assert.Equal(expected, ProcFs.ParseNamespacePids(status));
+
+    [Theory]
+    [InlineData("Name:\tkthreadd\n")]
+    [InlineData("NSpid:\t\n")]
+    [InlineData("NSpid:\tabc\n")]
+    public void Missing_or_malformed_NSpid_is_unknown(string status) => Assert.Null(ProcFs.ParseNamespacePids(status));
+
+    [Fact]
+    public void Environment_entries_split_on_NUL_and_the_first_equals_sign()
+    {
+        var bytes = Encoding.UTF8.GetBytes("PATH=/bin\0TMPDIR=/scratch\0EMPTY=\0A=b=c\0garbage\0TMPDIR=/second\0");
+
+        var environment = ProcFs.ParseEnvironment(bytes);
+
+        Assert.Equal("/scratch", environment["TMPDIR"]);
+        Assert.Equal(string.Empty, environment["EMPTY"]);
+        Assert.Equal("b=c", environment["A"]);
+        Assert.False(environment.ContainsKey("garbage"));
+    }
+
+    [Theory]
+    [InlineData("DOTNET_EnableDiagnostics=0", true)]
+    [InlineData("DOTNET_EnableDiagnostics=0x0", true)]
+    [InlineData("COMPlus_EnableDiagnostics=0", true)]
+    [InlineData("DOTNET_EnableDiagnostics_IPC=0", true)]
+    [InlineData("DOTNET_EnableDiagnostics=1", false)]
+    [InlineData("DOTNET_EnableDiagnostics=1;COMPlus_EnableDiagnostics=0", false)]
+    [InlineData("DOTNET_EnableDiagnostics=yes", false)]
+    [InlineData("DOTNET_EnableDiagnostics_Debugger=0", false)]
+    [InlineData("", false)]
+    public void Diagnostics_switches_are_read_as_the_runtime_reads_them(string variables, bool disabled)
+    {
+        var environment = variables.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('='))
+            .ToDictionary(v => v[0], v => v[1]);
+
+        Assert.Equal(disabled, DiagnosticsEnvironment.IsIpcDisabled(environment));
+    }
+
+    [Theory]
+    [InlineData(null, "/tmp")]
+    [InlineData("", "/tmp")]
+    [InlineData("  ", "/tmp")]
+    [InlineData("/scratch", "/scratch")]
+    [InlineData("/scratch/", "/scratch/")]
+    [InlineData("relative", "/relative")]
+    public void TMPDIR_defaults_to_tmp(string? value, string expected)
+    {
+        var environment = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["TMPDIR"] = value };
+
+        Assert.Equal(expected, ProcessInspector.TempDirectoryOf(environment));
+    }
+
+    [Fact]
+    public void The_real_proc_shows_this_process()
+    {
+        var pid = Environment.ProcessId;
+
+        Assert.Contains(pid, ProcFs.Host.ListProcessIds());
+        Assert.Equal(pid, ProcFs.Host.ReadNamespacePids(pid)![^1]); // the innermost namespace is our own
+        Assert.NotNull(ProcFs.Host.ReadStat(pid));
+        Assert.True(ProcFs.Host.MapsContain(pid, "libcoreclr.so"));
+    }
+
+    [Fact]
+    public void A_missing_proc_root_is_a_clear_error()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new ProcFs("/nonexistent/proc").ListProcessIds());
+
+        Assert.Contains("/nonexistent/proc", error.Message);
+    }
+
+    [Fact]
+    public void A_process_that_does_not_exist_reads_as_gone()
+    {
+        var procFs = ProcFs.Host;
+
+        Assert.Null(procFs.ReadStat(int.MaxValue));
+        Assert.Null(procFs.ReadCgroup(int.MaxValue));
+        Assert.Null(procFs.ReadEnvironment(int.MaxValue));
+        Assert.Null(procFs.MapsContain(int.MaxValue, "x"));
+        Assert.Equal(InspectionOutcome.Exited, ProcessInspector.Inspect(procFs, int.MaxValue).Outcome);
+    }
+}
