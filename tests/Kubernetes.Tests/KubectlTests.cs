@@ -109,6 +109,24 @@ public sealed class KubectlTests : ServerTestBase
     }
 
     [KubectlFact]
+    public async Task Generators_send_protobuf_and_wait_uses_watch_list()
+    {
+        Assert.Equal(0, (await Run("apply", "-f", CustomResourceTests.CrdPath)).ExitCode);
+        var established = await Run("wait", "--for=condition=established", "crd/testprofiles.fixtures.flamewatch.io", "--timeout=20s");
+        Assert.True(established.ExitCode == 0, established.Stderr);
+
+        var ns = await Run("create", "namespace", "team-a");
+        Assert.True(ns.ExitCode == 0, ns.Stderr);
+        var cm = await Run("-n", "team-a", "create", "configmap", "settings", "--from-literal=period=45s");
+        Assert.True(cm.ExitCode == 0, cm.Stderr);
+        Assert.Contains(Server.Requests, r => r.ContentType == "application/vnd.kubernetes.protobuf");
+        var data = await Run("-n", "team-a", "get", "configmap", "settings", "-o", "jsonpath={.data.period}");
+        Assert.Equal("45s", data.Stdout);
+        var label = await Run("get", "namespace", "team-a", "-o", "jsonpath={.metadata.labels.kubernetes\\.io/metadata\\.name}");
+        Assert.Equal("team-a", label.Stdout);
+    }
+
+    [KubectlFact]
     public async Task Get_watch_sees_changes()
     {
         using var watch = Kubectl.Start(Server.KubeconfigPath, "get", "pods", "-w", "--output-watch-events");
