@@ -6,7 +6,7 @@ using Xunit;
 namespace Flamewatch.Kubernetes.Tests;
 
 /// <summary>Real kubectl v1.35 against the test API server: where they disagree, the server is wrong.</summary>
-public sealed class KubectlTests : ServerTestBase
+public sealed class KubectlTests : ServerTestBase, IDisposable
 {
     private const string ProfileYaml = """
         apiVersion: fixtures.flamewatch.io/v1alpha1
@@ -19,6 +19,8 @@ public sealed class KubectlTests : ServerTestBase
             matchLabels: {app: web}
           labels: {team: payments}
         """;
+
+    public void Dispose() => Kubectl.CleanUp(Server.KubeconfigPath);
 
     private Task<(int ExitCode, string Stdout, string Stderr)> Run(params string[] args) => Kubectl.RunAsync(Server.KubeconfigPath, null, Timeout, args);
 
