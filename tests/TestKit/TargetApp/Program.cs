@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [--seconds N]
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [late] [--seconds N]
+// "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
+// profiler attached before then sees for the first time.
 // Scenarios may also come from FLAMEWATCH_TARGET_SCENARIOS (comma-separated); default: all three.
 // Prints "ready pid=<pid>" once every scenario thread runs, then once per second
 // "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> (cumulative allocated)".
@@ -47,6 +49,12 @@ foreach (var thread in threads)
 {
     thread.Start();
 }
+Timer? lateStart = null;
+if (scenarios.Contains("late"))
+{
+    lateStart = new Timer(_ => new Thread(Workloads.RunLateFrameworkCode) { IsBackground = true, Name = Workloads.LateThreadName }.Start(),
+        null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
+}
 
 Console.WriteLine($"ready pid={Environment.ProcessId}");
 Console.Out.Flush();
@@ -60,3 +68,4 @@ for (var tick = 1; seconds <= 0 || tick <= seconds; tick++)
     Console.Out.Flush();
     lastIterations = iterations;
 }
+GC.KeepAlive(lateStart);

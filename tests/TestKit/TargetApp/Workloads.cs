@@ -13,6 +13,7 @@ public sealed class Workloads
     public const string SleeperThreadName = "Sleeper";
     public const string RetainingThreadName = "Retainer";
     public const string TransientThreadName = "Churner";
+    public const string LateThreadName = "LateR2R";
 
     /// <summary>Share of hot-loop iterations that call <see cref="HotA"/> (the rest call <see cref="HotB"/>).</summary>
     public const double HotAShare = 0.7;
@@ -79,6 +80,20 @@ public sealed class Workloads
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Sleep() => Thread.Sleep(50);
+
+    public static void RunLateFrameworkCode()
+    {
+        var buffer = new byte[64 * 1024];
+        Random.Shared.NextBytes(buffer);
+        while (true)
+        {
+            EncodeLate(buffer);
+        }
+    }
+
+    /// <summary>Spends its time in ReadyToRun framework code first run long after start.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int EncodeLate(byte[] buffer) => Convert.ToBase64String(buffer).Length;
 
     public void RunRetainingAllocator() => Paced(RetainingBytesPerSecond, AllocateRetained);
 
