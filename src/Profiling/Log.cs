@@ -30,8 +30,8 @@ internal static partial class Log
     public static partial void RateMode(ILogger logger, int pid, double intervalMs, string mode, int frequencyHz);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.PeriodCompleted, Level = LogLevel.Debug,
-        Message = "Process {Pid}: period of {Seconds:F1} s, {Rounds} rounds ({Hz:F1} Hz), {AllocationSamples} allocation samples, {Bytes} pprof bytes")]
-    public static partial void PeriodCompleted(ILogger logger, int pid, double seconds, long rounds, double hz, long allocationSamples, int bytes);
+        Message = "Process {Pid}: period of {Seconds:F1} s, {Rounds} rounds ({Hz:F1} Hz), {AllocationSamples} allocation samples, {Unresolved} unresolved frames, {Bytes} pprof bytes")]
+    public static partial void PeriodCompleted(ILogger logger, int pid, double seconds, long rounds, double hz, long allocationSamples, int unresolved, int bytes);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.ProfileDropped, Level = LogLevel.Warning, Message = "Process {Pid}: export queue full, profile dropped ({Dropped} so far)")]
     public static partial void ProfileDropped(ILogger logger, int pid, long dropped);

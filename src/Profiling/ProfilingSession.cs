@@ -61,7 +61,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private bool _continuous;
     private bool _useTicks;
     private long? _gcHeapBytes;
-    private bool _gcHeapSeenInPeriod;
     private int _periods;
     private long _dropped;
     private long _failedExports;
@@ -215,8 +214,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
         clr.MethodLoadVerbose += e => _methods.Add(e.MethodStartAddress, (uint)e.MethodSize, e.MethodNamespace, e.MethodName);
         clr.GCHeapStats += e =>
         {
-            _gcHeapBytes = e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4;
-            _gcHeapSeenInPeriod = true;
+            lock (_gate)
+            {
+                _gcHeapBytes = e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4;
+            }
         };
         if (_options.Allocations)
         {
@@ -277,10 +278,21 @@ internal sealed class ProfilingSession : IAsyncDisposable
         var end = SessionEnd.Stopped;
         string? message = null;
         using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        _ = _main!.Completion.ContinueWith(_ => streamEnded.Cancel(), TaskScheduler.Default);
+        var ended = streamEnded.Token;
+        _ = _main!.Completion.ContinueWith(_ =>
+        {
+            try
+            {
+                streamEnded.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The loop already finished.
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         try
         {
-            while (!streamEnded.IsCancellationRequested)
+            while (!ended.IsCancellationRequested)
             {
                 DateTimeOffset periodStart;
                 lock (_gate)
@@ -290,11 +302,11 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 var periodEnd = periodStart + _options.Period;
                 if (_continuous)
                 {
-                    await DelayUntilAsync(periodEnd, streamEnded.Token).ConfigureAwait(false);
+                    await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
                 }
                 else
                 {
-                    await RunDutyCycleAsync(periodStart, periodEnd, streamEnded.Token).ConfigureAwait(false);
+                    await RunDutyCycleAsync(periodStart, periodEnd, ended).ConfigureAwait(false);
                 }
                 await EndPeriodAsync(final: false).ConfigureAwait(false);
             }
@@ -361,8 +373,9 @@ internal sealed class ProfilingSession : IAsyncDisposable
             var target = (long)Math.Round(_options.FrequencyHz * (cycle * (c + 1)).TotalSeconds) - rounds;
             if (target > 0)
             {
-                // Expected on-time plus start-up slack; start at a random point that leaves room for it.
-                var onTime = TimeSpan.FromMilliseconds(target * _sliceIntervalMs * 1.2) + TimeSpan.FromMilliseconds(150);
+                // Start at a random point that leaves room for twice the expected on-time plus session start-up, so
+                // that a slowed-down sampler (a loaded machine) still reaches the target before the cycle ends.
+                var onTime = TimeSpan.FromMilliseconds(target * _sliceIntervalMs * 2) + TimeSpan.FromMilliseconds(500);
                 var room = cycleEnd - _time.GetUtcNow() - onTime;
                 if (room > TimeSpan.Zero)
                 {
@@ -429,8 +442,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
     {
         var end = _time.GetUtcNow();
         SampleAggregator period;
+        long? gcHeap;
         lock (_gate)
         {
+            gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
             if (_options.Allocations && !_useTicks)
@@ -461,8 +476,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             $"flamewatch: effective sampling {(period.Rounds / Math.Max(0.001, (end - period.Start).TotalSeconds)).ToString("F1", CultureInfo.InvariantCulture)} Hz ({(_continuous ? "continuous" : "duty-cycled")})",
         };
-        var gcHeap = _gcHeapSeenInPeriod ? _gcHeapBytes : _gcHeapBytes;
-        _gcHeapSeenInPeriod = false;
         if (gcHeap is { } heapBytes)
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
@@ -473,7 +486,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         var statistics = new PeriodStatistics(period.Start, end, period.Rounds, period.Rounds / seconds, !_continuous, period.ThreadSamples,
             period.AllocationSamples, unresolved, bytes.Length, gcHeap);
         Interlocked.Increment(ref _periods);
-        Log.PeriodCompleted(_logger, _pid, seconds, period.Rounds, statistics.EffectiveFrequencyHz, period.AllocationSamples, bytes.Length);
+        Log.PeriodCompleted(_logger, _pid, seconds, period.Rounds, statistics.EffectiveFrequencyHz, period.AllocationSamples, unresolved, bytes.Length);
 
         var tags = new Dictionary<string, string>(_options.Tags)
         {
