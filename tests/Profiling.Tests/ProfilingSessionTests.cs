@@ -81,4 +81,21 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
         Assert.True(retainedLive > 3 * transientLive, $"retained {retainedLive} vs transient {transientLive} live bytes");
         Assert.True(retainedLive > 0.5 * reader.Sum("inuse-space"), "the retaining site holds most live bytes");
     }
+
+    [Fact]
+    public async Task Allocation_ticks_are_the_fallback_where_allocation_sampling_is_unwanted()
+    {
+        // GCAllocationTick fires every ~100 KB in fixed strides: biased for periodic patterns, hence the wider tolerance.
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 100, UseAllocationTicks = true };
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
+        var reader = new ProfileReader(profile);
+
+        var seconds = (statistics.End - statistics.Start).TotalSeconds;
+        bool Site(Pprof.Sample s) => reader.Frames(s).Any(f => f == Retained || f == Transient);
+        var estimated = reader.Sum("alloc-size", Site) / seconds;
+        var truth = target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End);
+        output.WriteLine($"allocation ticks: {estimated / 1e6:F2} MB/s vs {truth / 1e6:F2} MB/s true ({estimated / truth:P1})");
+        Assert.InRange(estimated / truth, 0.75, 1.25);
+        Assert.Equal(0, reader.Sum("inuse-space"));
+    }
 }
