@@ -22,7 +22,7 @@ internal static partial class Log
     [LoggerMessage(EventId = (int)ProfilingEventId.Attached, Level = LogLevel.Information, Message = "Attached to process {Pid}")]
     public static partial void Attached(ILogger logger, int pid);
 
-    [LoggerMessage(EventId = (int)ProfilingEventId.AttachFailed, Level = LogLevel.Warning, Message = "Cannot profile process {Pid}: {Reason}")]
+    [LoggerMessage(EventId = (int)ProfilingEventId.AttachFailed, Level = LogLevel.Information, Message = "Cannot profile process {Pid}: {Reason}")]
     public static partial void AttachFailed(ILogger logger, int pid, string reason);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.RateMode, Level = LogLevel.Information,
