@@ -315,8 +315,15 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             // Stop requested or the stream ended.
         }
+        catch (Exception e)
+        {
+            // A failure of this collector must end the session cleanly, never escape.
+            end = SessionEnd.Faulted;
+            message = $"Profiling process {_pid} failed: {e.Message}";
+            Log.StreamFaulted(_logger, _pid, e);
+        }
 
-        if (!_stopping.IsCancellationRequested)
+        if (end == SessionEnd.Stopped && !_stopping.IsCancellationRequested)
         {
             var error = await _main.Completion.ConfigureAwait(false);
             if (IsAlive() && error is not null)
@@ -343,11 +350,18 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             await EndPeriodAsync(final: true).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             Log.StreamFaulted(_logger, _pid, e);
         }
-        await _main.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _main.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.StreamFaulted(_logger, _pid, e);
+        }
         _uploads.Writer.TryComplete();
         if (_export is not null)
         {
