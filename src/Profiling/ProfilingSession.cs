@@ -117,7 +117,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             Log.Attached(_logger, _pid);
 
             var intervalMs = SamplerRate.ExpectedIntervalMs(_attach.Environment);
-            _continuous = SamplerRate.IsContinuous(intervalMs, _options.FrequencyHz);
+            _continuous = _options.Sampling && SamplerRate.IsContinuous(intervalMs, _options.FrequencyHz);
             _sliceIntervalMs = intervalMs;
             _mainWeigher = new SampleWeigher(intervalMs);
             _useTicks = _options.UseAllocationTicks || ProcFs.RuntimeMajorVersion(_pid) is < 10;
@@ -194,7 +194,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             else
             {
-                keywords |= AllocationSamplingKeyword | LiveHeapTracker.Keywords;
+                keywords |= AllocationSamplingKeyword | (_options.HeapLiveSize ? LiveHeapTracker.Keywords : 0);
             }
         }
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
@@ -229,7 +229,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 lock (_gate)
                 {
                     _current.AddAllocation(stack, e.ThreadID, e.TypeName, count, bytes);
-                    _heap.OnAllocation(e.Address, e.ObjectSize, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind == GCAllocationKind.Large);
+                    if (_options.HeapLiveSize)
+                    {
+                        _heap.OnAllocation(e.Address, e.ObjectSize, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind == GCAllocationKind.Large);
+                    }
                 }
             };
             clr.GCAllocationTick += e =>
@@ -246,7 +249,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
                     _current.AddAllocation(stack, e.ThreadID, e.TypeName, size > 0 ? bytes / size : 1, bytes);
                 }
             };
-            _heap.Subscribe(clr, _gate);
+            if (_options.HeapLiveSize)
+            {
+                _heap.Subscribe(clr, _gate);
+            }
         }
         if (_continuous)
         {
@@ -304,9 +310,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 {
                     await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
                 }
-                else
+                else if (_options.Sampling)
                 {
                     await RunDutyCycleAsync(periodStart, periodEnd, ended).ConfigureAwait(false);
+                }
+                else
+                {
+                    await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
                 }
                 await EndPeriodAsync(final: false).ConfigureAwait(false);
             }
@@ -462,7 +472,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
-            if (_options.Allocations && !_useTicks)
+            if (_options.HeapLiveSize && !_useTicks)
             {
                 _heap.AddLiveTo(period);
             }
@@ -494,7 +504,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
         }
-        var profile = PeriodProfileBuilder.Build(period, end, threads, Resolve, 1_000_000_000L / _options.FrequencyHz, comments);
+        var profile = PeriodProfileBuilder.Build(period, end, threads, Resolve, 1_000_000_000L / _options.FrequencyHz, comments, _options.ProfileTypes);
         var bytes = PprofWriter.Write(profile);
         var seconds = Math.Max(0.001, (end - period.Start).TotalSeconds);
         var statistics = new PeriodStatistics(period.Start, end, period.Rounds, period.Rounds / seconds, !_continuous, period.ThreadSamples,

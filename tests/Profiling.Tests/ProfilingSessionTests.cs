@@ -15,7 +15,7 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
     public async Task Continuous_sampling_splits_the_hot_thread_70_30_and_tells_cpu_from_wall()
     {
         // 1 kHz is at the target's own sampler rate, so this runs continuously and gives thousands of samples.
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 1000, Allocations = false };
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 1000, ProfileTypes = ProfileTypes.Cpu | ProfileTypes.Wall };
         var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
         var reader = new ProfileReader(profile);
 

@@ -15,7 +15,7 @@ public sealed class SelfProfilingTests
         busy.Start();
         try
         {
-            var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(3), FrequencyHz = 100, Allocations = false };
+            var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(3), FrequencyHz = 100, ProfileTypes = ProfileTypes.Cpu | ProfileTypes.Wall };
             var (statistics, profile) = (await SessionRunner.ProfileAsync(Environment.ProcessId, options))[0];
             var reader = new ProfileReader(profile);
             var expected = $"{typeof(SelfProfilingTests).FullName}.{nameof(SpinSelf)}";
