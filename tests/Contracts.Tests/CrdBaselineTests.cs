@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Tests.Shared;
 using YamlDotNet.RepresentationModel;
 
 namespace Flamewatch.Contracts.Tests;
@@ -137,9 +138,7 @@ public sealed class CrdBaselineTests
     [InlineData("config/samples/flamewatch.io_v1alpha1_continuousprofile_tuned.yaml")]
     public void Samples_are_valid_profiles(string path)
     {
-        var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(RepositoryFiles.PathOf(path))));
-        var json = ToJson(yaml.Documents[0].RootNode);
+        var json = YamlJson.FileToJson(RepositoryFiles.PathOf(path));
         var profile = JsonSerializer.Deserialize<V1Alpha1ContinuousProfile>(json)!;
 
         Assert.Null(profile.Spec.AdditionalProperties);
@@ -195,56 +194,6 @@ public sealed class CrdBaselineTests
                 {
                     CollectUndescribed((YamlMappingNode)items, fieldPath + "[]", missing);
                 }
-            }
-        }
-    }
-
-    /// <summary>YAML → JSON with YAML 1.2 core-schema typing of plain scalars (numbers, booleans, null).</summary>
-    private static string ToJson(YamlNode node)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            Write(writer, node);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-
-        static void Write(Utf8JsonWriter writer, YamlNode node)
-        {
-            switch (node)
-            {
-                case YamlMappingNode mapping:
-                    writer.WriteStartObject();
-                    foreach (var (key, value) in mapping.Children)
-                    {
-                        writer.WritePropertyName(((YamlScalarNode)key).Value!);
-                        Write(writer, value);
-                    }
-
-                    writer.WriteEndObject();
-                    break;
-                case YamlSequenceNode sequence:
-                    writer.WriteStartArray();
-                    foreach (var item in sequence.Children)
-                    {
-                        Write(writer, item);
-                    }
-
-                    writer.WriteEndArray();
-                    break;
-                case YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } plain when long.TryParse(plain.Value, out var number):
-                    writer.WriteNumberValue(number);
-                    break;
-                case YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: "true" or "false" } boolean:
-                    writer.WriteBooleanValue(boolean.Value == "true");
-                    break;
-                case YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: null or "null" or "~" }:
-                    writer.WriteNullValue();
-                    break;
-                case YamlScalarNode scalar:
-                    writer.WriteStringValue(scalar.Value);
-                    break;
             }
         }
     }

@@ -1,4 +1,4 @@
-namespace Flamewatch.Contracts.Tests;
+namespace Flamewatch.Tests.Shared;
 
 /// <summary>Files of the repository the tests run from (found by walking up to Operator.sln).</summary>
 internal static class RepositoryFiles
