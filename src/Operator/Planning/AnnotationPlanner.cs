@@ -89,10 +89,7 @@ internal static class AnnotationPlanner
             }
             else if (ownedByUs)
             {
-                var removal = FlamewatchAnnotations.OperatorKeys
-                    .Where(pod.Annotations.ContainsKey)
-                    .ToDictionary(key => key, string? (_) => null, StringComparer.Ordinal);
-                patches.Add(new PodPatch(pod.Name, pod.ResourceVersion, PodPatchKind.Release, removal));
+                patches.Add(Release(pod));
             }
         }
 
@@ -112,6 +109,28 @@ internal static class AnnotationPlanner
 
         return new AnnotationPlan(finalizer, patches, status, events);
     }
+
+    /// <summary>
+    /// The profile <paramref name="profileName"/> no longer exists (its finalizer was removed by force, or it was
+    /// deleted before the operator ever saw it): release the pods that still carry its annotations.
+    /// </summary>
+    public static AnnotationPlan ReleaseOrphans(string @namespace, string profileName, IReadOnlyList<PodSnapshot> pods)
+    {
+        var patches = pods
+            .Where(pod => pod.Namespace == @namespace && pod.IsActive
+                && pod.Annotations.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) && owner == profileName)
+            .OrderBy(pod => pod.Name, StringComparer.Ordinal)
+            .Select(Release)
+            .ToList();
+        return patches.Count == 0 ? AnnotationPlan.Nothing : new AnnotationPlan(FinalizerAction.None, patches, null, []);
+    }
+
+    /// <summary>Removes exactly the keys the operator writes (those present), nothing else.</summary>
+    private static PodPatch Release(PodSnapshot pod) => new(
+        pod.Name,
+        pod.ResourceVersion,
+        PodPatchKind.Release,
+        FlamewatchAnnotations.OperatorKeys.Where(pod.Annotations.ContainsKey).ToDictionary(key => key, string? (_) => null, StringComparer.Ordinal));
 
     /// <summary>Whether a profile currently claims the pods its selector matches (for conflict resolution).</summary>
     private static bool ClaimsPods(V1Alpha1ContinuousProfile profile) =>
