@@ -48,6 +48,9 @@ public sealed class TestApiServer : IAsyncDisposable
     /// <summary>Every request received, in order (method, path and query, content type, user agent).</summary>
     public IReadOnlyCollection<RecordedRequest> Requests => _handler.Requests;
 
+    /// <summary>PEM of the self-signed serving certificate (null without TLS), e.g. for an in-cluster ca.crt.</summary>
+    public string? CaCertificatePem => _certificate?.ExportCertificatePem();
+
     /// <summary>The current (latest) resourceVersion.</summary>
     public long ResourceVersion => _store.Revision;
 

@@ -43,7 +43,11 @@ internal sealed class ExecTokenSource(ExecConfig config, string workingDirectory
     internal async Task<(string? Token, DateTimeOffset? Expires)> RunAsync(CancellationToken cancellationToken)
     {
         var apiVersion = config.ApiVersion ?? "client.authentication.k8s.io/v1";
-        var start = new ProcessStartInfo(config.Command)
+        // As client-go: a command with a path separator is relative to the kubeconfig's directory; a bare name is looked up on PATH.
+        var command = config.Command.Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(config.Command)
+            ? Path.GetFullPath(Path.Combine(workingDirectory, config.Command))
+            : config.Command;
+        var start = new ProcessStartInfo(command)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

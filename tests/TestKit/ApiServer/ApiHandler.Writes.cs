@@ -488,7 +488,15 @@ internal sealed partial class ApiHandler
             }
         }
 
-        if (old?["spec"] is JsonObject oldSpec && !JsonNode.DeepEquals(WithoutImages(oldSpec), WithoutImages(spec)))
+        // Binding (pods/binding on a real cluster) is approximated by allowing spec.nodeName to go from unset to a node.
+        var before = old?["spec"] as JsonObject;
+        if (before is not null && string.IsNullOrEmpty(before["nodeName"]?.GetValue<string>()) && spec["nodeName"] is not null)
+        {
+            before = before.DeepClone().AsObject();
+            before["nodeName"] = spec["nodeName"]!.DeepClone();
+        }
+
+        if (before is not null && !JsonNode.DeepEquals(WithoutImages(before), WithoutImages(spec)))
         {
             errors.Add(FieldError.Forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"));
         }

@@ -104,6 +104,11 @@ internal sealed partial class ApiHandler
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
         }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            // A bug in the test server: answer like kube-apiserver's panic handler, with the cause in the message.
+            await WriteAsync(context, 500, new ApiError(500, "InternalError", $"Internal error occurred: {e}").ToStatus()).ConfigureAwait(false);
+        }
     }
 
     private bool Authenticated(HttpRequest request)

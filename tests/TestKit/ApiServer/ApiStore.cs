@@ -71,6 +71,8 @@ internal sealed class ApiStore(int historyLimit)
     /// <summary>Stores a new or changed object (stamping its resourceVersion) and notifies watchers. Caller holds <see cref="Gate"/>.</summary>
     public JsonObject Write(ServedResource r, JsonObject obj, JsonObject? old)
     {
+        // Normalize to parsed JSON so every stored number reads back as any numeric type.
+        obj = JsonNode.Parse(obj.ToJsonString())!.AsObject();
         var rv = ++_revision;
         obj["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         var meta = obj["metadata"]!;
