@@ -4,8 +4,8 @@ namespace Flamewatch.Operator;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = (int)LogEventIds.ReconcileFailed, Level = LogLevel.Error, Message = "Reconciling ContinuousProfile {Key} failed (attempt {Attempt}); retrying in {Backoff}")]
-    public static partial void ReconcileFailed(ILogger logger, string key, int attempt, TimeSpan backoff, Exception exception);
+    [LoggerMessage(EventId = (int)LogEventIds.ReconcileFailed, Level = LogLevel.Error, Message = "Reconciling ContinuousProfile {Key} failed (attempt {Attempt}); retrying with backoff")]
+    public static partial void ReconcileFailed(ILogger logger, string key, int attempt, Exception exception);
 
     [LoggerMessage(EventId = (int)LogEventIds.ReconcileSucceeded, Level = LogLevel.Debug, Message = "Reconciled ContinuousProfile {Key}: {PodPatches} pod patches, status written: {StatusWritten}")]
     public static partial void ReconcileSucceeded(ILogger logger, string key, int podPatches, bool statusWritten);

@@ -1,8 +1,8 @@
+using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
 using Flamewatch.Operator.Kubernetes;
-using Flamewatch.Operator.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,17 +13,17 @@ internal sealed class ClusterCache : IClusterCache
 {
     public ClusterCache(IKubeApi api, IOptions<OperatorOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
-        var ns = string.IsNullOrEmpty(options.Value.Namespace) ? null : options.Value.Namespace;
+        var scope = new InformerOptions { Namespace = string.IsNullOrEmpty(options.Value.Namespace) ? null : options.Value.Namespace };
         var logger = loggers.CreateLogger<ClusterCache>();
-        Profiles = new ResourceCache<ContinuousProfileResource>(api.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type), ns, time, logger);
-        Pods = new ResourceCache<Pod>(api.Pods(), ns, time, logger);
+        Profiles = new Informer<ContinuousProfileResource>(api.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type), scope, logger, time);
+        Pods = new Informer<Pod>(api.Pods(), scope, logger, time);
     }
 
-    public ResourceCache<ContinuousProfileResource> Profiles { get; }
+    public Informer<ContinuousProfileResource> Profiles { get; }
 
-    public ResourceCache<Pod> Pods { get; }
+    public Informer<Pod> Pods { get; }
 
-    public ContinuousProfileResource? GetProfile(ObjectKey key) => Profiles.Get(key);
+    public ContinuousProfileResource? GetProfile(ObjectKey key) => Profiles.Get(key.Namespace, key.Name);
 
     public IReadOnlyList<ContinuousProfileResource> ProfilesIn(string @namespace) => Profiles.List(@namespace);
 

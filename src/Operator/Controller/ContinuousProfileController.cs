@@ -1,7 +1,10 @@
 using Flamewatch.Contracts;
+using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Queue;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
+using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Metrics;
 using Flamewatch.Operator.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -26,39 +29,29 @@ internal sealed class ContinuousProfileController(
     TimeProvider time,
     ILogger<ContinuousProfileController> logger) : BackgroundService
 {
-    private KeyQueue<ObjectKey>? _queue;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var queue = _queue = new KeyQueue<ObjectKey>(time) { OnAdd = metrics.QueueAdded, OnRetry = metrics.QueueRetried };
+        using var queue = new WorkQueue<ObjectKey>(time);
         metrics.ObserveQueue(() => queue.Count);
         metrics.ObserveLeadership(() => state.IsLeader);
         Log.ControllerStarting(logger, (api as KubeApiClient)?.Config.Server.ToString() ?? "(injected client)", settings.Namespace ?? "(all)", settings.LeaderElection);
 
-        cache.Profiles.Changed += (previous, current) =>
-        {
-            var ns = (current ?? previous)?.Metadata.Namespace;
-            foreach (var key in EventMapper.ForProfile(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
-            {
-                queue.Add(key);
-            }
-        };
-        cache.Pods.Changed += (previous, current) =>
-        {
-            var ns = (current ?? previous)?.Metadata.Namespace;
-            foreach (var key in EventMapper.ForPod(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
-            {
-                queue.Add(key);
-            }
-        };
+        using var profileEvents = cache.Profiles.AddHandler(new ResourceEventHandler<ContinuousProfileResource>(
+            added => OnProfileChanged(queue, null, added),
+            (previous, current) => OnProfileChanged(queue, previous, current),
+            deleted => OnProfileChanged(queue, deleted, null)));
+        using var podEvents = cache.Pods.AddHandler(new ResourceEventHandler<Pod>(
+            added => OnPodChanged(queue, null, added),
+            (previous, current) => OnPodChanged(queue, previous, current),
+            deleted => OnPodChanged(queue, deleted, null)));
 
         var informers = Task.WhenAll(cache.Profiles.RunAsync(stoppingToken), cache.Pods.RunAsync(stoppingToken));
         try
         {
             await Task.WhenAll(cache.Profiles.WaitForSyncAsync(stoppingToken), cache.Pods.WaitForSyncAsync(stoppingToken)).ConfigureAwait(false);
             state.CachesSynced = true;
-            Log.InformersSynced(logger, cache.Profiles.Count, cache.Pods.Count);
+            Log.InformersSynced(logger, cache.Profiles.List().Count, cache.Pods.List().Count);
 
             LeaseElector? elector = null;
             if (settings.LeaderElection)
@@ -113,11 +106,35 @@ internal sealed class ContinuousProfileController(
         }
     }
 
+    private void OnProfileChanged(WorkQueue<ObjectKey> queue, ContinuousProfileResource? previous, ContinuousProfileResource? current)
+    {
+        var ns = (current ?? previous)?.Metadata.Namespace;
+        foreach (var key in EventMapper.ForProfile(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
+        {
+            Enqueue(queue, key);
+        }
+    }
+
+    private void OnPodChanged(WorkQueue<ObjectKey> queue, Pod? previous, Pod? current)
+    {
+        var ns = (current ?? previous)?.Metadata.Namespace;
+        foreach (var key in EventMapper.ForPod(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
+        {
+            Enqueue(queue, key);
+        }
+    }
+
+    private void Enqueue(WorkQueue<ObjectKey> queue, ObjectKey key)
+    {
+        metrics.QueueAdded();
+        queue.Add(key);
+    }
+
     /// <summary>
     /// After (re)gaining the Lease: every profile, plus every profile still named by a pod's managed-by annotation
     /// (a profile deleted while no operator ran leaves such pods behind; their key reconciles as "not found").
     /// </summary>
-    private void EnqueueEverything(KeyQueue<ObjectKey> queue)
+    private void EnqueueEverything(WorkQueue<ObjectKey> queue)
     {
         foreach (var profile in cache.Profiles.List(null))
         {
@@ -128,12 +145,12 @@ internal sealed class ContinuousProfileController(
         {
             if (pod.Metadata.Annotations?.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) == true && owner.Length > 0)
             {
-                queue.Add(new ObjectKey(pod.Metadata.Namespace, owner));
+                Enqueue(queue, new ObjectKey(pod.Metadata.Namespace, owner));
             }
         }
     }
 
-    private async Task WorkerAsync(KeyQueue<ObjectKey> queue, CancellationToken cancellationToken)
+    private async Task WorkerAsync(WorkQueue<ObjectKey> queue, CancellationToken cancellationToken)
     {
         await Task.Yield();
         while (!cancellationToken.IsCancellationRequested)
@@ -172,10 +189,11 @@ internal sealed class ContinuousProfileController(
             }
             catch (Exception exception)
             {
-                var attempt = queue.Retries(key) + 1;
-                var backoff = queue.AddRateLimited(key);
+                var attempt = queue.NumRequeues(key) + 1;
+                queue.AddRateLimited(key);
+                metrics.QueueRetried();
                 metrics.ReconcileFinished("error", time.GetElapsedTime(started));
-                Log.ReconcileFailed(logger, key.ToString(), attempt, backoff, exception);
+                Log.ReconcileFailed(logger, key.ToString(), attempt, exception);
             }
             finally
             {
