@@ -194,6 +194,32 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public void ClearFaults() => _handler.ClearFaults();
 
+    /// <summary>
+    /// Creates every document of a YAML manifest (e.g. a CRD file) through the API, like <c>kubectl create -f</c>;
+    /// returns the created objects. Throws <see cref="KubeApiException"/> on the first rejection.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> CreateFromYamlAsync(string yaml, CancellationToken cancellationToken = default)
+    {
+        using var client = CreateClient();
+        var created = new List<JsonObject>();
+        foreach (var doc in YamlJson.ParseDocuments(yaml))
+        {
+            var apiVersion = doc["apiVersion"]?.GetValue<string>() ?? "";
+            var kind = doc["kind"]?.GetValue<string>() ?? "";
+            var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+            var group = slash < 0 ? "" : apiVersion[..slash];
+            var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
+            var served = _handler.Resources.FirstOrDefault(r => r.Group == group && r.Kind == kind)
+                ?? throw new InvalidOperationException($"no resource of kind {kind} in {apiVersion} is served (install its CRD first)");
+            var type = new ResourceType(group, version, served.Plural, kind, served.Namespaced);
+            var obj = Flamewatch.Kubernetes.Json.KubeJson.Deserialize<Flamewatch.Kubernetes.Models.GenericObject>(doc);
+            var result = await client.Resource<Flamewatch.Kubernetes.Models.GenericObject>(type).CreateAsync(obj, cancellationToken).ConfigureAwait(false);
+            created.Add(Flamewatch.Kubernetes.Json.KubeJson.ToNode(result));
+        }
+
+        return created;
+    }
+
     /// <summary>Stored objects of a resource (group "" for core), as JSON.</summary>
     public IReadOnlyList<JsonObject> Objects(string group, string plural)
     {

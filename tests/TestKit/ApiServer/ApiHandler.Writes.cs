@@ -133,7 +133,7 @@ internal sealed partial class ApiHandler
             {
                 if (r.IsCustom || r.Plural == "customresourcedefinitions")
                 {
-                    throw ApiError.Invalid(r, name, [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create("0x0"), "must be specified for an update")]);
+                    throw ApiError.Invalid(r, name, [new FieldError("metadata.resourceVersion", "Invalid value: 0x0", "must be specified for an update")]);
                 }
             }
             else if (rv != old["metadata"]!["resourceVersion"]!.GetValue<string>())
