@@ -35,11 +35,12 @@ public sealed class KubectlEndToEndTests
             Assert.Equal("""{"environment":"staging","team":"payments"}""", labels.Output);
             Assert.Equal(string.Empty, (await KubectlAsync(server, ct, "get", "pod", "cart-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/enabled}")).Output);
 
-            // The short name resolves, and the printer columns' JSONPaths (read from the CRD, evaluated by kubectl
-            // itself) show the profile Ready with one matched pod. (The test server does not render server-side
-            // Table output, so the columns are applied client-side with -o custom-columns.)
-            await EventuallyAsync(server, ct, "the printer columns show the profile Ready with 1 matched pod", ["get", "cprof", "checkout", "-o", $"custom-columns={PrinterColumns()}"], output =>
-                System.Text.RegularExpressions.Regex.IsMatch(output, @"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+1\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
+            // The short name resolves and `kubectl get` prints the CRD's columns (server-side Table) with the profile
+            // Ready and one matched pod; the same JSONPaths evaluated by kubectl itself agree.
+            await EventuallyAsync(server, ct, "kubectl get cprof shows the profile Ready with 1 matched pod", ["get", "cprof", "checkout"], output =>
+                System.Text.RegularExpressions.Regex.IsMatch(output, @"^NAME\s+APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+checkout\s+1\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
+            var columns = await KubectlAsync(server, ct, "get", "cprof", "checkout", "-o", $"custom-columns={PrinterColumns()}");
+            Assert.Matches(@"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+1\s+45s\s+True\s+\S+", columns.Output);
 
             // An invalid profile is rejected at admission, naming the field.
             var invalid = Path.Combine(Path.GetTempPath(), $"invalid-{Guid.NewGuid():N}.yaml");
@@ -74,7 +75,7 @@ public sealed class KubectlEndToEndTests
     /// <summary>The CRD's additionalPrinterColumns as a kubectl custom-columns spec.</summary>
     private static string PrinterColumns()
     {
-        var crd = System.Text.Json.Nodes.JsonNode.Parse(YamlJson.FileToJson(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))!;
+        var crd = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))[0];
         var columns = crd["spec"]!["versions"]![0]!["additionalPrinterColumns"]!.AsArray();
         return string.Join(',', columns.Select(c => $"{c!["name"]!.GetValue<string>().ToUpperInvariant()}:{c["jsonPath"]!.GetValue<string>()}"));
     }

@@ -46,7 +46,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
     {
         var server = await TestApiServer.StartAsync(cancellationToken: cancellationToken);
         var client = server.CreateClient();
-        var crd = KubeJson.Deserialize<GenericObject>(YamlJson.FileToJson(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")));
+        var crd = KubeJson.Deserialize<GenericObject>(YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))[0]);
         await client.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).CreateAsync(crd, cancellationToken);
         await client.Resource<GenericObject>(ResourceType.Namespaces).CreateAsync(new GenericObject { Metadata = new ObjectMeta { Name = Namespace } }, cancellationToken);
         return new OperatorHarness(server, client);
