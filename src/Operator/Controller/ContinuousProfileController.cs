@@ -21,6 +21,7 @@ namespace Flamewatch.Operator.Controller;
 internal sealed class ContinuousProfileController(
     IKubeApi api,
     ClusterCache cache,
+    EventRecorder events,
     ContinuousProfileReconciler reconciler,
     OperatorState state,
     ControllerMetrics metrics,
@@ -46,7 +47,7 @@ internal sealed class ContinuousProfileController(
             (previous, current) => OnPodChanged(queue, previous, current),
             deleted => OnPodChanged(queue, deleted, null)));
 
-        var informers = Task.WhenAll(cache.Profiles.RunAsync(stoppingToken), cache.Pods.RunAsync(stoppingToken));
+        var informers = Task.WhenAll(cache.Profiles.RunAsync(stoppingToken), cache.Pods.RunAsync(stoppingToken), events.RunAsync(stoppingToken));
         try
         {
             await Task.WhenAll(cache.Profiles.WaitForSyncAsync(stoppingToken), cache.Pods.WaitForSyncAsync(stoppingToken)).ConfigureAwait(false);

@@ -242,11 +242,11 @@ public sealed class ControllerComponentTests
 
         for (var round = 0; round < 3; round++)
         {
-            h.Server.DropWatches();
+            h.DropWatches();
             await h.CreatePodAsync($"late-{round}", App("checkout"), cancellationToken: ct);
             await h.RelabelPodAsync("checkout-1", new() { ["app"] = round % 2 == 0 ? "legacy" : "checkout" }, ct);
             h.Server.CompactHistory();
-            h.Server.DropWatches();
+            h.DropWatches();
         }
 
         for (var round = 0; round < 3; round++)
