@@ -112,6 +112,13 @@ internal sealed class OperatorHarness : IAsyncDisposable
     public async Task<string?> ManagedByAsync(string pod, CancellationToken cancellationToken) =>
         (await AnnotationsAsync(pod, cancellationToken)).GetValueOrDefault(FlamewatchAnnotations.ManagedBy);
 
+    public Task WaitForManagedByAsync(string pod, string profile, string what, CancellationToken cancellationToken) =>
+        EventuallyAsync(async () => await ManagedByAsync(pod, cancellationToken) == profile, what, cancellationToken);
+
+    /// <summary>Waits until the profile's condition of <paramref name="type"/> satisfies <paramref name="check"/>.</summary>
+    public Task WaitForConditionAsync(string profile, string type, Func<V1Alpha1Condition?, bool> check, string what, CancellationToken cancellationToken) =>
+        EventuallyAsync(async () => check((await Profiles.GetAsync(Namespace, profile, cancellationToken)).Status?.FindCondition(type)), what, cancellationToken);
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last value seen.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken, TimeSpan? within = null)
     {
