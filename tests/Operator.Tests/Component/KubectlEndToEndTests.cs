@@ -69,6 +69,10 @@ public sealed class KubectlEndToEndTests
         {
             op.Kill(entireProcessTree: true);
             await op.WaitForExitAsync(CancellationToken.None);
+            if (Directory.Exists(server.KubeconfigPath + ".kube-cache"))
+            {
+                Directory.Delete(server.KubeconfigPath + ".kube-cache", recursive: true);
+            }
         }
     }
 
@@ -125,6 +129,8 @@ public sealed class KubectlEndToEndTests
         var start = new ProcessStartInfo(Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("--kubeconfig");
         start.ArgumentList.Add(server.KubeconfigPath);
+        start.ArgumentList.Add("--cache-dir");
+        start.ArgumentList.Add(server.KubeconfigPath + ".kube-cache");
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
