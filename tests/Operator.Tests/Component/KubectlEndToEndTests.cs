@@ -64,6 +64,13 @@ public sealed class KubectlEndToEndTests
             await EventuallyAsync(server, ct, "the profile is gone", ["get", "cprof", "--no-headers"], output => !output.Contains("checkout", StringComparison.Ordinal));
             var annotations = await KubectlAsync(server, ct, "get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations}");
             Assert.DoesNotContain("flamewatch.io", annotations.Output, StringComparison.Ordinal);
+
+            // Everything the operator process asked of the API server is granted by config/rbac, and nothing more
+            // is granted than it used.
+            var granted = GrantedByRbac();
+            var used = server.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
+            Assert.Empty(used.Except(granted));
+            Assert.Empty(granted.Except(used));
         }
         finally
         {
@@ -74,6 +81,54 @@ public sealed class KubectlEndToEndTests
                 Directory.Delete(server.KubeconfigPath + ".kube-cache", recursive: true);
             }
         }
+    }
+
+    /// <summary>(resource, verb) pairs the operator's Role and ClusterRole grant.</summary>
+    private static HashSet<(string Resource, string Verb)> GrantedByRbac()
+    {
+        var pairs = new HashSet<(string, string)>();
+        foreach (var file in new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" })
+        {
+            var role = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0];
+            foreach (var rule in role["rules"]!.AsArray())
+            {
+                foreach (var resource in rule!["resources"]!.AsArray())
+                {
+                    foreach (var verb in rule["verbs"]!.AsArray())
+                    {
+                        pairs.Add((resource!.GetValue<string>(), verb!.GetValue<string>()));
+                    }
+                }
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>The RBAC resource (with subresource) and verb of one API request.</summary>
+    private static (string Resource, string Verb) ResourceVerb(TestKit.ApiServer.RecordedRequest request)
+    {
+        var pathAndQuery = request.PathAndQuery.Split('?', 2);
+        var segments = pathAndQuery[0].Trim('/').Split('/');
+        var rest = segments[0] == "api" ? segments[2..] : segments[3..];
+        if (rest.Length >= 2 && rest[0] == "namespaces")
+        {
+            rest = rest[2..];
+        }
+
+        var resource = rest.Length >= 3 ? $"{rest[0]}/{rest[2]}" : rest[0];
+        var isWatch = pathAndQuery.Length > 1 && (pathAndQuery[1].Contains("watch=1", StringComparison.Ordinal) || pathAndQuery[1].Contains("watch=true", StringComparison.Ordinal));
+        var verb = request.Method switch
+        {
+            "GET" when isWatch => "watch",
+            "GET" => rest.Length == 1 ? "list" : "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => request.Method,
+        };
+        return (resource, verb);
     }
 
     /// <summary>The CRD's additionalPrinterColumns as a kubectl custom-columns spec.</summary>
@@ -88,7 +143,7 @@ public sealed class KubectlEndToEndTests
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--leader-elect", "false" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
