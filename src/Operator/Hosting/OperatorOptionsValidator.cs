@@ -1,0 +1,35 @@
+using Flamewatch.Kubernetes.LeaderElection;
+using Microsoft.Extensions.Options;
+
+namespace Flamewatch.Operator.Hosting;
+
+/// <summary>Checks every setting at startup and reports all problems at once.</summary>
+internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OperatorOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Kubeconfig is { Length: > 0 } path && !File.Exists(path))
+        {
+            failures.Add($"Operator:Kubeconfig: the file '{path}' does not exist");
+        }
+
+        if (options.LeaderElection)
+        {
+            if (string.IsNullOrWhiteSpace(options.LeaseName))
+            {
+                failures.Add("Operator:LeaseName: a Lease name is required when leader election is on");
+            }
+
+            var election = new LeaderElectionOptions { LeaseDuration = options.LeaseDuration, RenewDeadline = options.RenewDeadline, RetryPeriod = options.RetryPeriod };
+            failures.AddRange(election.Validate().Select(problem => $"Operator leader election: {problem}"));
+        }
+
+        if (options.MaxConcurrentReconciles is < 1 or > 64)
+        {
+            failures.Add($"Operator:MaxConcurrentReconciles: must be 1 to 64 (got {options.MaxConcurrentReconciles})");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Text;
+using Flamewatch.Tests.Shared;
+
+namespace Flamewatch.Operator.Tests.Component;
+
+/// <summary>
+/// The user's path, end to end with real tools: the real kubectl (tools/bin, from `make deps`) installs the CRD
+/// and drives pods and ContinuousProfiles; the real flamewatch-operator executable runs as its own process with
+/// KUBECONFIG, exactly as `KUBECONFIG=.dev/kubeconfig dotnet run --project src/Operator` would.
+/// </summary>
+public sealed class KubectlEndToEndTests
+{
+    private static readonly string Kubectl = RepositoryFiles.PathOf("tools/bin/kubectl");
+
+    [Fact]
+    public async Task Kubectl_apply_profiles_pods_and_deletes_them_with_the_operator_process_running()
+    {
+        Assert.True(File.Exists(Kubectl), "tools/bin/kubectl is missing: run `make deps` first");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        var ct = cts.Token;
+        await using var server = await TestKit.TestApiServer.StartAsync(cancellationToken: ct);
+
+        var crd = await KubectlAsync(server, ct, "apply", "-f", RepositoryFiles.PathOf("config/crd/bases/"));
+        Assert.Contains("continuousprofiles.flamewatch.io created", crd.Output, StringComparison.Ordinal);
+        await KubectlAsync(server, ct, "run", "checkout-1", "--image=example/checkout:1", "--labels=app=checkout");
+        await KubectlAsync(server, ct, "run", "cart-1", "--image=example/cart:1", "--labels=app=cart");
+
+        using var op = StartOperator(server);
+        try
+        {
+            await KubectlAsync(server, ct, "apply", "-f", RepositoryFiles.PathOf("config/samples/flamewatch.io_v1alpha1_continuousprofile.yaml"));
+            await EventuallyAsync(server, ct, "checkout-1 is annotated", ["get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/managed-by}"], output => output == "checkout");
+            var labels = await KubectlAsync(server, ct, "get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/labels}");
+            Assert.Equal("""{"environment":"staging","team":"payments"}""", labels.Output);
+            Assert.Equal(string.Empty, (await KubectlAsync(server, ct, "get", "pod", "cart-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/enabled}")).Output);
+
+            // The short name resolves and `kubectl get` prints the CRD's columns (server-side Table) with the profile
+            // Ready and one matched pod; the same JSONPaths evaluated by kubectl itself agree.
+            await EventuallyAsync(server, ct, "kubectl get cprof shows the profile Ready with 1 matched pod", ["get", "cprof", "checkout"], output =>
+                System.Text.RegularExpressions.Regex.IsMatch(output, @"^NAME\s+APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+checkout\s+1\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
+            var columns = await KubectlAsync(server, ct, "get", "cprof", "checkout", "-o", $"custom-columns={PrinterColumns()}");
+            Assert.Matches(@"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+1\s+45s\s+True\s+\S+", columns.Output);
+
+            // An invalid profile is rejected at admission, naming the field.
+            var invalid = Path.Combine(Path.GetTempPath(), $"invalid-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(invalid, "apiVersion: flamewatch.io/v1alpha1\nkind: ContinuousProfile\nmetadata: {name: bad}\nspec:\n  selector: {}\n  period: 45s\n  uploadTimeout: 1m\n", ct);
+            var rejected = await KubectlAsync(server, ct, expectSuccess: false, "apply", "-f", invalid);
+            File.Delete(invalid);
+            Assert.NotEqual(0, rejected.ExitCode);
+            Assert.Contains("spec.uploadTimeout", rejected.Error, StringComparison.Ordinal);
+            Assert.Contains("uploadTimeout must be shorter than period", rejected.Error, StringComparison.Ordinal);
+
+            // Relabel: the pod loses the operator's annotations.
+            await KubectlAsync(server, ct, "label", "pod", "checkout-1", "app=legacy", "--overwrite");
+            await EventuallyAsync(server, ct, "checkout-1 is released after relabelling", ["get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations}"], output => !output.Contains("flamewatch.io", StringComparison.Ordinal));
+
+            // Relabel back, then delete the profile: the finalizer holds it until the pod is clean. (--wait=false and
+            // polling, because kubectl's wait uses a watch-list stream the test server does not offer.)
+            await KubectlAsync(server, ct, "label", "pod", "checkout-1", "app=checkout", "--overwrite");
+            await EventuallyAsync(server, ct, "checkout-1 is annotated again", ["get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/managed-by}"], output => output == "checkout");
+            var deleted = await KubectlAsync(server, ct, "delete", "cprof", "checkout", "--wait=false");
+            Assert.Contains("deleted", deleted.Output, StringComparison.Ordinal);
+            await EventuallyAsync(server, ct, "the profile is gone", ["get", "cprof", "--no-headers"], output => !output.Contains("checkout", StringComparison.Ordinal));
+            var annotations = await KubectlAsync(server, ct, "get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations}");
+            Assert.DoesNotContain("flamewatch.io", annotations.Output, StringComparison.Ordinal);
+
+            // Everything the operator process asked of the API server is granted by config/rbac, and nothing more
+            // is granted than it used.
+            var granted = GrantedByRbac();
+            var used = server.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
+            Assert.Empty(used.Except(granted));
+            Assert.Empty(granted.Except(used));
+        }
+        finally
+        {
+            op.Kill(entireProcessTree: true);
+            await op.WaitForExitAsync(CancellationToken.None);
+            if (Directory.Exists(server.KubeconfigPath + ".kube-cache"))
+            {
+                Directory.Delete(server.KubeconfigPath + ".kube-cache", recursive: true);
+            }
+        }
+    }
+
+    /// <summary>(resource, verb) pairs the operator's Role and ClusterRole grant.</summary>
+    private static HashSet<(string Resource, string Verb)> GrantedByRbac()
+    {
+        var pairs = new HashSet<(string, string)>();
+        foreach (var file in new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" })
+        {
+            var role = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0];
+            foreach (var rule in role["rules"]!.AsArray())
+            {
+                foreach (var resource in rule!["resources"]!.AsArray())
+                {
+                    foreach (var verb in rule["verbs"]!.AsArray())
+                    {
+                        pairs.Add((resource!.GetValue<string>(), verb!.GetValue<string>()));
+                    }
+                }
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>The RBAC resource (with subresource) and verb of one API request.</summary>
+    private static (string Resource, string Verb) ResourceVerb(TestKit.ApiServer.RecordedRequest request)
+    {
+        var pathAndQuery = request.PathAndQuery.Split('?', 2);
+        var segments = pathAndQuery[0].Trim('/').Split('/');
+        var rest = segments[0] == "api" ? segments[2..] : segments[3..];
+        if (rest.Length >= 2 && rest[0] == "namespaces")
+        {
+            rest = rest[2..];
+        }
+
+        var resource = rest.Length >= 3 ? $"{rest[0]}/{rest[2]}" : rest[0];
+        var isWatch = pathAndQuery.Length > 1 && (pathAndQuery[1].Contains("watch=1", StringComparison.Ordinal) || pathAndQuery[1].Contains("watch=true", StringComparison.Ordinal));
+        var verb = request.Method switch
+        {
+            "GET" when isWatch => "watch",
+            "GET" => rest.Length == 1 ? "list" : "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => request.Method,
+        };
+        return (resource, verb);
+    }
+
+    /// <summary>The CRD's additionalPrinterColumns as a kubectl custom-columns spec.</summary>
+    private static string PrinterColumns()
+    {
+        var crd = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))[0];
+        var columns = crd["spec"]!["versions"]![0]!["additionalPrinterColumns"]!.AsArray();
+        return string.Join(',', columns.Select(c => $"{c!["name"]!.GetValue<string>().ToUpperInvariant()}:{c["jsonPath"]!.GetValue<string>()}"));
+    }
+
+    private static Process StartOperator(TestKit.TestApiServer server)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["KUBECONFIG"] = server.KubeconfigPath;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task EventuallyAsync(TestKit.TestApiServer server, CancellationToken cancellationToken, string what, string[] args, Func<string, bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        var last = string.Empty;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            var result = await KubectlAsync(server, cancellationToken, expectSuccess: false, args);
+            last = result.Output + result.Error;
+            if (result.ExitCode == 0 && condition(result.Output))
+            {
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        Assert.Fail($"Timed out waiting until {what}; kubectl {string.Join(' ', args)} last printed:\n{last}");
+    }
+
+    private static Task<(int ExitCode, string Output, string Error)> KubectlAsync(TestKit.TestApiServer server, CancellationToken cancellationToken, params string[] args) =>
+        KubectlAsync(server, cancellationToken, expectSuccess: true, args);
+
+    private static async Task<(int ExitCode, string Output, string Error)> KubectlAsync(TestKit.TestApiServer server, CancellationToken cancellationToken, bool expectSuccess, params string[] args)
+    {
+        var start = new ProcessStartInfo(Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--kubeconfig");
+        start.ArgumentList.Add(server.KubeconfigPath);
+        start.ArgumentList.Add("--cache-dir");
+        start.ArgumentList.Add(server.KubeconfigPath + ".kube-cache");
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var result = (process.ExitCode, (await output).Trim(), (await error).Trim());
+        if (expectSuccess && result.ExitCode != 0)
+        {
+            Assert.Fail($"kubectl {string.Join(' ', args)} failed ({result.ExitCode}):\n{result.Item3}\n{result.Item2}");
+        }
+
+        return result;
+    }
+}
