@@ -173,6 +173,34 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void Chart_CRDs_are_byte_identical_to_config_crd_bases()
+    {
+        var source = Path.Combine(Repository.Root, "config", "crd", "bases");
+        var copy = Path.Combine(Repository.Chart, "crds");
+        var sourceFiles = Directory.GetFiles(source, "*.yaml").Select(Path.GetFileName).Order().ToArray();
+
+        Assert.NotEmpty(sourceFiles);
+        Assert.Equal(sourceFiles, Directory.GetFiles(copy, "*.yaml").Select(Path.GetFileName).Order().ToArray());
+        foreach (var file in sourceFiles)
+        {
+            Assert.True(
+                File.ReadAllBytes(Path.Combine(source, file!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(copy, file!))),
+                $"charts/flamewatch/crds/{file} differs from config/crd/bases/{file}: copy it again (make verify-manifests)");
+        }
+    }
+
+    [Fact]
+    public async Task Operator_ClusterRole_grants_exactly_what_config_rbac_grants()
+    {
+        var chart = await Helm.TemplateAsync();
+        var config = RenderedChart.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "config", "rbac", "role.yaml")));
+
+        Assert.Equal(
+            Rules(config.Single("ClusterRole", "flamewatch-operator")),
+            Rules(chart.Single("ClusterRole", "-operator")));
+    }
+
+    [Fact]
     public async Task Agent_mounts_no_service_account_token()
     {
         var chart = await Helm.TemplateAsync();
@@ -196,6 +224,15 @@ public sealed class ChartTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains(expected, result.StdErr, StringComparison.Ordinal);
     }
+
+    private static string[] Rules(JsonObject role) =>
+    [
+        .. role["rules"]!.AsArray().SelectMany(r =>
+            from g in Strings(r!["apiGroups"])
+            from res in Strings(r["resources"])
+            from v in Strings(r["verbs"])
+            select $"{g}/{res}:{v}").Order(),
+    ];
 
     private static string[] Strings(JsonNode? array) =>
         array is null ? [] : [.. array.AsArray().Select(n => (string)n!)];
