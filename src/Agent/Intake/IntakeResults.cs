@@ -30,6 +30,11 @@ internal static class IntakeResults
         {
             return Results.Empty;
         }
+        catch (IOException ex)
+        {
+            // The multipart reader reports a body that ends mid-part this way.
+            return Reject(logger, path, StatusCodes.Status400BadRequest, "malformed or truncated body: " + ex.Message);
+        }
     }
 
     public static JsonHttpResult<ErrorBody> Error(int statusCode, string reason) => TypedResults.Json(new ErrorBody(reason), statusCode: statusCode);
