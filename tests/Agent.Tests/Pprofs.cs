@@ -88,9 +88,9 @@ internal static class Pprofs
         return result;
     }
 
-    /// <summary>Total of a sample type per function name where the function appears anywhere in the stack.</summary>
+    /// <summary>Total of the stacks with a frame whose name contains <paramref name="function"/> (Pyroscope's Node client names frames file:function:line).</summary>
     public static long Inclusive(Profile profile, string function, int typeIndex = 0) =>
-        Stacks(profile, typeIndex).Where(kv => kv.Key.Split(';').Contains(function)).Sum(kv => kv.Value);
+        Stacks(profile, typeIndex).Where(kv => kv.Key.Split(';').Any(f => f.Contains(function, StringComparison.Ordinal))).Sum(kv => kv.Value);
 
     public static string[] TypeNames(Profile profile) =>
         [.. profile.SampleType.Select(t => profile.StringTable[(int)t.Type] + "/" + profile.StringTable[(int)t.Unit])];
