@@ -155,7 +155,7 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
                     LogAbandoned(_logger, upload.ApplicationName, attempt, ex);
                     return;
                 }
-                var delay = Backoff(attempt, (ex as ExportException)?.RetryAfter);
+                var delay = _options.Backoff(attempt, (ex as ExportException)?.RetryAfter);
                 LogRetrying(_logger, upload.ApplicationName, attempt, delay.TotalSeconds, ex.Message);
                 await Task.Delay(delay, _timeProvider, cancellationToken);
                 lock (_gate)
@@ -167,19 +167,6 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
                 }
             }
         }
-    }
-
-    /// <summary>Exponential backoff with jitter in [b/2, b], at least Retry-After, at most <see cref="RetryingExporterOptions.MaxBackoff"/>.</summary>
-    internal TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
-    {
-        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-        var jittered = TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
-        if (retryAfter is { } after && after > jittered)
-        {
-            jittered = after < _options.MaxBackoff ? after : _options.MaxBackoff;
-        }
-        return jittered;
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Upload queue full ({Capacity}); dropped the oldest upload (newest from {Application})")]

@@ -15,6 +15,22 @@ public sealed class RetryingExporterOptions
     /// <summary>Attempts per upload, the first included; then it is abandoned (and counted).</summary>
     public int MaxAttempts { get; set; } = 6;
 
+    /// <summary>
+    /// The wait before attempt <paramref name="attempt"/> + 1: exponential, with jitter in [b/2, b] so that
+    /// clients that failed together do not retry together; at least <paramref name="retryAfter"/>; at most <see cref="MaxBackoff"/>.
+    /// </summary>
+    public TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var exponential = InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        var capped = Math.Min(exponential, MaxBackoff.TotalMilliseconds);
+        var delay = TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+        if (retryAfter is { } after && after > delay)
+        {
+            delay = after < MaxBackoff ? after : MaxBackoff;
+        }
+        return delay;
+    }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Capacity, 1, nameof(Capacity));
