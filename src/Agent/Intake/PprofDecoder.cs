@@ -39,11 +39,16 @@ internal static class PprofDecoder
         return "'" + new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]) + "'";
     }
 
+    private static Stream AsStream(ReadOnlyMemory<byte> content) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
+
     private static ReadOnlyMemory<byte> Gunzip(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
     {
         try
         {
-            using var input = new GZipStream(new MemoryStream(content.ToArray(), writable: false), CompressionMode.Decompress);
+            using var input = new GZipStream(AsStream(content), CompressionMode.Decompress);
             var output = new MemoryStream(Math.Min(content.Length * 4, 64 * 1024 * 1024));
             var buffer = new byte[81920];
             int read;
