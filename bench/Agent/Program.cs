@@ -26,32 +26,7 @@ try
         + $"{pprofs.Min(p => p.Length) / 1024} KB .. {pprofs.Max(p => p.Length) / 1024} KB gzip, mean {pprofs.Average(p => p.Length) / 1024:0} KB");
 
     // Where an upload's CPU goes, single-threaded, before any HTTP.
-    var phases = new double[4];
-    var phaseSymbols = new Flamewatch.Agent.Storage.SymbolTables();
-    for (var pass = 0; pass < 3; pass++)
-    foreach (var pprof in pprofs)
-    {
-        if (pass == 2 && pprof == pprofs[0])
-        {
-            Array.Clear(phases); // report the warm (JIT-optimised, symbols known) pass only
-        }
-        var t0 = Stopwatch.GetTimestamp();
-        var profile = Flamewatch.Agent.Intake.PprofDecoder.Decode("auto.pprof", pprof, long.MaxValue);
-        var t1 = Stopwatch.GetTimestamp();
-        var values = new Dictionary<int, Dictionary<int, long>>();
-        Flamewatch.Agent.Storage.SampleIndexer.Add("auto.pprof", profile, phaseSymbols, values);
-        var t2 = Stopwatch.GetTimestamp();
-        foreach (var v in values.Values)
-        {
-            Flamewatch.Agent.Storage.SampleBlob.Encode(v);
-        }
-        var t3 = Stopwatch.GetTimestamp();
-        phases[0] += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
-        phases[1] += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
-        phases[2] += Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
-    }
-    Console.WriteLine($"intake CPU per upload (single thread, warm): gunzip+parse {phases[0] / pprofs.Count:0.0} ms, "
-        + $"index stacks {phases[1] / pprofs.Count:0.0} ms, encode {phases[2] / pprofs.Count:0.0} ms");
+    Console.WriteLine(IntakePhases.Measure(pprofs));
 
     // Pre-build every request body so the clients measure the agent, not multipart encoding.
     var end = DateTimeOffset.UtcNow.AddMinutes(-1);
