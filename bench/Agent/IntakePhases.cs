@@ -4,18 +4,28 @@ using Flamewatch.Agent.Storage;
 
 namespace Flamewatch.Bench.Agent;
 
-/// <summary>CPU per upload of the intake's steps, single-threaded, on warm code (the third pass is reported).</summary>
+/// <summary>
+/// CPU per upload of the intake's steps, single-threaded, on warm code: the best of several passes per step,
+/// so that other processes on a shared machine disturb the figure less.
+/// </summary>
 internal static class IntakePhases
 {
     public static string Measure(IReadOnlyList<byte[]> pprofs)
     {
         var symbols = new SymbolTables();
-        var phases = new double[3];
-        for (var pass = 0; pass < 3; pass++)
+        var best = Enumerable.Repeat(double.MaxValue, 4).ToArray();
+        var phases = new double[4];
+        for (var pass = 0; pass < 7; pass++)
         {
             Array.Clear(phases);
             foreach (var pprof in pprofs)
             {
+                var tg = Stopwatch.GetTimestamp();
+                using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(pprof), System.IO.Compression.CompressionMode.Decompress))
+                {
+                    gzip.CopyTo(Stream.Null);
+                }
+                phases[3] += Stopwatch.GetElapsedTime(tg).TotalMilliseconds;
                 var t0 = Stopwatch.GetTimestamp();
                 var profile = PprofDecoder.Decode("auto.pprof", pprof, long.MaxValue);
                 var t1 = Stopwatch.GetTimestamp();
@@ -30,8 +40,16 @@ internal static class IntakePhases
                 phases[1] += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
                 phases[2] += Stopwatch.GetElapsedTime(t2, Stopwatch.GetTimestamp()).TotalMilliseconds;
             }
+            if (pass > 0)
+            {
+                for (var i = 0; i < best.Length; i++)
+                {
+                    best[i] = Math.Min(best[i], phases[i]);
+                }
+            }
         }
-        return $"intake CPU per upload (single thread, warm): gunzip+parse {phases[0] / pprofs.Count:0.0} ms, "
+        phases = best;
+        return $"intake CPU per upload (single thread, warm): gunzip+parse {phases[0] / pprofs.Count:0.0} ms (gunzip alone {phases[3] / pprofs.Count:0.0} ms), "
             + $"index stacks {phases[1] / pprofs.Count:0.0} ms, encode {phases[2] / pprofs.Count:0.0} ms";
     }
 }

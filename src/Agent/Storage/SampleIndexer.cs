@@ -45,7 +45,7 @@ internal static class SampleIndexer
         var mappingFiles = profile.Mapping.ToDictionary(m => m.Id, m => Str(m.Filename, "mapping file"));
 
         // Frames of each location, root-most first (pprof lists inlined lines innermost first).
-        var framesOfLocation = new Dictionary<ulong, int[]>(profile.Location.Count);
+        var framesOfLocation = new LocationTable(profile.Location);
         foreach (var location in profile.Location)
         {
             int[] frames;
@@ -66,7 +66,7 @@ internal static class SampleIndexer
                     }
                 }
             }
-            framesOfLocation[location.Id] = frames;
+            framesOfLocation.Set(location.Id, frames);
         }
 
         var perType = new Dictionary<int, long>[typeIds.Length];
@@ -88,7 +88,8 @@ internal static class SampleIndexer
             var depth = 0;
             for (var l = sample.LocationId.Count - 1; l >= 0 && depth < MaxDepth; l--)
             {
-                if (!framesOfLocation.TryGetValue(sample.LocationId[l], out var frames))
+                var frames = framesOfLocation.Get(sample.LocationId[l]);
+                if (frames is null)
                 {
                     throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {sample.LocationId[l]}");
                 }
@@ -111,5 +112,41 @@ internal static class SampleIndexer
                 }
             }
         }
+    }
+
+    /// <summary>Location id to frames: an array when ids are dense (as pprof writers make them), else a dictionary.</summary>
+    private sealed class LocationTable
+    {
+        private readonly int[]?[]? _dense;
+        private readonly Dictionary<ulong, int[]>? _sparse;
+
+        public LocationTable(IReadOnlyCollection<Location> locations)
+        {
+            var max = locations.Count == 0 ? 0 : locations.Max(l => l.Id);
+            if (max <= (ulong)(4 * locations.Count) + 16)
+            {
+                _dense = new int[]?[(int)max + 1];
+            }
+            else
+            {
+                _sparse = new Dictionary<ulong, int[]>(locations.Count);
+            }
+        }
+
+        public void Set(ulong id, int[] frames)
+        {
+            if (_dense is not null)
+            {
+                _dense[id] = frames;
+            }
+            else
+            {
+                _sparse![id] = frames;
+            }
+        }
+
+        public int[]? Get(ulong id) => _dense is not null
+            ? id < (ulong)_dense.Length ? _dense[id] : null
+            : _sparse!.GetValueOrDefault(id);
     }
 }
