@@ -48,6 +48,7 @@ try
     var next = -1;
     var failures = 0;
     var latencies = new double[bodies.Count];
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var ingest = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
     {
@@ -66,11 +67,16 @@ try
         }
     })));
     ingest.Stop();
+    var cpuPerUpload = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / bodies.Count;
     Array.Sort(latencies);
     var megabytes = bodies.Sum(b => (long)b.Body.Length) / 1024.0 / 1024.0;
     Console.WriteLine($"ingest: {bodies.Count} uploads ({megabytes:0} MB) from {Clients} concurrent clients in {ingest.Elapsed.TotalSeconds:0.0} s "
         + $"= {bodies.Count / ingest.Elapsed.TotalSeconds:0} uploads/s ({megabytes / ingest.Elapsed.TotalSeconds:0} MB/s); "
         + $"latency p50 {latencies[latencies.Length / 2]:0} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:0} ms; failures {failures}");
+    // Other processes share the machine: the CPU this process spent per upload (agent and clients together)
+    // bounds what the cores could do alone.
+    Console.WriteLine($"ingest CPU: {cpuPerUpload:0.00} ms per upload (agent + clients, all threads) -> at most "
+        + $"{Environment.ProcessorCount * 1000 / cpuPerUpload:0} uploads/s on {Environment.ProcessorCount} idle cores; load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
     var db = new FileInfo(Path.Combine(dataDir, "profiles.db"));
     var wal = new FileInfo(Path.Combine(dataDir, "profiles.db-wal"));
     Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads");
