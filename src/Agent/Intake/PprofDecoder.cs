@@ -1,13 +1,11 @@
 using System.IO.Compression;
-using Flamewatch.Profiling.Pprof;
-using Google.Protobuf;
 
 namespace Flamewatch.Agent.Intake;
 
 /// <summary>Reads a pprof attachment: gzip or uncompressed (told apart by magic bytes), with a size limit on inflation.</summary>
 internal static class PprofDecoder
 {
-    public static Profile Decode(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
+    public static PprofReader Decode(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
     {
         var span = content.Span;
         if (span.IsEmpty)
@@ -22,14 +20,7 @@ internal static class PprofDecoder
                 + "(for dd-trace set DD_PROFILING_DEBUG_UPLOAD_COMPRESSION=gzip)");
         }
         var raw = span is [0x1f, 0x8b, ..] ? Gunzip(name, content, maxDecompressedBytes) : content;
-        try
-        {
-            return Profile.Parser.ParseFrom(raw.Span);
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            throw IntakeException.BadRequest($"attachment {Quote(name)} is not a valid pprof profile: {ex.Message}");
-        }
+        return PprofReader.Read(raw, name);
     }
 
     /// <summary>A client-supplied string made safe to echo in an error message.</summary>
