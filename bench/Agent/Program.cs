@@ -81,6 +81,27 @@ try
     var wal = new FileInfo(Path.Combine(dataDir, "profiles.db-wal"));
     Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads");
 
+    // The same work without HTTP or multipart: straight into the intake's validation, indexing and store.
+    var ingestor = app.Services.GetRequiredService<Flamewatch.Agent.Intake.ProfileIngestor>();
+    const int Direct = 2000;
+    var nextDirect = -1;
+    var directCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var direct = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref nextDirect)) < Direct)
+        {
+            var start = end.AddSeconds(-45 * (i / Pods + 1));
+            await ingestor.IngestAsync("bench", "direct", start, start.AddSeconds(45),
+                [new("pod_name", $"direct-{i % Pods:000}")], [new("auto.pprof", pprofs[i % pprofs.Count])], CancellationToken.None);
+        }
+    })));
+    direct.Stop();
+    var directCpu = (Process.GetCurrentProcess().TotalProcessorTime - directCpuBefore).TotalMilliseconds / Direct;
+    Console.WriteLine($"ingest without HTTP ({Direct} uploads, {Clients} tasks): {Direct / direct.Elapsed.TotalSeconds:0} uploads/s, "
+        + $"{directCpu:0.00} ms CPU per upload -> HTTP + multipart (both ends) cost {cpuPerUpload - directCpu:0.00} ms per upload");
+
     var from = end.AddHours(-1).AddSeconds(-1).ToUnixTimeSeconds();
     var to = end.ToUnixTimeSeconds() + 1;
     foreach (var (name, path) in new[]
