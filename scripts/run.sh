@@ -27,8 +27,8 @@ mkdir -p "$data_dir" .dev
 dotnet "$agent_dll" --urls "$url" --data-dir "$data_dir" > .dev/agent.log 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
-  curl -fsS "$url/healthz" >/dev/null 2>&1 && break
-  kill -0 "${pids[0]}" 2>/dev/null || { echo "run: the agent exited; see .dev/agent.log" >&2; cat .dev/agent.log >&2; exit 1; }
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "run: the agent exited; see .dev/agent.log" >&2; tail -n 20 .dev/agent.log >&2; exit 1; }
+  curl -fsS "$url/healthz" >/dev/null 2>&1 && kill -0 "${pids[0]}" 2>/dev/null && break
   sleep 0.2
 done
 echo "Flamewatch agent: $url  (data in $data_dir, log in .dev/agent.log)"
