@@ -144,9 +144,10 @@ public sealed class ChartTests
         var secretName = (string?)secret["metadata"]!["name"];
 
         Assert.Equal("czNjcmV0", (string?)secret["data"]!["token"]);
-        foreach (var workload in new[] { chart.Single("Deployment", "-agent"), chart.Single("DaemonSet", "-collector") })
+        // The agent reads it as configuration (Agent:Token), collectors as FLAMEWATCH_TOKEN.
+        foreach (var (workload, variable) in new[] { (chart.Single("Deployment", "-agent"), "Agent__Token"), (chart.Single("DaemonSet", "-collector"), "FLAMEWATCH_TOKEN") })
         {
-            var token = RenderedChart.Container(workload)["env"]!.AsArray().Single(e => (string?)e!["name"] == "FLAMEWATCH_TOKEN")!;
+            var token = RenderedChart.Container(workload)["env"]!.AsArray().Single(e => (string?)e!["name"] == variable)!;
             Assert.Equal(secretName, (string?)token["valueFrom"]!["secretKeyRef"]!["name"]);
         }
     }
@@ -157,7 +158,7 @@ public sealed class ChartTests
         var chart = await Helm.TemplateAsync("agent.token.enabled=true", "agent.token.existingSecret=my-token");
 
         Assert.Empty(chart.OfKind("Secret"));
-        var token = RenderedChart.Container(chart.Single("Deployment", "-agent"))["env"]!.AsArray().Single(e => (string?)e!["name"] == "FLAMEWATCH_TOKEN")!;
+        var token = RenderedChart.Container(chart.Single("Deployment", "-agent"))["env"]!.AsArray().Single(e => (string?)e!["name"] == "Agent__Token")!;
         Assert.Equal("my-token", (string?)token["valueFrom"]!["secretKeyRef"]!["name"]);
     }
 
@@ -214,7 +215,7 @@ public sealed class ChartTests
     [InlineData("agent.protocol=zipkin", "/agent/protocol")]
     [InlineData("agent.bogus=1", "bogus")]
     [InlineData("collector.port=70000", "/collector/port")]
-    [InlineData("agent.retention.maxAge=forever", "/agent/retention/maxAge")]
+    [InlineData("agent.retention.maxAgeDays=0", "/agent/retention/maxAgeDays")]
     [InlineData("agent.enabled=false", "agent.url is required")]
     [InlineData("agent.token.enabled=true", "agent.token.value")]
     public async Task Bad_values_fail_at_install_naming_the_key(string value, string expected)
