@@ -39,7 +39,10 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
         var sleeperCpu = reader.Sum("cpu-time", s => reader.OnThread(s, Workloads.SleeperThreadName));
         output.WriteLine($"sleeper wall {sleeperWall:F2} s of {seconds:F2} s, CPU {(double)sleeperCpu / totalCpu:P2} of all CPU");
         Assert.True(sleeperCpu <= 0.03 * totalCpu, $"sleeper has {(double)sleeperCpu / totalCpu:P1} of the CPU");
-        Assert.True(reader.Sum("cpu-time", Hot) > 0.5 * seconds * 1e9, "the hot thread burns CPU");
+        // The hot thread spins for the whole period; on a loaded machine it still gets a good share of a core.
+        var hotCpu = reader.Sum("cpu-time", Hot);
+        Assert.True(hotCpu > 0.25 * seconds * 1e9, $"the hot thread burns CPU ({hotCpu / 1e9:F2} s of {seconds:F2} s)");
+        Assert.True(hotCpu > 20 * Math.Max(sleeperCpu, 1), "the hot thread, not the sleeper, holds the CPU time");
     }
 
     [Fact]
