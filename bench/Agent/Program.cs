@@ -1,0 +1,132 @@
+// Agent benchmark: ingest throughput of realistic 30–100 KB pprof uploads from concurrent clients over
+// loopback, then the latency of merging one hour of 100 pods at 45 s periods (8,000 profiles).
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Flamewatch.Agent;
+using Flamewatch.Bench.Agent;
+using Flamewatch.Profiling.Export;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+const int Pods = 100;
+const int Periods = 80; // 80 x 45 s = 1 h
+const int Clients = 16;
+
+var dataDir = Path.Combine(Path.GetTempPath(), "flamewatch-bench-" + Guid.NewGuid().ToString("N")[..8]);
+var app = AgentApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--Logging:LogLevel:Default=Warning"]);
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+try
+{
+    var generate = Stopwatch.StartNew();
+    var pprofs = SyntheticProfiles.Create(40, seed: 42);
+    Console.WriteLine($"generated {pprofs.Count} distinct pprofs in {generate.Elapsed.TotalSeconds:0.0} s: "
+        + $"{pprofs.Min(p => p.Length) / 1024} KB .. {pprofs.Max(p => p.Length) / 1024} KB gzip, mean {pprofs.Average(p => p.Length) / 1024:0} KB");
+
+    // Where an upload's CPU goes, single-threaded, before any HTTP.
+    Console.WriteLine(IntakePhases.Measure(pprofs));
+
+    // Pre-build every request body so the clients measure the agent, not multipart encoding.
+    var end = DateTimeOffset.UtcNow.AddMinutes(-1);
+    var bodies = new List<(byte[] Body, string ContentType)>(Pods * Periods);
+    for (var period = 0; period < Periods; period++)
+    {
+        for (var pod = 0; pod < Pods; pod++)
+        {
+            var start = end.AddSeconds(-45 * (Periods - period));
+            var upload = new ProfileUpload("checkout", start, start.AddSeconds(45),
+                new Dictionary<string, string> { ["pod_name"] = $"checkout-{pod:000}", ["kube_namespace"] = "shop" },
+                [new ProfileAttachment("auto.pprof", pprofs[(period * Pods + pod) % pprofs.Count])]);
+            using var content = DatadogAgentExporter.CreateBody(upload);
+            bodies.Add((await content.ReadAsByteArrayAsync(), content.Headers.ContentType!.ToString()));
+        }
+    }
+
+    using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients }) { BaseAddress = new Uri(address) };
+    var next = -1;
+    var failures = 0;
+    var latencies = new double[bodies.Count];
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var ingest = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < bodies.Count)
+        {
+            var t = Stopwatch.GetTimestamp();
+            using var content = new ByteArrayContent(bodies[i].Body);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(bodies[i].ContentType);
+            using var response = await client.PostAsync("/profiling/v1/input", content);
+            if (!response.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref failures);
+            }
+            latencies[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+    })));
+    ingest.Stop();
+    var cpuPerUpload = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / bodies.Count;
+    Array.Sort(latencies);
+    var megabytes = bodies.Sum(b => (long)b.Body.Length) / 1024.0 / 1024.0;
+    Console.WriteLine($"ingest: {bodies.Count} uploads ({megabytes:0} MB) from {Clients} concurrent clients in {ingest.Elapsed.TotalSeconds:0.0} s "
+        + $"= {bodies.Count / ingest.Elapsed.TotalSeconds:0} uploads/s ({megabytes / ingest.Elapsed.TotalSeconds:0} MB/s); "
+        + $"latency p50 {latencies[latencies.Length / 2]:0} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:0} ms; failures {failures}");
+    // Other processes share the machine: the CPU this process spent per upload (agent and clients together)
+    // bounds what the cores could do alone.
+    Console.WriteLine($"ingest CPU: {cpuPerUpload:0.00} ms per upload (agent + clients, all threads) -> at most "
+        + $"{Environment.ProcessorCount * 1000 / cpuPerUpload:0} uploads/s on {Environment.ProcessorCount} idle cores; load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    var db = new FileInfo(Path.Combine(dataDir, "profiles.db"));
+    var wal = new FileInfo(Path.Combine(dataDir, "profiles.db-wal"));
+    Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads");
+
+    // The same work without HTTP or multipart: straight into the intake's validation, indexing and store.
+    var ingestor = app.Services.GetRequiredService<Flamewatch.Agent.Intake.ProfileIngestor>();
+    const int Direct = 2000;
+    var nextDirect = -1;
+    var directCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var direct = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref nextDirect)) < Direct)
+        {
+            var start = end.AddSeconds(-45 * (i / Pods + 1));
+            await ingestor.IngestAsync("bench", "direct", start, start.AddSeconds(45),
+                [new("pod_name", $"direct-{i % Pods:000}")], [new("auto.pprof", pprofs[i % pprofs.Count])], CancellationToken.None);
+        }
+    })));
+    direct.Stop();
+    var directCpu = (Process.GetCurrentProcess().TotalProcessorTime - directCpuBefore).TotalMilliseconds / Direct;
+    Console.WriteLine($"ingest without HTTP ({Direct} uploads, {Clients} tasks): {Direct / direct.Elapsed.TotalSeconds:0} uploads/s, "
+        + $"{directCpu:0.00} ms CPU per upload -> HTTP + multipart (both ends) cost {cpuPerUpload - directCpu:0.00} ms per upload");
+
+    var from = end.AddHours(-1).AddSeconds(-1).ToUnixTimeSeconds();
+    var to = end.ToUnixTimeSeconds() + 1;
+    foreach (var (name, path) in new[]
+    {
+        ("merge 1 h x 100 pods (8,000 profiles) -> pprof", $"/api/profile?application=checkout&type=cpu-time/nanoseconds&from={from}&to={to}"),
+        ("merge 1 h x 100 pods (8,000 profiles) -> flame graph JSON", $"/api/flamegraph?application=checkout&type=cpu-time/nanoseconds&from={from}&to={to}"),
+        ("merge 1 h x 1 pod (80 profiles, label filter) -> pprof", $"/api/profile?application=checkout&type=cpu-time/nanoseconds&from={from}&to={to}&pod_name=checkout-042"),
+    })
+    {
+        var runs = new List<double>();
+        long size = 0;
+        for (var run = 0; run < 3; run++)
+        {
+            var t = Stopwatch.StartNew();
+            var bytes = await client.GetByteArrayAsync(path);
+            runs.Add(t.Elapsed.TotalMilliseconds);
+            size = bytes.Length;
+        }
+        runs.Sort();
+        Console.WriteLine($"{name}: median {runs[1]:0} ms (min {runs[0]:0}, max {runs[2]:0}), answer {size / 1024} KB");
+    }
+}
+finally
+{
+    await app.StopAsync();
+    await app.DisposeAsync();
+    Directory.Delete(dataDir, recursive: true);
+}

@@ -1,0 +1,149 @@
+using Flamewatch.Agent.Intake;
+
+namespace Flamewatch.Agent.Storage;
+
+/// <summary>
+/// Turns a pprof into the stored form: for each sample type, the summed value per call-tree leaf node.
+/// Frames are functions (name and file); line numbers, addresses and sample labels are not kept.
+/// Checks the references a pprof makes, so a malformed one is rejected before anything is stored.
+/// </summary>
+internal static class SampleIndexer
+{
+    /// <summary>Deeper stacks are cut at this many frames from the root.</summary>
+    public const int MaxDepth = 1024;
+
+    public static void Add(string attachment, PprofReader profile, SymbolTables symbols, Dictionary<int, Dictionary<int, long>> valuesByType)
+    {
+        string Str(long index, string what) => profile.GetString(index)
+            ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {profile.StringCount}");
+
+        var typeIds = new int[profile.SampleTypes.Count];
+        for (var i = 0; i < typeIds.Length; i++)
+        {
+            var type = Str(profile.SampleTypes[i].Type, "sample type");
+            var unit = Str(profile.SampleTypes[i].Unit, "sample unit");
+            if (type.Length == 0 || type.Length + unit.Length > 200)
+            {
+                throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: sample type {i} has an empty or overlong name");
+            }
+            typeIds[i] = symbols.Types.GetOrAdd(type + "/" + unit);
+        }
+
+        var frameOfFunction = new Dictionary<ulong, int>(profile.Functions.Count);
+        foreach (var function in profile.Functions)
+        {
+            var name = Str(function.Name, "function name");
+            if (name.Length == 0)
+            {
+                name = Str(function.SystemName, "function system name");
+            }
+            frameOfFunction[function.Id] = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
+        }
+        var mappingFiles = new Dictionary<ulong, string>();
+        foreach (var mapping in profile.Mappings)
+        {
+            mappingFiles[mapping.Id] = Str(mapping.FileName, "mapping file");
+        }
+
+        // Frames of each location, root-most first (pprof lists inlined lines innermost first).
+        var framesOfLocation = new LocationTable(profile.Locations);
+        foreach (var location in profile.Locations)
+        {
+            int[] frames;
+            if (location.FunctionIds.Length == 0)
+            {
+                var file = mappingFiles.GetValueOrDefault(location.MappingId, "");
+                frames = [symbols.Frames.GetOrAdd(new Frame($"0x{location.Address:x}", file))];
+            }
+            else
+            {
+                frames = new int[location.FunctionIds.Length];
+                for (var i = 0; i < frames.Length; i++)
+                {
+                    var functionId = location.FunctionIds[frames.Length - 1 - i];
+                    if (!frameOfFunction.TryGetValue(functionId, out frames[i]))
+                    {
+                        throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: location {location.Id} refers to missing function {functionId}");
+                    }
+                }
+            }
+            framesOfLocation.Set(location.Id, frames);
+        }
+
+        var perType = new Dictionary<int, long>[typeIds.Length];
+        for (var i = 0; i < typeIds.Length; i++)
+        {
+            if (!valuesByType.TryGetValue(typeIds[i], out perType[i]!))
+            {
+                perType[i] = valuesByType[typeIds[i]] = [];
+            }
+        }
+
+        var stack = new int[MaxDepth];
+        profile.VisitSamples((locationIds, values) =>
+        {
+            if (values.Length != typeIds.Length)
+            {
+                throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample has {values.Length} values for {typeIds.Length} sample types");
+            }
+            var depth = 0;
+            for (var l = locationIds.Length - 1; l >= 0 && depth < MaxDepth; l--)
+            {
+                var frames = framesOfLocation.Get(locationIds[l])
+                    ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {locationIds[l]}");
+                foreach (var frame in frames)
+                {
+                    if (depth == MaxDepth)
+                    {
+                        break;
+                    }
+                    stack[depth++] = frame;
+                }
+            }
+            var node = symbols.Stack(stack.AsSpan(0, depth));
+            for (var i = 0; i < typeIds.Length; i++)
+            {
+                if (values[i] != 0)
+                {
+                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType[i], node, out _) += values[i];
+                }
+            }
+        });
+    }
+
+    /// <summary>Location id to frames: an array when ids are dense (as pprof writers make them), else a dictionary.</summary>
+    private sealed class LocationTable
+    {
+        private readonly int[]?[]? _dense;
+        private readonly Dictionary<ulong, int[]>? _sparse;
+
+        public LocationTable(List<(ulong Id, ulong MappingId, ulong Address, ulong[] FunctionIds)> locations)
+        {
+            var max = locations.Count == 0 ? 0 : locations.Max(l => l.Id);
+            if (max <= (ulong)(4 * locations.Count) + 16)
+            {
+                _dense = new int[]?[(int)max + 1];
+            }
+            else
+            {
+                _sparse = new Dictionary<ulong, int[]>(locations.Count);
+            }
+        }
+
+        public void Set(ulong id, int[] frames)
+        {
+            if (_dense is not null)
+            {
+                _dense[id] = frames;
+            }
+            else
+            {
+                _sparse![id] = frames;
+            }
+        }
+
+        public int[]? Get(ulong id) => _dense is not null
+            ? id < (ulong)_dense.Length ? _dense[id] : null
+            : _sparse!.GetValueOrDefault(id);
+    }
+}
