@@ -29,12 +29,38 @@ public sealed class ExampleTests
         Assert.InRange(foo / 1e9, 1.5, 6);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunExampleAsync(string agentAddress, CancellationToken cancellationToken)
+    [Fact]
+    public async Task The_example_runs_to_its_end_when_no_agent_listens()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (exitCode, output) = await RunExampleAsync($"http://127.0.0.1:{AgentProcess.FreePort()}", timeout.Token);
+        Assert.True(exitCode == 0, $"the example exited with {exitCode}:\n{output}");
+        Assert.Contains("profiles collected: 1, uploaded: 0, dropped: 1", output, StringComparison.Ordinal);
+        Assert.Contains("last error:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_example_runs_to_its_end_when_its_process_cannot_be_profiled()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (exitCode, output) = await RunExampleAsync($"http://127.0.0.1:{AgentProcess.FreePort()}", timeout.Token,
+            new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
+        Assert.True(exitCode == 0, $"the example exited with {exitCode}:\n{output}");
+        Assert.Contains("profiles collected: 0, uploaded: 0, dropped: 0", output, StringComparison.Ordinal);
+        Assert.Contains("diagnostic socket", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunExampleAsync(string agentAddress, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "quickstart.dll"));
         info.Environment[ProfilerOptions.AgentAddressVariable] = agentAddress;
         info.Environment.Remove(ProfilerOptions.ApplicationNameVariable);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);

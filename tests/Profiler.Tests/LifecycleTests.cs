@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Xunit.Abstractions;
 
 namespace Flamewatch.ProfilerTests;
 
 /// <summary>Start/Stop semantics of a Profiler running in this very process.</summary>
-public sealed class LifecycleTests
+public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper output) : IClassFixture<AgentFixture>
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(10);
 
@@ -14,8 +15,7 @@ public sealed class LifecycleTests
     public async Task Start_stop_cycles_each_upload_their_partial_period()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await using var agent = await AgentProcess.StartAsync(timeout.Token);
-        var application = "cycles-" + Guid.NewGuid().ToString("N")[..8];
+        var (agent, application) = (fixture.Agent, "cycles-" + Guid.NewGuid().ToString("N")[..8]);
         await using var profiler = new Profiler(applicationName: application, period: Period, uploadTimeout: TimeSpan.FromSeconds(5), agentAddress: agent.AgentAddress);
 
         for (var cycle = 1; cycle <= 3; cycle++)
@@ -43,8 +43,7 @@ public sealed class LifecycleTests
     public async Task Profiles_are_uploaded_every_period_while_running()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await using var agent = await AgentProcess.StartAsync(timeout.Token);
-        var application = "periodic-" + Guid.NewGuid().ToString("N")[..8];
+        var (agent, application) = (fixture.Agent, "periodic-" + Guid.NewGuid().ToString("N")[..8]);
         await using var profiler = new Profiler(applicationName: application, period: Period, uploadTimeout: TimeSpan.FromSeconds(5), agentAddress: agent.AgentAddress);
         profiler.Start();
         var started = Stopwatch.StartNew();
@@ -70,6 +69,7 @@ public sealed class LifecycleTests
         Spin(TimeSpan.FromSeconds(1.5));
         var stopping = Stopwatch.StartNew();
         await profiler.StopAsync();
+        output.WriteLine($"Stop with the agent down took {stopping.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(stopping.Elapsed < uploadTimeout + TimeSpan.FromSeconds(1), $"Stop took {stopping.Elapsed}");
 
         var statistics = profiler.Statistics;
@@ -103,6 +103,7 @@ public sealed class LifecycleTests
             Spin(TimeSpan.FromSeconds(1.5));
             var stopping = Stopwatch.StartNew();
             profiler.Stop();
+            output.WriteLine($"Stop with a silent agent and a {uploadTimeout.TotalSeconds} s upload timeout took {stopping.Elapsed.TotalMilliseconds:F0} ms");
             Assert.True(stopping.Elapsed < uploadTimeout + TimeSpan.FromSeconds(1.5), $"Stop took {stopping.Elapsed}");
             Assert.Equal(0, profiler.Statistics.UploadsSucceeded);
             Assert.Equal(1, profiler.Statistics.ProfilesDropped);
