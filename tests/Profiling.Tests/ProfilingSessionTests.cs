@@ -63,17 +63,10 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
     [Fact]
     public async Task Allocated_bytes_match_the_truth_and_the_retaining_site_dominates_live_heap()
     {
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100 };
-        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
-        var reader = new ProfileReader(profile);
-
-        var seconds = (statistics.End - statistics.Start).TotalSeconds;
-        bool Site(Pprof.Sample s) => reader.Frames(s).Any(f => f == Retained || f == Transient);
-        var estimated = reader.Sum("alloc-size", Site) / seconds;
-        var truth = target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End);
+        var (statistics, reader, estimated, truth) = await MeasureAllocationsAsync(new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100 });
         output.WriteLine($"allocated {estimated / 1e6:F2} MB/s estimated vs {truth / 1e6:F2} MB/s true ({estimated / truth:P1}) from {statistics.AllocationSamples} samples");
         Assert.InRange(estimated / truth, 0.9, 1.1);
-        Assert.True(reader.Sum("alloc-samples", Site) > 0);
+        Assert.True(reader.Sum("alloc-samples", s => reader.Frames(s).Any(f => f == Retained || f == Transient)) > 0);
 
         var retainedLive = reader.Sum("inuse-space", s => reader.Leaf(s) == Retained);
         var transientLive = reader.Sum("inuse-space", s => reader.Leaf(s) == Transient);
@@ -86,16 +79,20 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
     public async Task Allocation_ticks_are_the_fallback_where_allocation_sampling_is_unwanted()
     {
         // GCAllocationTick fires every ~100 KB in fixed strides: biased for periodic patterns, hence the wider tolerance.
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 100, UseAllocationTicks = true };
-        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
-        var reader = new ProfileReader(profile);
-
-        var seconds = (statistics.End - statistics.Start).TotalSeconds;
-        bool Site(Pprof.Sample s) => reader.Frames(s).Any(f => f == Retained || f == Transient);
-        var estimated = reader.Sum("alloc-size", Site) / seconds;
-        var truth = target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End);
+        var (_, reader, estimated, truth) = await MeasureAllocationsAsync(
+            new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 100, UseAllocationTicks = true });
         output.WriteLine($"allocation ticks: {estimated / 1e6:F2} MB/s vs {truth / 1e6:F2} MB/s true ({estimated / truth:P1})");
         Assert.InRange(estimated / truth, 0.75, 1.25);
         Assert.Equal(0, reader.Sum("inuse-space"));
+    }
+
+    /// <summary>Profiles one period; returns the estimated and the true bytes/s of the two allocation sites.</summary>
+    private async Task<(PeriodStatistics Statistics, ProfileReader Reader, double Estimated, double Truth)> MeasureAllocationsAsync(ProfilingOptions options)
+    {
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
+        var reader = new ProfileReader(profile);
+        var seconds = (statistics.End - statistics.Start).TotalSeconds;
+        var estimated = reader.Sum("alloc-size", s => reader.Frames(s).Any(f => f == Retained || f == Transient)) / seconds;
+        return (statistics, reader, estimated, target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End));
     }
 }

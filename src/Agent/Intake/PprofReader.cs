@@ -146,128 +146,60 @@ internal sealed class PprofReader
 
     private void ReadValueType(ReadOnlySpan<byte> message)
     {
-        long type = 0, unit = 0;
-        var at = 0;
-        while (at < message.Length)
-        {
-            var (field, wire) = Tag(message, ref at);
-            switch (field, wire)
-            {
-                case (1, 0):
-                    type = (long)Varint(message, ref at);
-                    break;
-                case (2, 0):
-                    unit = (long)Varint(message, ref at);
-                    break;
-                default:
-                    Skip(message, ref at, wire);
-                    break;
-            }
-        }
-        SampleTypes.Add((type, unit));
+        Span<ulong> v = stackalloc ulong[3];
+        ReadFields(message, v);
+        SampleTypes.Add(((long)v[1], (long)v[2]));
     }
 
     private void ReadMapping(ReadOnlySpan<byte> message)
     {
-        ulong id = 0;
-        long file = 0;
-        var at = 0;
-        while (at < message.Length)
-        {
-            var (field, wire) = Tag(message, ref at);
-            switch (field, wire)
-            {
-                case (1, 0):
-                    id = Varint(message, ref at);
-                    break;
-                case (5, 0):
-                    file = (long)Varint(message, ref at);
-                    break;
-                default:
-                    Skip(message, ref at, wire);
-                    break;
-            }
-        }
-        Mappings.Add((id, file));
+        Span<ulong> v = stackalloc ulong[6];
+        ReadFields(message, v);
+        Mappings.Add((v[1], (long)v[5]));
     }
 
     private void ReadLocation(ReadOnlySpan<byte> message)
     {
-        ulong id = 0, mapping = 0, address = 0;
-        List<ulong>? functions = null;
-        var at = 0;
-        while (at < message.Length)
-        {
-            var (field, wire) = Tag(message, ref at);
-            switch (field, wire)
-            {
-                case (1, 0):
-                    id = Varint(message, ref at);
-                    break;
-                case (2, 0):
-                    mapping = Varint(message, ref at);
-                    break;
-                case (3, 0):
-                    address = Varint(message, ref at);
-                    break;
-                case (4, 2):
-                    (functions ??= []).Add(ReadLineFunction(Bytes(message, ref at)));
-                    break;
-                default:
-                    Skip(message, ref at, wire);
-                    break;
-            }
-        }
-        Locations.Add((id, mapping, address, functions is null ? [] : [.. functions]));
+        Span<ulong> v = stackalloc ulong[4];
+        var lines = new List<ulong>(1);
+        ReadFields(message, v, lines);
+        Locations.Add((v[1], v[2], v[3], [.. lines]));
     }
 
-    private ulong ReadLineFunction(ReadOnlySpan<byte> message)
+    private void ReadFunction(ReadOnlySpan<byte> message)
     {
-        ulong function = 0;
+        Span<ulong> v = stackalloc ulong[5];
+        ReadFields(message, v);
+        Functions.Add((v[1], (long)v[2], (long)v[3], (long)v[4]));
+    }
+
+    /// <summary>
+    /// Reads a message's varint fields numbered below <c>varints.Length</c> into <paramref name="varints"/> (the last
+    /// occurrence wins) and skips the others; with <paramref name="lineFunctions"/>, field 4 is a Location's Line
+    /// whose function id is collected.
+    /// </summary>
+    private void ReadFields(ReadOnlySpan<byte> message, Span<ulong> varints, List<ulong>? lineFunctions = null)
+    {
+        Span<ulong> line = stackalloc ulong[2];
         var at = 0;
         while (at < message.Length)
         {
             var (field, wire) = Tag(message, ref at);
-            if ((field, wire) == (1, 0))
+            if (wire == 0 && field < varints.Length)
             {
-                function = Varint(message, ref at);
+                varints[field] = Varint(message, ref at);
+            }
+            else if (lineFunctions is not null && (field, wire) == (4, 2))
+            {
+                line.Clear();
+                ReadFields(Bytes(message, ref at), line);
+                lineFunctions.Add(line[1]);
             }
             else
             {
                 Skip(message, ref at, wire);
             }
         }
-        return function;
-    }
-
-    private void ReadFunction(ReadOnlySpan<byte> message)
-    {
-        ulong id = 0;
-        long name = 0, systemName = 0, file = 0;
-        var at = 0;
-        while (at < message.Length)
-        {
-            var (field, wire) = Tag(message, ref at);
-            switch (field, wire)
-            {
-                case (1, 0):
-                    id = Varint(message, ref at);
-                    break;
-                case (2, 0):
-                    name = (long)Varint(message, ref at);
-                    break;
-                case (3, 0):
-                    systemName = (long)Varint(message, ref at);
-                    break;
-                case (4, 0):
-                    file = (long)Varint(message, ref at);
-                    break;
-                default:
-                    Skip(message, ref at, wire);
-                    break;
-            }
-        }
-        Functions.Add((id, name, systemName, file));
     }
 
     private void Packed<T>(ReadOnlySpan<byte> packed, List<T> into, Func<ulong, T> convert)
