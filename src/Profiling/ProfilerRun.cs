@@ -67,7 +67,7 @@ internal sealed class ProfilerRun
     {
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(budget);
-        _uploader.BeginFlush(deadline.Token);
+        _uploader.BeginFlush(deadline);
         if (!_started.IsCompleted)
         {
             await _starting.CancelAsync().ConfigureAwait(false);

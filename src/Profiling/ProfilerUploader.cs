@@ -14,7 +14,7 @@ internal sealed class ProfilerUploader : IProfileExporter
     private readonly IProfileExporter _direct;
     private readonly ProfilerCounters _counters;
     private readonly ILogger _logger;
-    private CancellationToken? _flushDeadline;
+    private volatile CancellationTokenSource? _flushDeadline;
     private volatile bool _flushFailed;
 
     public ProfilerUploader(RetryingExporter queued, IProfileExporter direct, ProfilerCounters counters, ILogger logger)
@@ -28,8 +28,8 @@ internal sealed class ProfilerUploader : IProfileExporter
     /// <summary>Whether an upload failed since <see cref="BeginFlush"/>: the agent is unreachable, so waiting for the queue is pointless.</summary>
     public bool FlushFailed => _flushFailed;
 
-    /// <summary>From now on, upload directly, giving up at <paramref name="deadline"/>.</summary>
-    public void BeginFlush(CancellationToken deadline) => _flushDeadline = deadline;
+    /// <summary>From now on, upload directly, giving up when <paramref name="deadline"/> is cancelled.</summary>
+    public void BeginFlush(CancellationTokenSource deadline) => _flushDeadline = deadline;
 
     public async Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ internal sealed class ProfilerUploader : IProfileExporter
             }
             return;
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             await _direct.ExportAsync(upload, linked.Token).ConfigureAwait(false);

@@ -4,34 +4,38 @@ namespace Flamewatch.ProfilerTests;
 
 public sealed class OptionsTests
 {
-    public static TheoryData<string, Func<Profiler>> BadOptions => new()
+    /// <summary>Bad options by case name: the option the error must name, and the construction that must fail.</summary>
+    private static readonly Dictionary<string, (string Option, Func<Profiler> Create)> Cases = new()
     {
-        { "applicationName", () => new Profiler(applicationName: "") },
-        { "applicationName", () => new Profiler(applicationName: new string('a', 101)) },
-        { "applicationName", () => new Profiler(applicationName: "line\nbreak") },
-        { "agentAddress", () => new Profiler(applicationName: "app", agentAddress: "127.0.0.1:8126") },
-        { "agentAddress", () => new Profiler(applicationName: "app", agentAddress: "ftp://agent:21") },
-        { "agentAddress", () => new Profiler(applicationName: "app", agentAddress: "unix://relative.sock") },
-        { "period", () => new Profiler(applicationName: "app", period: TimeSpan.FromSeconds(9)) },
-        { "period", () => new Profiler(applicationName: "app", period: TimeSpan.FromMinutes(11)) },
-        { "uploadTimeout", () => new Profiler(applicationName: "app", uploadTimeout: TimeSpan.Zero) },
-        { "uploadTimeout", () => new Profiler(applicationName: "app", period: TimeSpan.FromSeconds(10), uploadTimeout: TimeSpan.FromSeconds(10)) },
-        { "labels", () => new Profiler(applicationName: "app", labels: new() { ["has space"] = "x" }) },
-        { "labels", () => new Profiler(applicationName: "app", labels: new() { ["a:b"] = "x" }) },
-        { "labels", () => new Profiler(applicationName: "app", labels: new() { ["service"] = "other" }) },
-        { "labels", () => new Profiler(applicationName: "app", labels: new() { ["k"] = "a,b" }) },
-        { "labels", () => new Profiler(applicationName: "app", labels: Enumerable.Range(0, 33).ToDictionary(i => $"k{i}", i => "v")) },
-        { "samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 0) },
-        { "samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 1001) },
-        { "profileTypes", () => new Profiler(applicationName: "app", profileTypes: ProfileTypes.None) },
-        { "profileTypes", () => new Profiler(applicationName: "app", profileTypes: (ProfileTypes)64) },
-        { "period", () => new Profiler(new ProfilerOptions { ApplicationName = "app", Period = TimeSpan.FromSeconds(1) }) },
+        ["empty application name"] = ("applicationName", () => new Profiler(applicationName: "")),
+        ["application name of 101 characters"] = ("applicationName", () => new Profiler(applicationName: new string('a', 101))),
+        ["application name with a newline"] = ("applicationName", () => new Profiler(applicationName: "line\nbreak")),
+        ["agent address without a scheme"] = ("agentAddress", () => new Profiler(applicationName: "app", agentAddress: "127.0.0.1:8126")),
+        ["ftp agent address"] = ("agentAddress", () => new Profiler(applicationName: "app", agentAddress: "ftp://agent:21")),
+        ["relative unix socket"] = ("agentAddress", () => new Profiler(applicationName: "app", agentAddress: "unix://relative.sock")),
+        ["period of 9 s"] = ("period", () => new Profiler(applicationName: "app", period: TimeSpan.FromSeconds(9))),
+        ["period of 11 min"] = ("period", () => new Profiler(applicationName: "app", period: TimeSpan.FromMinutes(11))),
+        ["zero upload timeout"] = ("uploadTimeout", () => new Profiler(applicationName: "app", uploadTimeout: TimeSpan.Zero)),
+        ["upload timeout equal to the period"] = ("uploadTimeout", () => new Profiler(applicationName: "app", period: TimeSpan.FromSeconds(10), uploadTimeout: TimeSpan.FromSeconds(10))),
+        ["label key with a space"] = ("labels", () => new Profiler(applicationName: "app", labels: new() { ["has space"] = "x" })),
+        ["label key with a colon"] = ("labels", () => new Profiler(applicationName: "app", labels: new() { ["a:b"] = "x" })),
+        ["label named service"] = ("labels", () => new Profiler(applicationName: "app", labels: new() { ["service"] = "other" })),
+        ["label value with a comma"] = ("labels", () => new Profiler(applicationName: "app", labels: new() { ["k"] = "a,b" })),
+        ["33 labels"] = ("labels", () => new Profiler(applicationName: "app", labels: Enumerable.Range(0, 33).ToDictionary(i => $"k{i}", i => "v"))),
+        ["0 Hz"] = ("samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 0)),
+        ["1001 Hz"] = ("samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 1001)),
+        ["no profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: ProfileTypes.None)),
+        ["unknown profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: (ProfileTypes)64)),
+        ["period of 1 s through ProfilerOptions"] = ("period", () => new Profiler(new ProfilerOptions { ApplicationName = "app", Period = TimeSpan.FromSeconds(1) })),
     };
+
+    public static TheoryData<string> BadOptions => [.. Cases.Keys];
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void A_bad_option_throws_naming_it(string option, Func<Profiler> create)
+    public void A_bad_option_throws_naming_it(string badCase)
     {
+        var (option, create) = Cases[badCase];
         var error = Assert.ThrowsAny<ArgumentException>(create);
         Assert.Equal(option, error.ParamName);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
