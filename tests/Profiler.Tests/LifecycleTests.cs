@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Flamewatch.ProfilerTests;
@@ -63,8 +64,9 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
     public async Task Stop_with_the_agent_down_returns_at_once_and_counts_the_loss()
     {
         var uploadTimeout = TimeSpan.FromSeconds(3);
+        var logs = new CapturingLoggerFactory();
         await using var profiler = new Profiler(applicationName: "agent-down", period: Period, uploadTimeout: uploadTimeout,
-            agentAddress: $"http://127.0.0.1:{AgentProcess.FreePort()}");
+            agentAddress: $"http://127.0.0.1:{AgentProcess.FreePort()}", loggerFactory: logs);
         profiler.Start();
         Spin(TimeSpan.FromSeconds(1.5));
         var stopping = Stopwatch.StartNew();
@@ -78,6 +80,10 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
         Assert.True(statistics.UploadsFailed >= 1);
         Assert.Equal(1, statistics.ProfilesDropped);
         Assert.Contains("127.0.0.1", statistics.LastError, StringComparison.Ordinal);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Name == "FinalUploadFailed");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("127.0.0.1", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(logs.Entries, e => e.EventId.Name == "Started" && e.Message.Contains("agent-down", StringComparison.Ordinal));
     }
 
     [Fact]
