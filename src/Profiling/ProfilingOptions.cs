@@ -34,6 +34,12 @@ public sealed class ProfilingOptions
     /// <summary>Tags sent with every profile.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Run the first sampler slice as soon as the session starts instead of at a random phase, so that a short-lived
+    /// program's first seconds are sampled (the in-process <c>Flamewatch.Profiler</c> sets it).
+    /// </summary>
+    internal bool FirstSliceAtStart { get; set; }
+
     /// <summary>Profiles waiting for the exporter; beyond that they are dropped and counted.</summary>
     public int ExportQueueCapacity { get; set; } = 4;
 

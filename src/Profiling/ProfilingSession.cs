@@ -401,7 +401,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 // that a slowed-down sampler (a loaded machine) still reaches the target before the cycle ends.
                 var onTime = TimeSpan.FromMilliseconds(target * _sliceIntervalMs * 2) + TimeSpan.FromMilliseconds(500);
                 var room = cycleEnd - _time.GetUtcNow() - onTime;
-                if (room > TimeSpan.Zero)
+                var atStart = _options.FirstSliceAtStart && _periods == 0 && c == 0;
+                if (room > TimeSpan.Zero && !atStart)
                 {
                     await Task.Delay(room * Random.Shared.NextDouble(), _time, cancellationToken).ConfigureAwait(false);
                 }

@@ -1,0 +1,65 @@
+using Flamewatch.Profiling;
+using Microsoft.Extensions.Logging;
+
+namespace Flamewatch;
+
+/// <summary>
+/// Settings of an in-process <see cref="Profiler"/>. Defaults are the product defaults: 45 s periods, 10 s upload
+/// timeout, 100 Hz, all five profile types. Checked when the <see cref="Profiler"/> is constructed: a bad value throws
+/// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> names the option.
+/// </summary>
+public sealed class ProfilerOptions
+{
+    /// <summary>Environment variable read when <see cref="ApplicationName"/> is not set.</summary>
+    public const string ApplicationNameVariable = "FLAMEWATCH_APPLICATION_NAME";
+
+    /// <summary>Environment variable read when <see cref="AgentAddress"/> is not set.</summary>
+    public const string AgentAddressVariable = "FLAMEWATCH_AGENT_URL";
+
+    /// <summary>The agent address when neither <see cref="AgentAddress"/> nor <c>FLAMEWATCH_AGENT_URL</c> is set: a local agent on the Datadog port.</summary>
+    public const string DefaultAgentAddress = "http://127.0.0.1:8126";
+
+    /// <summary>Shortest period: the same bounds as a ContinuousProfile's <c>period</c> (10 s – 10 min).</summary>
+    public static readonly TimeSpan MinimumPeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest period.</summary>
+    public static readonly TimeSpan MaximumPeriod = TimeSpan.FromMinutes(10);
+
+    /// <summary>At most this many custom labels (as a ContinuousProfile).</summary>
+    public const int MaximumLabels = 32;
+
+    /// <summary>
+    /// Service name of every profile, 1–100 characters. Default: <c>FLAMEWATCH_APPLICATION_NAME</c>, else the entry
+    /// assembly's name.
+    /// </summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>
+    /// Where to upload: <c>http://host:port</c> (or https) or <c>unix:///path/to/socket</c>, a Flamewatch agent or any
+    /// agent speaking the Datadog profiling intake. Default: <c>FLAMEWATCH_AGENT_URL</c>, else <see cref="DefaultAgentAddress"/>.
+    /// </summary>
+    public string? AgentAddress { get; set; }
+
+    /// <summary>Aggregation window and upload interval: one profile per period. 10 s – 10 min; default 45 s.</summary>
+    public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Longest an upload may take (and the longest <see cref="Profiler.Stop"/> waits to flush). Above 0 and below the period; default 10 s.</summary>
+    public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Custom labels added to every profile (at most 32). Keys: 1–100 characters without whitespace, <c>,</c> or
+    /// <c>:</c>, not <c>service</c>. Values: at most 500 characters without <c>,</c>. They are merged with the automatic
+    /// labels <c>runtime_os</c>, <c>runtime_arch</c>, <c>runtime_version</c> and <c>profiler_version</c>; a custom label
+    /// of the same name wins.
+    /// </summary>
+    public IDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>Average thread samples per second, 1–1000; default 100.</summary>
+    public int SamplingFrequency { get; set; } = 100;
+
+    /// <summary>The dimensions to collect; default all five (CPU, wall, allocations, allocated memory, heap live size).</summary>
+    public ProfileTypes ProfileTypes { get; set; } = ProfileTypes.All;
+
+    /// <summary>Where the profiler logs (connection failures, dropped profiles); none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}
