@@ -1,2 +1,6 @@
-// Placeholder entry point so the collector builds; the command-line host replaces it.
-return 0;
+using System.CommandLine;
+using Flamewatch.NodeCollector.Local;
+
+var root = new RootCommand("Flamewatch node collector: profiles .NET processes over EventPipe and writes or uploads pprof profiles.");
+root.Subcommands.Add(ProfileCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

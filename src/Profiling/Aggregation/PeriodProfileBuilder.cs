@@ -1,0 +1,90 @@
+using System.Globalization;
+using Flamewatch.Profiling.Pprof;
+
+namespace Flamewatch.Profiling.Aggregation;
+
+/// <summary>
+/// Turns a period's <see cref="SampleAggregator"/> into a pprof <see cref="Profile"/>:
+/// <list type="bullet">
+/// <item>wall time = every sample's weight, scaled by period / sampled time (1 when sampling continuously, the inverse
+/// duty fraction when duty-cycling);</item>
+/// <item>CPU time = the weights of samples taken while the thread ran managed code; where the thread's exact CPU time
+/// is known from <c>/proc</c>, that time is spread over its managed samples instead (or over all its samples when it
+/// had none: CPU burnt in native code — P/Invoke, the runtime, the kernel on its behalf — is then charged to the
+/// managed frames that called into it, because EventPipe stacks hold managed frames only);</item>
+/// <item>allocation counts/bytes and live bytes as accumulated.</item>
+/// </list>
+/// Frames are named by <paramref name="resolve"/> (instruction pointer, is-leaf) → "Namespace.Type.Method".
+/// </summary>
+internal static class PeriodProfileBuilder
+{
+    public static Profile Build(
+        SampleAggregator period,
+        DateTimeOffset end,
+        IReadOnlyDictionary<int, ThreadCpu> threads,
+        Func<ulong, bool, string> resolve,
+        long periodNanoseconds,
+        IEnumerable<string> comments)
+    {
+        var duration = end - period.Start;
+        var scale = period.SampledMs > 0 ? duration.TotalMilliseconds / period.SampledMs : 0;
+
+        var managedByThread = new Dictionary<int, double>();
+        var wallByThread = new Dictionary<int, double>();
+        foreach (var (key, values) in period.Values)
+        {
+            managedByThread[key.ThreadId] = managedByThread.GetValueOrDefault(key.ThreadId) + values.ManagedMs;
+            wallByThread[key.ThreadId] = wallByThread.GetValueOrDefault(key.ThreadId) + values.WallMs;
+        }
+
+        var builder = new ProfileBuilder(SampleTypes.All);
+        var names = new Dictionary<int, string[]>();
+        Span<long> sampleValues = stackalloc long[SampleTypes.All.Count];
+        foreach (var (key, values) in period.Values)
+        {
+            var cpuMs = values.ManagedMs * scale;
+            if (threads.TryGetValue(key.ThreadId, out var thread) && thread.CpuNanoseconds is { } cpuNs)
+            {
+                var managed = managedByThread[key.ThreadId];
+                var wall = wallByThread[key.ThreadId];
+                cpuMs = managed > 0 ? cpuNs / 1e6 * (values.ManagedMs / managed)
+                    : wall > 0 ? cpuNs / 1e6 * (values.WallMs / wall)
+                    : 0;
+            }
+            sampleValues[SampleTypes.CpuTime] = (long)Math.Round(cpuMs * 1e6);
+            sampleValues[SampleTypes.WallTime] = (long)Math.Round(values.WallMs * scale * 1e6);
+            sampleValues[SampleTypes.AllocSamples] = (long)Math.Round(values.AllocCount);
+            sampleValues[SampleTypes.AllocSize] = (long)Math.Round(values.AllocBytes);
+            sampleValues[SampleTypes.InuseSpace] = (long)Math.Round(values.InuseBytes);
+
+            if (!names.TryGetValue(key.StackId, out var frames))
+            {
+                var stack = period.Stacks[key.StackId];
+                frames = new string[stack.Length];
+                for (var i = 0; i < stack.Length; i++)
+                {
+                    frames[i] = resolve(stack[i], i == 0);
+                }
+                names.Add(key.StackId, frames);
+            }
+            var labels = new List<(string, string)>(3)
+            {
+                (SampleTypes.ThreadIdLabel, key.ThreadId.ToString(CultureInfo.InvariantCulture)),
+            };
+            if (threads.TryGetValue(key.ThreadId, out var named) && named.Name.Length > 0)
+            {
+                labels.Add((SampleTypes.ThreadNameLabel, named.Name));
+            }
+            if (key.TypeName is not null)
+            {
+                labels.Add((SampleTypes.AllocationClassLabel, key.TypeName));
+            }
+            builder.AddSample(frames, sampleValues, labels);
+        }
+        foreach (var comment in comments)
+        {
+            builder.AddComment(comment);
+        }
+        return builder.Build(period.Start, duration, SampleTypes.All[SampleTypes.WallTime], periodNanoseconds);
+    }
+}

@@ -1,0 +1,81 @@
+namespace Flamewatch.Profiling.Aggregation;
+
+/// <summary>
+/// Accumulates one process's samples for one period: interns raw stacks and sums weights per
+/// (stack, thread, allocated type). Not thread-safe; the session serializes access.
+/// </summary>
+internal sealed class SampleAggregator
+{
+    private readonly Dictionary<ulong[], int> _stackIds = new(StackComparer.Instance);
+    private readonly List<ulong[]> _stacks = [];
+    private readonly Dictionary<SampleKey, SampleValues> _values = [];
+
+    public SampleAggregator(DateTimeOffset start) => Start = start;
+
+    public DateTimeOffset Start { get; }
+
+    /// <summary>Sampler rounds seen in the period (every thread is sampled once per round).</summary>
+    public long Rounds { get; private set; }
+
+    /// <summary>Time the sampler covered (ms), each round counted by its capped interval.</summary>
+    public double SampledMs { get; private set; }
+
+    public long ThreadSamples { get; private set; }
+
+    public long AllocationSamples { get; private set; }
+
+    public IReadOnlyList<ulong[]> Stacks => _stacks;
+
+    public IReadOnlyDictionary<SampleKey, SampleValues> Values => _values;
+
+    public void AddRound(double coveredMs)
+    {
+        Rounds++;
+        SampledMs += coveredMs;
+    }
+
+    public void AddThreadSample(ulong[] stack, int threadId, bool managed, double weightMs)
+    {
+        var values = Get(new SampleKey(Intern(stack), threadId, null));
+        values.WallMs += weightMs;
+        if (managed)
+        {
+            values.ManagedMs += weightMs;
+        }
+        ThreadSamples++;
+    }
+
+    public void AddAllocation(ulong[] stack, int threadId, string typeName, double count, double bytes)
+    {
+        var values = Get(new SampleKey(Intern(stack), threadId, typeName));
+        values.AllocCount += count;
+        values.AllocBytes += bytes;
+        AllocationSamples++;
+    }
+
+    public void AddInuse(ulong[] stack, int threadId, string typeName, double bytes)
+    {
+        Get(new SampleKey(Intern(stack), threadId, typeName)).InuseBytes += bytes;
+    }
+
+    private int Intern(ulong[] stack)
+    {
+        if (!_stackIds.TryGetValue(stack, out var id))
+        {
+            id = _stacks.Count;
+            _stacks.Add(stack);
+            _stackIds.Add(stack, id);
+        }
+        return id;
+    }
+
+    private SampleValues Get(SampleKey key)
+    {
+        if (!_values.TryGetValue(key, out var values))
+        {
+            values = new SampleValues();
+            _values.Add(key, values);
+        }
+        return values;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Flamewatch.Profiling.Attach;
+
+/// <summary>Why attaching to a process succeeded or failed. Every failure has a user-facing message.</summary>
+public enum AttachOutcome
+{
+    Attached,
+    /// <summary>No process with that PID.</summary>
+    ProcessNotFound,
+    /// <summary>The process runs no .NET (CoreCLR) runtime.</summary>
+    NotDotNet,
+    /// <summary>A .NET process without a reachable diagnostic socket.</summary>
+    NoDiagnosticSocket,
+    /// <summary>The process started with <c>DOTNET_EnableDiagnostics=0</c> (or its IPC variant).</summary>
+    DiagnosticsDisabled,
+    /// <summary>The collector may not read the process or connect to its socket (uid, ptrace rules).</summary>
+    PermissionDenied,
+    /// <summary>The process exited while attaching.</summary>
+    ProcessExited,
+}

@@ -1,0 +1,12 @@
+using Microsoft.Diagnostics.NETCore.Client;
+
+namespace Flamewatch.Profiling.Attach;
+
+/// <summary>The result of <see cref="TargetAttacher.AttachAsync"/>: a client on success, a reason otherwise.</summary>
+internal sealed record AttachResult(AttachOutcome Outcome, string Message, DiagnosticsClient? Client, IReadOnlyDictionary<string, string> Environment)
+{
+    public bool Succeeded => Outcome == AttachOutcome.Attached && Client is not null;
+
+    public static AttachResult Failed(AttachOutcome outcome, string message) =>
+        new(outcome, message, null, new Dictionary<string, string>());
+}

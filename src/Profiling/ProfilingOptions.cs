@@ -1,0 +1,53 @@
+namespace Flamewatch.Profiling;
+
+/// <summary>What and how to profile. Defaults are the product defaults (45 s periods, 100 Hz, all dimensions).</summary>
+public sealed class ProfilingOptions
+{
+    /// <summary>Aggregation window; one profile per period. 1 s – 10 min.</summary>
+    public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Average thread samples per second. 1–1000.</summary>
+    public int FrequencyHz { get; set; } = 100;
+
+    /// <summary>Collect allocations (count and bytes) and heap live size.</summary>
+    public bool Allocations { get; set; } = true;
+
+    /// <summary>
+    /// Use <c>GCAllocationTick</c> instead of .NET 10's <c>AllocationSampled</c>. Needed where another tool relies on
+    /// allocation ticks: enabling AllocationSampled silences them for every session of the process. Runtimes before
+    /// .NET 10 always use ticks.
+    /// </summary>
+    public bool UseAllocationTicks { get; set; }
+
+    /// <summary>Service name sent with every profile.</summary>
+    public string ApplicationName { get; set; } = "dotnet";
+
+    /// <summary>Tags sent with every profile.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>Profiles waiting for the exporter; beyond that they are dropped and counted.</summary>
+    public int ExportQueueCapacity { get; set; } = 4;
+
+    /// <summary>Returns every problem with the options (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Period < TimeSpan.FromSeconds(1) || Period > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"period must be between 1s and 10m (got {Period}).");
+        }
+        if (FrequencyHz is < 1 or > 1000)
+        {
+            errors.Add($"frequency must be between 1 and 1000 Hz (got {FrequencyHz}).");
+        }
+        if (ExportQueueCapacity < 1)
+        {
+            errors.Add("export queue capacity must be at least 1.");
+        }
+        if (string.IsNullOrWhiteSpace(ApplicationName))
+        {
+            errors.Add("application name must not be empty.");
+        }
+        return errors;
+    }
+}

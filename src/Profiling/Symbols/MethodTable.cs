@@ -1,0 +1,83 @@
+namespace Flamewatch.Profiling.Symbols;
+
+/// <summary>
+/// Native code ranges of managed methods, filled from <c>MethodLoadVerbose</c> (code JIT'd while attached) and from
+/// rundown (<c>MethodDCStopVerbose</c>: everything loaded, including ReadyToRun code). Stacks are kept as raw
+/// instruction pointers during a period and resolved here at its end ("late binding"), so methods first used after
+/// attach resolve too. Thread-safe.
+/// </summary>
+internal sealed class MethodTable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ulong, MethodRange> _byStart = [];
+    private MethodRange[]? _sorted;
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byStart.Count;
+            }
+        }
+    }
+
+    public void Add(ulong start, uint size, string typeName, string methodName)
+    {
+        if (start == 0 || size == 0)
+        {
+            return;
+        }
+        var name = FormatName(typeName, methodName);
+        lock (_lock)
+        {
+            if (_byStart.TryGetValue(start, out var existing) && existing.Size == size && existing.Name == name)
+            {
+                return;
+            }
+            _byStart[start] = new MethodRange(start, size, name);
+            _sorted = null;
+        }
+    }
+
+    /// <summary>The method containing <paramref name="address"/>, or null.</summary>
+    public string? Resolve(ulong address)
+    {
+        MethodRange[] sorted;
+        lock (_lock)
+        {
+            sorted = _sorted ??= [.. _byStart.Values.OrderBy(r => r.Start)];
+        }
+        int lo = 0, hi = sorted.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid].Start <= address)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        // A later, overlapping range (re-used code memory) wins; scan back over a few predecessors otherwise.
+        for (var i = found; i >= 0 && i > found - 4; i--)
+        {
+            var range = sorted[i];
+            if (address - range.Start < range.Size)
+            {
+                return range.Name;
+            }
+        }
+        return null;
+    }
+
+    /// <summary><c>Namespace.Type.Method</c>; TraceEvent gives the namespace-qualified type as "MethodNamespace".</summary>
+    internal static string FormatName(string typeName, string methodName) =>
+        string.IsNullOrEmpty(typeName) ? methodName : $"{typeName}.{methodName}";
+
+    private readonly record struct MethodRange(ulong Start, uint Size, string Name);
+}

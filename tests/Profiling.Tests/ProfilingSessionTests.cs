@@ -1,0 +1,84 @@
+using Flamewatch.TestKit.TargetApp;
+using Xunit.Abstractions;
+
+namespace Flamewatch.Profiling.Tests;
+
+/// <summary>Profiles a real target process at the runtime's default sampler rate.</summary>
+public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputHelper output) : IClassFixture<DefaultRateTarget>
+{
+    private static readonly string HotA = $"{typeof(Workloads).FullName}.{nameof(Workloads.HotA)}";
+    private static readonly string HotB = $"{typeof(Workloads).FullName}.{nameof(Workloads.HotB)}";
+    private static readonly string Retained = $"{typeof(Workloads).FullName}.{nameof(Workloads.AllocateRetained)}";
+    private static readonly string Transient = $"{typeof(Workloads).FullName}.{nameof(Workloads.AllocateTransient)}";
+
+    [Fact]
+    public async Task Continuous_sampling_splits_the_hot_thread_70_30_and_tells_cpu_from_wall()
+    {
+        // 1 kHz is at the target's own sampler rate, so this runs continuously and gives thousands of samples.
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 1000, Allocations = false };
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
+        var reader = new ProfileReader(profile);
+
+        Assert.False(statistics.DutyCycled);
+        bool Hot(Pprof.Sample s) => reader.OnThread(s, Workloads.HotThreadName);
+        var a = reader.Sum("wall-time", s => Hot(s) && reader.Leaf(s) == HotA);
+        var b = reader.Sum("wall-time", s => Hot(s) && reader.Leaf(s) == HotB);
+        var hotWall = reader.Sum("wall-time", Hot);
+        Assert.True(a + b > 0.95 * hotWall, $"HotA+HotB hold {(double)(a + b) / hotWall:P1} of the hot thread");
+        var share = (double)a / (a + b);
+        output.WriteLine($"HotA share {share:P1} of {statistics.ThreadSamples} samples; sleeper CPU share follows");
+        Assert.InRange(share, 0.67, 0.73);
+
+        // No frame of the hot thread is an unresolved address.
+        Assert.All(reader.Samples.Where(Hot), s => Assert.DoesNotContain(reader.Frames(s), f => f.StartsWith("0x", StringComparison.Ordinal)));
+
+        var seconds = (statistics.End - statistics.Start).TotalSeconds;
+        var sleeperWall = reader.Sum("wall-time", s => reader.OnThread(s, Workloads.SleeperThreadName)) / 1e9;
+        Assert.InRange(sleeperWall, 0.85 * seconds, 1.15 * seconds);
+        var totalCpu = reader.Sum("cpu-time");
+        var sleeperCpu = reader.Sum("cpu-time", s => reader.OnThread(s, Workloads.SleeperThreadName));
+        output.WriteLine($"sleeper wall {sleeperWall:F2} s of {seconds:F2} s, CPU {(double)sleeperCpu / totalCpu:P2} of all CPU");
+        Assert.True(sleeperCpu <= 0.03 * totalCpu, $"sleeper has {(double)sleeperCpu / totalCpu:P1} of the CPU");
+        Assert.True(reader.Sum("cpu-time", Hot) > 0.5 * seconds * 1e9, "the hot thread burns CPU");
+    }
+
+    [Fact]
+    public async Task Duty_cycling_meets_the_configured_frequency_and_keeps_time_unbiased()
+    {
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100 };
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
+        var reader = new ProfileReader(profile);
+
+        output.WriteLine($"effective rate {statistics.EffectiveFrequencyHz:F1} Hz (duty-cycled)");
+        Assert.True(statistics.DutyCycled);
+        Assert.InRange(statistics.EffectiveFrequencyHz, 90, 110);
+        var seconds = (statistics.End - statistics.Start).TotalSeconds;
+        var hotWall = reader.Sum("wall-time", s => reader.OnThread(s, Workloads.HotThreadName)) / 1e9;
+        Assert.InRange(hotWall, 0.85 * seconds, 1.15 * seconds);
+        var sleeperWall = reader.Sum("wall-time", s => reader.OnThread(s, Workloads.SleeperThreadName)) / 1e9;
+        Assert.InRange(sleeperWall, 0.85 * seconds, 1.15 * seconds);
+        Assert.Contains(reader.Comments, c => c.StartsWith("gc-heap-size-bytes=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Allocated_bytes_match_the_truth_and_the_retaining_site_dominates_live_heap()
+    {
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100 };
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
+        var reader = new ProfileReader(profile);
+
+        var seconds = (statistics.End - statistics.Start).TotalSeconds;
+        bool Site(Pprof.Sample s) => reader.Frames(s).Any(f => f == Retained || f == Transient);
+        var estimated = reader.Sum("alloc-size", Site) / seconds;
+        var truth = target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End);
+        output.WriteLine($"allocated {estimated / 1e6:F2} MB/s estimated vs {truth / 1e6:F2} MB/s true ({estimated / truth:P1}) from {statistics.AllocationSamples} samples");
+        Assert.InRange(estimated / truth, 0.9, 1.1);
+        Assert.True(reader.Sum("alloc-samples", Site) > 0);
+
+        var retainedLive = reader.Sum("inuse-space", s => reader.Leaf(s) == Retained);
+        var transientLive = reader.Sum("inuse-space", s => reader.Leaf(s) == Transient);
+        output.WriteLine($"live: retaining site {retainedLive / 1e6:F1} MB, transient site {transientLive / 1e6:F1} MB, GC heap {statistics.GcHeapBytes / 1e6:F1} MB");
+        Assert.True(retainedLive > 3 * transientLive, $"retained {retainedLive} vs transient {transientLive} live bytes");
+        Assert.True(retainedLive > 0.5 * reader.Sum("inuse-space"), "the retaining site holds most live bytes");
+    }
+}

@@ -1,0 +1,29 @@
+using Flamewatch.Profiling.Symbols;
+
+namespace Flamewatch.Profiling.Tests.Unit;
+
+public sealed class MethodTableTests
+{
+    [Fact]
+    public void Addresses_resolve_to_the_method_whose_code_contains_them()
+    {
+        var table = new MethodTable();
+        table.Add(0x1000, 0x100, "App.Worker", "Run");
+        table.Add(0x2000, 0x10, "App.Worker", "Step");
+        Assert.Equal("App.Worker.Run", table.Resolve(0x1000));
+        Assert.Equal("App.Worker.Run", table.Resolve(0x10ff));
+        Assert.Null(table.Resolve(0x1100));
+        Assert.Equal("App.Worker.Step", table.Resolve(0x2008));
+        Assert.Null(table.Resolve(0xfff));
+    }
+
+    [Fact]
+    public void Methods_added_later_resolve_too()
+    {
+        var table = new MethodTable();
+        table.Add(0x1000, 0x100, "App.Worker", "Run");
+        Assert.Null(table.Resolve(0x3004));
+        table.Add(0x3000, 0x20, "System.Convert", "ToBase64String");
+        Assert.Equal("System.Convert.ToBase64String", table.Resolve(0x3004));
+    }
+}

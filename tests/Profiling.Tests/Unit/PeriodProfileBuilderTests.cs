@@ -1,0 +1,70 @@
+using Flamewatch.Profiling.Aggregation;
+
+namespace Flamewatch.Profiling.Tests.Unit;
+
+public sealed class PeriodProfileBuilderTests
+{
+    private static readonly DateTimeOffset Start = DateTimeOffset.UnixEpoch;
+
+    [Fact]
+    public void Duty_cycled_time_is_scaled_to_the_period()
+    {
+        // 1 s of sampled rounds in a 10 s period: every weight counts ten times.
+        var period = new SampleAggregator(Start);
+        for (var i = 0; i < 100; i++)
+        {
+            period.AddRound(10);
+            period.AddThreadSample([0x10], 1, managed: true, 10);
+        }
+        var reader = Build(period, new Dictionary<int, ThreadCpu>());
+        Assert.Equal(10e9, reader.Sum("wall-time"), 1e6);
+        Assert.Equal(10e9, reader.Sum("cpu-time"), 1e6);
+    }
+
+    [Fact]
+    public void Cpu_time_from_proc_is_spread_over_managed_samples()
+    {
+        var period = new SampleAggregator(Start);
+        for (var i = 0; i < 1000; i++)
+        {
+            period.AddRound(10);
+            period.AddThreadSample([0x10], 1, managed: i % 4 != 0, 10);   // 75 % managed
+            period.AddThreadSample([0x20], 2, managed: false, 10);        // blocked all along
+        }
+        var threads = new Dictionary<int, ThreadCpu> { [1] = new("Worker", 6_000_000_000), [2] = new("Sleeper", 0) };
+        var reader = Build(period, threads);
+        Assert.Equal(6e9, reader.Sum("cpu-time", s => reader.OnThread(s, "Worker")), 1e3);
+        Assert.Equal(0, reader.Sum("cpu-time", s => reader.OnThread(s, "Sleeper")));
+        Assert.Equal(10e9, reader.Sum("wall-time", s => reader.OnThread(s, "Sleeper")), 1e3);
+    }
+
+    [Fact]
+    public void Cpu_burnt_in_native_code_is_charged_to_the_managed_caller()
+    {
+        var period = new SampleAggregator(Start);
+        for (var i = 0; i < 100; i++)
+        {
+            period.AddRound(100);
+            period.AddThreadSample([0x30], 1, managed: false, 100);   // P/Invoke: never "Managed"
+        }
+        var reader = Build(period, new Dictionary<int, ThreadCpu> { [1] = new("Zipper", 9_000_000_000) });
+        Assert.Equal(9e9, reader.Sum("cpu-time"), 1e3);
+    }
+
+    [Fact]
+    public void Allocations_carry_their_type_and_all_five_values()
+    {
+        var period = new SampleAggregator(Start);
+        period.AddAllocation([0x10], 1, "System.Byte[]", 25, 100_000);
+        period.AddInuse([0x10], 1, "System.Byte[]", 40_000);
+        var reader = Build(period, new Dictionary<int, ThreadCpu>());
+        var sample = Assert.Single(reader.Samples);
+        Assert.Equal(5, sample.Value.Count);
+        Assert.Equal([0L, 0L, 25L, 100_000L, 40_000L], sample.Value);
+        Assert.Equal("System.Byte[]", reader.Label(sample, "allocation class"));
+        Assert.Equal("1", reader.Label(sample, "thread id"));
+    }
+
+    private static ProfileReader Build(SampleAggregator period, IReadOnlyDictionary<int, ThreadCpu> threads) =>
+        new(PeriodProfileBuilder.Build(period, Start.AddSeconds(10), threads, (ip, _) => $"M{ip:x}", 10_000_000, []));
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Flamewatch.TestKit.TargetApp;
+
+/// <summary>
+/// The workloads of the target app. Method names are part of its contract: tests build expected frame
+/// names from them with <c>nameof</c>, so every frame-bearing method is <see cref="MethodImplOptions.NoInlining"/>.
+/// </summary>
+public sealed class Workloads
+{
+    public const string HotThreadName = "HotLoop";
+    public const string SleeperThreadName = "Sleeper";
+    public const string RetainingThreadName = "Retainer";
+    public const string TransientThreadName = "Churner";
+    public const string LateThreadName = "LateR2R";
+
+    /// <summary>Share of hot-loop iterations that call <see cref="HotA"/> (the rest call <see cref="HotB"/>).</summary>
+    public const double HotAShare = 0.7;
+
+    /// <summary>Bytes per second each allocation site aims at.</summary>
+    public const long RetainingBytesPerSecond = 12 * 1024 * 1024;
+    public const long TransientBytesPerSecond = 36 * 1024 * 1024;
+
+    /// <summary>Payload length of every allocated array (a small-object-heap byte[]).</summary>
+    public const int AllocationPayload = 4000;
+
+    /// <summary>How many arrays the retaining site keeps alive (≈ 48 MB).</summary>
+    public const int RetainedCapacity = 12_000;
+
+    public long Iterations;
+    public long RetainedBytes;
+    public long TransientBytes;
+
+    private readonly byte[][] _retained = new byte[RetainedCapacity][];
+    private uint _state = 12345;
+
+    public void RunHotLoop()
+    {
+        long i = 0;
+        while (true)
+        {
+            if (i % 10 < 7)
+            {
+                _state = HotA(_state);
+            }
+            else
+            {
+                _state = HotB(_state);
+            }
+            i++;
+            Interlocked.Increment(ref Iterations);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static uint HotA(uint state) => Spin(state);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static uint HotB(uint state) => Spin(state);
+
+    // Inlined into HotA/HotB so each sample's leaf is one of them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Spin(uint state)
+    {
+        for (var k = 0; k < 2000; k++)
+        {
+            state = (state * 1664525) + 1013904223;
+        }
+        return state;
+    }
+
+    public static void RunSleeper()
+    {
+        while (true)
+        {
+            Sleep();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Sleep() => Thread.Sleep(50);
+
+    public static void RunLateFrameworkCode()
+    {
+        var buffer = new byte[64 * 1024];
+        Random.Shared.NextBytes(buffer);
+        while (true)
+        {
+            EncodeLate(buffer);
+        }
+    }
+
+    /// <summary>Spends its time in ReadyToRun framework code first run long after start.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int EncodeLate(byte[] buffer) => Convert.ToBase64String(buffer).Length;
+
+    public void RunRetainingAllocator() => Paced(RetainingBytesPerSecond, AllocateRetained);
+
+    public void RunTransientAllocator() => Paced(TransientBytesPerSecond, AllocateTransient);
+
+    /// <summary>Allocates and keeps the array alive in a ring: this site dominates the live heap.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public long AllocateRetained(long index)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        _retained[index % RetainedCapacity] = new byte[AllocationPayload];
+        var size = GC.GetAllocatedBytesForCurrentThread() - before;
+        Interlocked.Add(ref RetainedBytes, size);
+        return size;
+    }
+
+    /// <summary>Allocates an array that dies young.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public long AllocateTransient(long index)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var array = new byte[AllocationPayload];
+        array[index % AllocationPayload] = 1;
+        GC.KeepAlive(array);
+        var size = GC.GetAllocatedBytesForCurrentThread() - before;
+        Interlocked.Add(ref TransientBytes, size);
+        return size;
+    }
+
+    // Allocates in 10 ms steps so the byte rate is steady.
+    private static void Paced(long bytesPerSecond, Func<long, long> allocate)
+    {
+        var clock = Stopwatch.StartNew();
+        long allocated = 0;
+        long index = 0;
+        while (true)
+        {
+            var due = (long)(clock.Elapsed.TotalSeconds * bytesPerSecond);
+            while (allocated < due)
+            {
+                allocated += allocate(index++);
+            }
+            Thread.Sleep(10);
+        }
+    }
+}
