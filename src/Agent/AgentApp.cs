@@ -1,0 +1,113 @@
+using Flamewatch.Agent.Intake;
+using Flamewatch.Agent.Query;
+using Flamewatch.Agent.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+
+namespace Flamewatch.Agent;
+
+/// <summary>Builds the agent: intake, storage, query API and UI on one Kestrel server.</summary>
+internal static class AgentApp
+{
+    /// <summary>Command-line flags and the configuration keys they set.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "Agent:DataDir",
+        ["--token"] = "Agent:Token",
+        ["--max-body-bytes"] = "Agent:MaxBodyBytes",
+        ["--max-decompressed-bytes"] = "Agent:MaxDecompressedBytes",
+        ["--retention"] = "Agent:RetentionMaxAge",
+        ["--retention-max-bytes"] = "Agent:RetentionMaxBytes",
+    };
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:8126");
+        }
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddAgent(builder.Configuration);
+        var app = builder.Build();
+        app.MapAgent();
+        return app;
+    }
+
+    public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<AgentOptions>>((kestrel, agent) =>
+        {
+            kestrel.Limits.MaxRequestBodySize = agent.Value.MaxBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        services.AddSingleton(TimeProvider.System);
+        // Flame graphs nest one JSON object and array per frame.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth = 4 * Storage.SampleIndexer.MaxDepth + 16);
+        services.AddSingleton<ProfileStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProfileStore>());
+        services.AddHostedService<RetentionService>();
+        services.AddSingleton<ProfileIngestor>();
+        services.AddSingleton<DatadogIntake>();
+        services.AddSingleton<PyroscopeIngest>();
+        services.AddSingleton<QueryApi>();
+        services.AddSingleton<TokenFilter>();
+        return services;
+    }
+
+    public static WebApplication MapAgent(this WebApplication app)
+    {
+        var writes = app.MapGroup("").AddEndpointFilter<TokenFilter>();
+        writes.MapPost(DatadogIntake.Path, (HttpContext context, DatadogIntake intake) => intake.HandleAsync(context));
+        writes.MapPost(PyroscopeIngest.Path, (HttpContext context, PyroscopeIngest ingest) => ingest.HandleAsync(context));
+
+        // Paths Datadog tracers probe on an agent port. dd-trace stops profiling when tracing fails, so
+        // traces are accepted (and discarded) rather than refused.
+        app.MapMethods("/v0.4/traces", ["PUT", "POST"], () => TypedResults.Json(new { rate_by_service = new Dictionary<string, double>() }));
+        app.MapMethods("/v0.5/traces", ["PUT", "POST"], () => TypedResults.Json(new { rate_by_service = new Dictionary<string, double>() }));
+        app.MapPost("/v0.7/config", () => TypedResults.Json(new { }));
+        app.MapPost("/telemetry/proxy/api/v2/apmtelemetry", () => TypedResults.Accepted((string?)null));
+        app.MapPost("/dogstatsd/v2/proxy", () => TypedResults.Ok());
+        app.MapGet("/info", () => TypedResults.Json(new
+        {
+            version = "flamewatch-agent",
+            endpoints = new[] { DatadogIntake.Path, "/v0.4/traces", PyroscopeIngest.Path },
+        }));
+
+        var api = app.Services.GetRequiredService<QueryApi>();
+        app.MapGet("/api/applications", api.Applications);
+        app.MapGet("/api/profile", api.Profile);
+        app.MapGet("/api/flamegraph", api.FlameGraph);
+        app.MapGet("/healthz", () => TypedResults.Text("ok"));
+
+        var webRoot = app.Environment.WebRootPath;
+        if (Directory.Exists(webRoot))
+        {
+            var files = new PhysicalFileProvider(webRoot);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flamewatch.Agent");
+            foreach (var address in addresses)
+            {
+                logger.Listening(address + "/");
+            }
+        });
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using Flamewatch.Agent;
+
+await AgentApp.Build(args).RunAsync();

@@ -1,0 +1,491 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Flamewatch.Agent.Storage;
+
+/// <summary>
+/// The profile database: one SQLite file in WAL mode under the data directory. A single writer task
+/// commits whatever has queued up in one transaction (group commit, synchronous=FULL), so each
+/// acknowledged upload is durable and a failed write leaves nothing half-stored. Readers use their
+/// own connections and see committed data only.
+/// </summary>
+internal sealed class ProfileStore : IHostedService, IAsyncDisposable
+{
+    public const string FileName = "profiles.db";
+
+    /// <summary>Profiles longer than this are rejected at intake, which bounds time-range scans.</summary>
+    public static readonly TimeSpan MaxProfileDuration = TimeSpan.FromDays(1);
+
+    private const int MaxBatch = 512;
+
+    private readonly AgentOptions _options;
+    private readonly ILogger<ProfileStore> _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Channel<WriteCommand> _commands = Channel.CreateUnbounded<WriteCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private string _connectionString = "";
+    private SqliteConnection? _writer;
+    private Task? _writerLoop;
+    private long _storedBytes;
+
+    public ProfileStore(IOptions<AgentOptions> options, ILogger<ProfileStore> logger, TimeProvider timeProvider)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _timeProvider = timeProvider;
+    }
+
+    public SymbolTables Symbols { get; } = new();
+
+    /// <summary>Bytes of sample data stored (what retention by size counts).</summary>
+    public long StoredBytes => Interlocked.Read(ref _storedBytes);
+
+    public string DatabasePath => Path.Combine(Path.GetFullPath(_options.DataDir), FileName);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        Directory.CreateDirectory(Path.GetFullPath(_options.DataDir));
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+        }.ToString();
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        Execute(_writer, """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=FULL;
+            CREATE TABLE IF NOT EXISTS applications(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+            CREATE TABLE IF NOT EXISTS types(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+            CREATE TABLE IF NOT EXISTS frames(id INTEGER PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS nodes(id INTEGER PRIMARY KEY, parent INTEGER NOT NULL, frame INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS application_types(id INTEGER PRIMARY KEY, application INTEGER NOT NULL, type INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS labels(id INTEGER PRIMARY KEY, application INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS profiles(id INTEGER PRIMARY KEY, application INTEGER NOT NULL, start_ms INTEGER NOT NULL,
+                end_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL, bytes INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS profiles_by_start ON profiles(application, start_ms);
+            CREATE INDEX IF NOT EXISTS profiles_by_end ON profiles(end_ms);
+            CREATE TABLE IF NOT EXISTS profile_labels(label INTEGER NOT NULL, profile INTEGER NOT NULL, PRIMARY KEY(label, profile)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS profile_labels_by_profile ON profile_labels(profile);
+            CREATE TABLE IF NOT EXISTS samples(profile INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(profile, type));
+            """);
+        LoadSymbols(_writer);
+        using (var command = _writer.CreateCommand())
+        {
+            command.CommandText = "SELECT count(*), coalesce(sum(bytes), 0) FROM profiles";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            _storedBytes = reader.GetInt64(1);
+            _logger.StoreOpened(DatabasePath, reader.GetInt64(0), _storedBytes);
+        }
+        _writerLoop = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _commands.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _commands.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop;
+        }
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+        }
+        SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>Stores a profile; completes once it is committed. Returns its id.</summary>
+    public Task<long> AddAsync(NewProfile profile, CancellationToken cancellationToken)
+    {
+        var command = new AddCommand(profile);
+        if (!_commands.Writer.TryWrite(command))
+        {
+            throw new InvalidOperationException("The profile store is shutting down.");
+        }
+        return command.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes profiles that ended before <paramref name="cutoff"/>, then the oldest until the data fits <paramref name="maxBytes"/>.</summary>
+    public Task<(int Profiles, long Bytes)> ApplyRetentionAsync(DateTimeOffset cutoff, long maxBytes, CancellationToken cancellationToken)
+    {
+        var command = new RetentionCommand(cutoff.ToUnixTimeMilliseconds(), maxBytes);
+        if (!_commands.Writer.TryWrite(command))
+        {
+            throw new InvalidOperationException("The profile store is shutting down.");
+        }
+        return command.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public IReadOnlyList<ApplicationInfo> GetApplications()
+    {
+        var symbols = Symbols;
+        var result = new List<ApplicationInfo>();
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT application, min(start_ms), max(end_ms), count(*) FROM profiles GROUP BY application";
+        using var reader = command.ExecuteReader();
+        var ranges = new Dictionary<int, (long From, long To, long Count)>();
+        while (reader.Read())
+        {
+            ranges[reader.GetInt32(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        }
+        var types = new Dictionary<int, SortedSet<string>>();
+        for (var i = 1; i <= symbols.ApplicationTypes.Count; i++)
+        {
+            var (app, type) = symbols.ApplicationTypes[i];
+            (types.TryGetValue(app, out var set) ? set : types[app] = new SortedSet<string>(StringComparer.Ordinal)).Add(symbols.Types[type]);
+        }
+        var labels = new Dictionary<int, SortedDictionary<string, SortedSet<string>>>();
+        for (var i = 1; i <= symbols.Labels.Count; i++)
+        {
+            var (app, key, value) = symbols.Labels[i];
+            var byKey = labels.TryGetValue(app, out var l) ? l : labels[app] = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+            (byKey.TryGetValue(key, out var values) ? values : byKey[key] = new SortedSet<string>(StringComparer.Ordinal)).Add(value);
+        }
+        foreach (var (app, range) in ranges.OrderBy(r => symbols.Applications[r.Key], StringComparer.Ordinal))
+        {
+            result.Add(new ApplicationInfo(
+                symbols.Applications[app],
+                [.. types.GetValueOrDefault(app) ?? []],
+                (labels.GetValueOrDefault(app) ?? []).ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value]),
+                DateTimeOffset.FromUnixTimeMilliseconds(range.From),
+                DateTimeOffset.FromUnixTimeMilliseconds(range.To),
+                range.Count));
+        }
+        return result;
+    }
+
+    /// <summary>Sums the selected profiles' values of one type per call-tree node; null when nothing matches the names given.</summary>
+    public MergeResult? Merge(ProfileSelection selection, CancellationToken cancellationToken)
+    {
+        var symbols = Symbols;
+        if (!symbols.Applications.TryGetId(selection.Application, out var app) || !symbols.Types.TryGetId(selection.Type, out var type))
+        {
+            return null;
+        }
+        var labelIds = new List<int>();
+        foreach (var (key, value) in selection.Labels)
+        {
+            if (!symbols.Labels.TryGetId((app, key, value), out var id))
+            {
+                return new MergeResult(selection.Type, [], 0);
+            }
+            labelIds.Add(id);
+        }
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        var sql = new System.Text.StringBuilder("""
+            SELECT s.data FROM profiles p JOIN samples s ON s.profile = p.id AND s.type = $type
+            WHERE p.application = $app AND p.start_ms < $to AND p.start_ms >= $minStart AND p.end_ms > $from
+            """);
+        for (var i = 0; i < labelIds.Count; i++)
+        {
+            sql.Append($" AND p.id IN (SELECT profile FROM profile_labels WHERE label = $l{i})");
+            command.Parameters.AddWithValue($"$l{i}", labelIds[i]);
+        }
+        command.CommandText = sql.ToString();
+        var from = selection.From.ToUnixTimeMilliseconds();
+        command.Parameters.AddWithValue("$type", type);
+        command.Parameters.AddWithValue("$app", app);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", selection.To.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$minStart", from - (long)MaxProfileDuration.TotalMilliseconds);
+        var totals = new long[symbols.Nodes.Count + 1];
+        var profiles = 0;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var blob = (byte[])reader.GetValue(0);
+            var maxNode = SampleBlob.MaxNode(blob);
+            if (maxNode >= totals.Length)
+            {
+                Array.Resize(ref totals, Math.Max(maxNode + 1, symbols.Nodes.Count + 1));
+            }
+            SampleBlob.AddTo(blob, totals);
+            profiles++;
+        }
+        return new MergeResult(selection.Type, totals, profiles);
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private void LoadSymbols(SqliteConnection connection)
+    {
+        var symbols = Symbols;
+        Read(connection, "SELECT id, name FROM applications", r => symbols.Applications.Load(r.GetInt32(0), r.GetString(1)));
+        Read(connection, "SELECT id, name FROM types", r => symbols.Types.Load(r.GetInt32(0), r.GetString(1)));
+        Read(connection, "SELECT id, name, file FROM frames", r => symbols.Frames.Load(r.GetInt32(0), new Frame(r.GetString(1), r.GetString(2))));
+        Read(connection, "SELECT id, parent, frame FROM nodes", r => symbols.Nodes.Load(r.GetInt32(0), SymbolTables.NodeKey(r.GetInt32(1), r.GetInt32(2))));
+        Read(connection, "SELECT id, application, type FROM application_types", r => symbols.ApplicationTypes.Load(r.GetInt32(0), (r.GetInt32(1), r.GetInt32(2))));
+        Read(connection, "SELECT id, application, key, value FROM labels", r => symbols.Labels.Load(r.GetInt32(0), (r.GetInt32(1), r.GetString(2), r.GetString(3))));
+    }
+
+    private async Task WriteLoop()
+    {
+        var batch = new List<WriteCommand>(MaxBatch);
+        while (await _commands.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _commands.Reader.TryRead(out var command))
+            {
+                batch.Add(command);
+            }
+            var pending = TakePendingSymbols();
+            try
+            {
+                using var transaction = _writer!.BeginTransaction();
+                WriteSymbols(transaction, pending);
+                var added = new AddBatch(_writer, transaction);
+                foreach (var command in batch)
+                {
+                    command.Execute(this, transaction, added);
+                }
+                transaction.Commit();
+                foreach (var command in batch)
+                {
+                    command.Commit(this);
+                }
+            }
+            catch (Exception ex)
+            {
+                _logger.StoreWriteFailed(batch.Count, ex);
+                ReturnPendingSymbols(pending);
+                foreach (var command in batch)
+                {
+                    command.Fail(ex);
+                }
+            }
+        }
+    }
+
+    private PendingSymbols TakePendingSymbols()
+    {
+        var s = Symbols;
+        // Profiles reach the queue only after their symbols were interned, so taking the pending
+        // symbols after the batch was read includes everything the batch refers to.
+        return new PendingSymbols(s.Applications.TakePending(), s.Types.TakePending(), s.Frames.TakePending(),
+            s.Nodes.TakePending(), s.ApplicationTypes.TakePending(), s.Labels.TakePending());
+    }
+
+    private void ReturnPendingSymbols(PendingSymbols pending)
+    {
+        var s = Symbols;
+        s.Applications.ReturnPending(pending.Applications);
+        s.Types.ReturnPending(pending.Types);
+        s.Frames.ReturnPending(pending.Frames);
+        s.Nodes.ReturnPending(pending.Nodes);
+        s.ApplicationTypes.ReturnPending(pending.ApplicationTypes);
+        s.Labels.ReturnPending(pending.Labels);
+    }
+
+    private void WriteSymbols(SqliteTransaction transaction, PendingSymbols pending)
+    {
+        var s = Symbols;
+        Insert(transaction, "INSERT OR IGNORE INTO applications(id, name) VALUES ($0, $1)", pending.Applications, id => [id, s.Applications[id]]);
+        Insert(transaction, "INSERT OR IGNORE INTO types(id, name) VALUES ($0, $1)", pending.Types, id => [id, s.Types[id]]);
+        Insert(transaction, "INSERT OR IGNORE INTO frames(id, name, file) VALUES ($0, $1, $2)", pending.Frames, id => [id, s.Frames[id].Name, s.Frames[id].File]);
+        Insert(transaction, "INSERT OR IGNORE INTO nodes(id, parent, frame) VALUES ($0, $1, $2)", pending.Nodes,
+            id => [id, SymbolTables.ParentOf(s.Nodes[id]), SymbolTables.FrameOf(s.Nodes[id])]);
+        Insert(transaction, "INSERT OR IGNORE INTO application_types(id, application, type) VALUES ($0, $1, $2)", pending.ApplicationTypes,
+            id => [id, s.ApplicationTypes[id].Application, s.ApplicationTypes[id].Type]);
+        Insert(transaction, "INSERT OR IGNORE INTO labels(id, application, key, value) VALUES ($0, $1, $2, $3)", pending.Labels,
+            id => [id, s.Labels[id].Application, s.Labels[id].Key, s.Labels[id].Value]);
+    }
+
+    private static void Insert(SqliteTransaction transaction, string sql, List<int> ids, Func<int, object[]> values)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        var first = values(ids[0]);
+        var parameters = new SqliteParameter[first.Length];
+        for (var i = 0; i < first.Length; i++)
+        {
+            parameters[i] = command.Parameters.Add($"${i}", first[i] is string ? SqliteType.Text : SqliteType.Integer);
+        }
+        command.Prepare();
+        foreach (var id in ids)
+        {
+            var row = values(id);
+            for (var i = 0; i < row.Length; i++)
+            {
+                parameters[i].Value = row[i];
+            }
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void Read(SqliteConnection connection, string sql, Action<SqliteDataReader> row)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            row(reader);
+        }
+    }
+
+    private sealed record PendingSymbols(List<int> Applications, List<int> Types, List<int> Frames, List<int> Nodes, List<int> ApplicationTypes, List<int> Labels);
+
+    /// <summary>Prepared statements shared by the inserts of one transaction.</summary>
+    private sealed class AddBatch
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteTransaction _transaction;
+        private SqliteCommand? _profile;
+        private SqliteCommand? _label;
+        private SqliteCommand? _sample;
+
+        public AddBatch(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            _connection = connection;
+            _transaction = transaction;
+        }
+
+        public SqliteCommand Profile => _profile ??= Prepare(
+            "INSERT INTO profiles(application, start_ms, end_ms, received_ms, bytes) VALUES ($0, $1, $2, $3, $4) RETURNING id", 5);
+
+        public SqliteCommand Label => _label ??= Prepare("INSERT OR IGNORE INTO profile_labels(label, profile) VALUES ($0, $1)", 2);
+
+        public SqliteCommand Sample => _sample ??= Prepare("INSERT INTO samples(profile, type, data) VALUES ($0, $1, $2)", 3);
+
+        private SqliteCommand Prepare(string sql, int parameters)
+        {
+            var command = _connection.CreateCommand();
+            command.Transaction = _transaction;
+            command.CommandText = sql;
+            for (var i = 0; i < parameters; i++)
+            {
+                command.Parameters.Add(new SqliteParameter($"${i}", null));
+            }
+            return command;
+        }
+
+        public static long Run(SqliteCommand command, params object[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i];
+            }
+            return Convert.ToInt64(command.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private abstract class WriteCommand
+    {
+        public abstract void Execute(ProfileStore store, SqliteTransaction transaction, AddBatch batch);
+
+        public abstract void Commit(ProfileStore store);
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class AddCommand(NewProfile profile) : WriteCommand
+    {
+        private long _id;
+
+        public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Execute(ProfileStore store, SqliteTransaction transaction, AddBatch batch)
+        {
+            _id = AddBatch.Run(batch.Profile, profile.Application, profile.Start.ToUnixTimeMilliseconds(), profile.End.ToUnixTimeMilliseconds(),
+                store._timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), profile.Bytes);
+            foreach (var label in profile.Labels)
+            {
+                AddBatch.Run(batch.Label, label, _id);
+            }
+            foreach (var (type, data) in profile.Samples)
+            {
+                AddBatch.Run(batch.Sample, _id, type, data);
+            }
+        }
+
+        public override void Commit(ProfileStore store)
+        {
+            Interlocked.Add(ref store._storedBytes, profile.Bytes);
+            Completion.TrySetResult(_id);
+        }
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+
+    private sealed class RetentionCommand(long cutoffMs, long maxBytes) : WriteCommand
+    {
+        private int _profiles;
+        private long _bytes;
+
+        public TaskCompletionSource<(int, long)> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Execute(ProfileStore store, SqliteTransaction transaction, AddBatch batch)
+        {
+            var stored = store.StoredBytes;
+            var victims = new List<long>();
+            using (var select = transaction.Connection!.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText = "SELECT id, bytes, end_ms FROM profiles ORDER BY end_ms";
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    var expired = reader.GetInt64(2) < cutoffMs;
+                    if (!expired && stored - _bytes <= maxBytes)
+                    {
+                        break;
+                    }
+                    victims.Add(reader.GetInt64(0));
+                    _bytes += reader.GetInt64(1);
+                }
+            }
+            _profiles = victims.Count;
+            using var delete = transaction.Connection!.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM samples WHERE profile = $id; DELETE FROM profile_labels WHERE profile = $id; DELETE FROM profiles WHERE id = $id;";
+            var id = delete.Parameters.Add("$id", SqliteType.Integer);
+            foreach (var victim in victims)
+            {
+                id.Value = victim;
+                delete.ExecuteNonQuery();
+            }
+        }
+
+        public override void Commit(ProfileStore store)
+        {
+            Interlocked.Add(ref store._storedBytes, -_bytes);
+            Completion.TrySetResult((_profiles, _bytes));
+        }
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+}

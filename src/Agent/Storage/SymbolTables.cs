@@ -1,0 +1,32 @@
+namespace Flamewatch.Agent.Storage;
+
+/// <summary>
+/// Everything the store interns: applications, profile types, frames, call-tree nodes, and the
+/// per-application sets (types seen, label values seen). Node 0 is the root of one call tree shared
+/// by all applications; a node is (parent node, frame), so a stack is stored as its leaf node.
+/// </summary>
+internal sealed class SymbolTables
+{
+    public Interner<string> Applications { get; } = new(StringComparer.Ordinal);
+
+    public Interner<string> Types { get; } = new(StringComparer.Ordinal);
+
+    public Interner<Frame> Frames { get; } = new();
+
+    /// <summary>Key = parent node id in the high 32 bits, frame id in the low 32 bits.</summary>
+    public Interner<long> Nodes { get; } = new();
+
+    /// <summary>(application id, type id) pairs seen.</summary>
+    public Interner<(int Application, int Type)> ApplicationTypes { get; } = new();
+
+    /// <summary>(application id, label key, label value) triples seen; the id is the label id profiles refer to.</summary>
+    public Interner<(int Application, string Key, string Value)> Labels { get; } = new();
+
+    public static long NodeKey(int parent, int frame) => ((long)parent << 32) | (uint)frame;
+
+    public static int ParentOf(long key) => (int)(key >> 32);
+
+    public static int FrameOf(long key) => (int)(uint)key;
+
+    public int Node(int parent, int frame) => Nodes.GetOrAdd(NodeKey(parent, frame));
+}
