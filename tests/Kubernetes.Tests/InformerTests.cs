@@ -1,0 +1,178 @@
+using System.Text.Json.Nodes;
+using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Kubernetes.Selectors;
+using Xunit;
+
+namespace Flamewatch.Kubernetes.Tests;
+
+public sealed class InformerTests : ServerTestBase
+{
+    /// <summary>Records what handlers saw, keyed by name.</summary>
+    private sealed class Recorder : IResourceEventHandler<Pod>
+    {
+        public readonly Dictionary<string, string> Last = [];
+        public readonly List<string> Log = [];
+
+        public void OnAdd(Pod obj) => Record("add", obj);
+
+        public void OnUpdate(Pod oldObj, Pod newObj) => Record("update", newObj);
+
+        public void OnDelete(Pod obj) => Record("delete", obj);
+
+        private void Record(string what, Pod pod)
+        {
+            lock (Log)
+            {
+                Log.Add($"{what}:{pod.Metadata.Name}");
+                Last[pod.Metadata.Name!] = what;
+            }
+        }
+
+        public string? LastFor(string name)
+        {
+            lock (Log)
+            {
+                return Last.GetValueOrDefault(name);
+            }
+        }
+    }
+
+    private (Informer<Pod> Informer, Recorder Recorder, Task Run, CancellationTokenSource Stop) Start(InformerOptions? options = null)
+    {
+        var informer = new Informer<Pod>(Api.Pods(), options ?? new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) });
+        var recorder = new Recorder();
+        informer.AddHandler(recorder);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(Timeout);
+        return (informer, recorder, informer.RunAsync(stop.Token), stop);
+    }
+
+    [Fact]
+    public async Task Syncs_then_follows_changes_and_serves_the_cache_with_selectors()
+    {
+        await Api.Pods().CreateAsync(NewPod("a", labels: new() { ["app"] = "web" }), Timeout);
+        await Api.Pods().CreateAsync(NewPod("b", labels: new() { ["app"] = "db" }), Timeout);
+        var (informer, recorder, run, stop) = Start();
+        await informer.WaitForSyncAsync(Timeout);
+        Assert.Equal(2, informer.List().Count);
+        Assert.Equal(["a"], informer.List("default", LabelSelectorExpression.Parse("app=web")).Select(p => p.Metadata.Name));
+
+        await Api.Pods().CreateAsync(NewPod("c"), Timeout);
+        await Api.Pods().PatchAsync("default", "a", KubePatch.Annotations([new("k", "v")]), Timeout);
+        await Api.Pods().DeleteAsync("default", "b", cancellationToken: Timeout);
+        await EventuallyAsync(() => recorder.LastFor("b") == "delete" && recorder.LastFor("c") == "add" && recorder.LastFor("a") == "update", "changes seen");
+        Assert.Equal("v", informer.Get("default", "a")!.Metadata.Annotations!["k"]);
+        Assert.Null(informer.Get("default", "b"));
+
+        // A handler added after sync gets the current state first.
+        var late = new Recorder();
+        informer.AddHandler(late);
+        Assert.Equal(["add:a", "add:c"], late.Log.Order());
+
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Survives_dropped_connections_without_missing_an_event()
+    {
+        var (informer, recorder, run, stop) = Start();
+        await informer.WaitForSyncAsync(Timeout);
+        for (var i = 0; i < 30; i++)
+        {
+            await Api.Pods().CreateAsync(NewPod($"p{i}", labels: new() { ["round"] = "1" }), Timeout);
+            if (i % 5 == 0)
+            {
+                Server.DropWatches();
+            }
+
+            if (i % 3 == 0)
+            {
+                await Api.Pods().DeleteAsync("default", $"p{i}", cancellationToken: Timeout);
+            }
+        }
+
+        await EventuallyAsync(() => informer.List().Count == 20, "20 pods cached");
+        var serverNames = (await Api.Pods().ListAsync("default", cancellationToken: Timeout)).Items.Select(p => p.Metadata.Name).Order().ToList();
+        Assert.Equal(serverNames, informer.List().Select(p => p.Metadata.Name).Order().ToList());
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(i % 3 == 0 ? "delete" : "add", recorder.LastFor($"p{i}"));
+        }
+
+        Assert.Equal(1, informer.ListCount); // resumed from the resourceVersion each time, never relisted
+        Assert.True(informer.WatchCount > 1);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Relists_after_compaction_and_synthesizes_missed_deletes()
+    {
+        await Api.Pods().CreateAsync(NewPod("gone"), Timeout);
+        await Api.Pods().CreateAsync(NewPod("stays"), Timeout);
+        var (informer, recorder, run, stop) = Start();
+        await informer.WaitForSyncAsync(Timeout);
+        await EventuallyAsync(() => Server.OpenWatches == 1, "watch open");
+
+        // The informer is blind (silent stream) while the world changes and history is compacted.
+        Server.SilenceWatches();
+        await Api.Pods().DeleteAsync("default", "gone", cancellationToken: Timeout);
+        await Api.Pods().CreateAsync(NewPod("new"), Timeout);
+        Server.CompactHistory();
+        Server.DropWatches();
+
+        await EventuallyAsync(() => recorder.LastFor("gone") == "delete" && recorder.LastFor("new") == "add", "relist diff applied");
+        Assert.Equal(["new", "stays"], informer.List().Select(p => p.Metadata.Name).Order());
+        Assert.Equal(2, informer.ListCount);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Silent_watch_is_restarted_by_the_watchdog_and_catches_up()
+    {
+        var (informer, recorder, run, stop) = Start(new InformerOptions { IdleTimeout = TimeSpan.FromSeconds(1), InitialBackoff = TimeSpan.FromMilliseconds(50) });
+        await informer.WaitForSyncAsync(Timeout);
+        await EventuallyAsync(() => Server.OpenWatches == 1, "watch open");
+        Server.SilenceWatches();
+        await Api.Pods().CreateAsync(NewPod("during-silence"), Timeout);
+        await EventuallyAsync(() => recorder.LastFor("during-silence") == "add", "event delivered after the watchdog fired", TimeSpan.FromSeconds(15));
+        Assert.True(informer.WatchCount >= 2);
+        Assert.Equal(1, informer.ListCount);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Node_field_selector_sees_a_pod_when_it_is_bound_to_the_node()
+    {
+        var (informer, recorder, run, stop) = Start(new InformerOptions { FieldSelector = "spec.nodeName=node-1" });
+        await Api.Pods().CreateAsync(NewPod("elsewhere", node: "node-2"), Timeout);
+        await Api.Pods().CreateAsync(NewPod("pending"), Timeout);
+        await informer.WaitForSyncAsync(Timeout);
+        await Api.Pods().PatchAsync("default", "pending", KubePatch.Merge(JsonNode.Parse("""{"spec":{"nodeName":"node-1"}}""")!), Timeout);
+        await EventuallyAsync(() => recorder.LastFor("pending") == "add", "bound pod appears");
+        Assert.Null(recorder.LastFor("elsewhere"));
+        Assert.Equal(["pending"], informer.List().Select(p => p.Metadata.Name));
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Bookmarks_advance_the_resource_version_without_events()
+    {
+        var (informer, _, run, stop) = Start();
+        await informer.WaitForSyncAsync(Timeout);
+        await EventuallyAsync(() => Server.OpenWatches == 1, "watch open");
+        var before = informer.LastSyncResourceVersion;
+        // A change to another kind moves the global revision; the bookmark carries it.
+        await Api.Leases().CreateAsync(new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "default" }, Spec = new LeaseSpec() }, Timeout);
+        Server.SendBookmarks();
+        await EventuallyAsync(() => informer.LastSyncResourceVersion != before, "bookmark applied");
+        Assert.Equal(Server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), informer.LastSyncResourceVersion);
+        await stop.CancelAsync();
+        await run;
+    }
+}
