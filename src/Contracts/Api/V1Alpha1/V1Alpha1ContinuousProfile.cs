@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Flamewatch.Contracts.Api.V1Alpha1;
+
+/// <summary>
+/// <c>flamewatch.io/v1alpha1</c> ContinuousProfile: selects pods of its namespace for continuous profiling.
+/// The CRD in <c>config/crd/bases/flamewatch.io_continuousprofiles.yaml</c> is the schema's source of truth.
+/// </summary>
+public sealed class V1Alpha1ContinuousProfile
+{
+    public const string Group = "flamewatch.io";
+    public const string Version = "v1alpha1";
+    public const string ApiVersionValue = Group + "/" + Version;
+    public const string KindValue = "ContinuousProfile";
+    public const string Plural = "continuousprofiles";
+
+    /// <summary>Finalizer that keeps the resource until the operator removed its annotations from every pod.</summary>
+    public const string Finalizer = Group + "/pod-annotations";
+
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = ApiVersionValue;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = KindValue;
+
+    [JsonPropertyName("metadata")]
+    public ObjectMetadata Metadata { get; set; } = new();
+
+    [JsonPropertyName("spec")]
+    public V1Alpha1ContinuousProfileSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public V1Alpha1ContinuousProfileStatus? Status { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
+}

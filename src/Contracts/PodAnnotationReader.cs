@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Flamewatch.Contracts;
+
+/// <summary>
+/// Reads a pod's flamewatch.io annotations back into settings. Annotations are written by users as well as by
+/// the operator, so every value is checked with the CRD's rules; a bad value is reported against its key and
+/// replaced by the default (labels: ignored). Never throws on any input.
+/// </summary>
+public static class PodAnnotationReader
+{
+    /// <summary>Largest labels annotation accepted, in characters (32 labels of generous size fit easily).</summary>
+    public const int MaxLabelsLength = 16 * 1024;
+
+    public static PodProfilingRequest Read(IReadOnlyDictionary<string, string>? annotations, string defaultApplicationName)
+    {
+        ArgumentNullException.ThrowIfNull(defaultApplicationName);
+        annotations ??= new Dictionary<string, string>();
+        var errors = new List<SettingsError>();
+
+        var enabled = false;
+        if (annotations.TryGetValue(FlamewatchAnnotations.Enabled, out var enabledText))
+        {
+            if (string.Equals(enabledText, "true", StringComparison.OrdinalIgnoreCase))
+            {
+                enabled = true;
+            }
+            else if (!string.Equals(enabledText, "false", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new(FlamewatchAnnotations.Enabled, $"\"{GoDuration.Truncate(enabledText)}\" is neither \"true\" nor \"false\"; the pod is not profiled"));
+            }
+        }
+
+        var managedBy = annotations.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) && owner.Length > 0 ? owner : null;
+
+        var applicationName = defaultApplicationName;
+        if (annotations.TryGetValue(FlamewatchAnnotations.ApplicationName, out var nameText))
+        {
+            if (SettingsRules.ApplicationName(nameText) is { } error)
+            {
+                errors.Add(new(FlamewatchAnnotations.ApplicationName, $"{error}; using \"{defaultApplicationName}\""));
+            }
+            else
+            {
+                applicationName = nameText;
+            }
+        }
+
+        var period = ProfilingSettings.DefaultPeriod;
+        if (annotations.TryGetValue(FlamewatchAnnotations.Period, out var periodText))
+        {
+            if (SettingsRules.Period(periodText, out var parsed) is { } error)
+            {
+                errors.Add(new(FlamewatchAnnotations.Period, $"{error}; using {GoDuration.Format(period)}"));
+            }
+            else
+            {
+                period = parsed;
+            }
+        }
+
+        var uploadTimeout = SettingsRules.FallbackUploadTimeout(period);
+        if (annotations.TryGetValue(FlamewatchAnnotations.UploadTimeout, out var timeoutText))
+        {
+            if (SettingsRules.UploadTimeout(timeoutText, period, out var parsed) is { } error)
+            {
+                errors.Add(new(FlamewatchAnnotations.UploadTimeout, $"{error}; using {GoDuration.Format(uploadTimeout)}"));
+            }
+            else
+            {
+                uploadTimeout = parsed;
+            }
+        }
+
+        var frequency = ProfilingSettings.DefaultSamplingFrequency;
+        if (annotations.TryGetValue(FlamewatchAnnotations.SamplingFrequency, out var frequencyText))
+        {
+            if (!int.TryParse(frequencyText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                errors.Add(new(FlamewatchAnnotations.SamplingFrequency, $"\"{GoDuration.Truncate(frequencyText)}\" is not a whole number of hertz; using {frequency}"));
+            }
+            else if (SettingsRules.SamplingFrequency(parsed) is { } error)
+            {
+                errors.Add(new(FlamewatchAnnotations.SamplingFrequency, $"{error}; using {frequency}"));
+            }
+            else
+            {
+                frequency = parsed;
+            }
+        }
+
+        var profileTypes = ProfileTypes.All;
+        if (annotations.TryGetValue(FlamewatchAnnotations.ProfileTypes, out var typesText))
+        {
+            var names = typesText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (SettingsRules.ProfileTypes(names, out var parsed) is { } error)
+            {
+                var fallback = parsed.Count > 0 ? "ignoring them" : "using all";
+                errors.Add(new(FlamewatchAnnotations.ProfileTypes, $"{error}; {fallback}"));
+            }
+
+            if (parsed.Count > 0)
+            {
+                profileTypes = parsed;
+            }
+        }
+
+        var labels = ProfilingSettings.EmptyLabels;
+        if (annotations.TryGetValue(FlamewatchAnnotations.Labels, out var labelsText))
+        {
+            if (ReadLabels(labelsText, out var parsed) is { } error)
+            {
+                errors.Add(new(FlamewatchAnnotations.Labels, $"{error}; labels ignored"));
+            }
+            else
+            {
+                labels = parsed;
+            }
+        }
+
+        var settings = new ProfilingSettings
+        {
+            ApplicationName = applicationName,
+            Period = period,
+            UploadTimeout = uploadTimeout,
+            SamplingFrequency = frequency,
+            ProfileTypes = profileTypes,
+            Labels = labels,
+        };
+        return new PodProfilingRequest(enabled, managedBy, settings, errors);
+    }
+
+    private static string? ReadLabels(string text, out IReadOnlyDictionary<string, string> labels)
+    {
+        labels = ProfilingSettings.EmptyLabels;
+        if (text.Length > MaxLabelsLength)
+        {
+            return $"{text.Length} characters is more than the {MaxLabelsLength} allowed";
+        }
+
+        var parsed = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 4 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return "must be a JSON object of strings, such as {\"team\":\"payments\"}";
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.String)
+                {
+                    return $"the value of \"{GoDuration.Truncate(property.Name)}\" is not a string";
+                }
+
+                parsed[property.Name] = property.Value.GetString()!;
+            }
+        }
+        catch (JsonException exception)
+        {
+            return $"is not valid JSON ({exception.Message})";
+        }
+
+        if (SettingsRules.Labels(parsed) is { } error)
+        {
+            return error;
+        }
+
+        labels = parsed;
+        return null;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Flamewatch.Contracts;
+
+/// <summary>The five profile dimensions; the wire names are those of the CRD enum and the annotation.</summary>
+public enum ProfileType
+{
+    Cpu,
+    Wall,
+    Allocations,
+    AllocatedMemory,
+    HeapLiveSize,
+}

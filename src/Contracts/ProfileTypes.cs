@@ -1,0 +1,38 @@
+namespace Flamewatch.Contracts;
+
+/// <summary>Wire names of <see cref="ProfileType"/>, as in the CRD enum and the profile-types annotation.</summary>
+public static class ProfileTypes
+{
+    public static IReadOnlyList<ProfileType> All { get; } =
+        [ProfileType.Cpu, ProfileType.Wall, ProfileType.Allocations, ProfileType.AllocatedMemory, ProfileType.HeapLiveSize];
+
+    public static string ToWireName(ProfileType type) => type switch
+    {
+        ProfileType.Cpu => "cpu",
+        ProfileType.Wall => "wall",
+        ProfileType.Allocations => "allocations",
+        ProfileType.AllocatedMemory => "allocatedMemory",
+        ProfileType.HeapLiveSize => "heapLiveSize",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown profile type"),
+    };
+
+    /// <summary>Parses a wire name exactly (case-sensitive, as the CRD enum is).</summary>
+    public static bool TryParse(string? name, out ProfileType type)
+    {
+        foreach (var candidate in All)
+        {
+            if (string.Equals(ToWireName(candidate), name, StringComparison.Ordinal))
+            {
+                type = candidate;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
+    }
+
+    /// <summary>Comma-separated wire names in the canonical order of <see cref="All"/>.</summary>
+    public static string Format(IEnumerable<ProfileType> types) =>
+        string.Join(',', All.Where(types.Contains).Select(ToWireName));
+}

@@ -1,0 +1,204 @@
+using Flamewatch.Contracts;
+using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Queue;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Operator.Hosting;
+using Flamewatch.Operator.Kubernetes;
+using Flamewatch.Operator.Metrics;
+using Flamewatch.Operator.Runtime;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flamewatch.Operator.Controller;
+
+/// <summary>
+/// The one controller: keyed by ContinuousProfile namespace/name. Informers run on every replica (so a new leader
+/// starts warm and /readyz reflects cache sync); only the Lease holder runs the workers that write. Losing the
+/// Lease stops the process, as controller-runtime does, so that a restarted replica rejoins the election cleanly.
+/// </summary>
+internal sealed class ContinuousProfileController(
+    IKubeApi api,
+    ClusterCache cache,
+    ContinuousProfileReconciler reconciler,
+    OperatorState state,
+    ControllerMetrics metrics,
+    IOptions<OperatorOptions> options,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time,
+    ILogger<ContinuousProfileController> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        using var queue = new WorkQueue<ObjectKey>(time);
+        metrics.ObserveQueue(() => queue.Count);
+        metrics.ObserveLeadership(() => state.IsLeader);
+        Log.ControllerStarting(logger, (api as KubeApiClient)?.Config.Server.ToString() ?? "(injected client)", settings.Namespace ?? "(all)", settings.LeaderElection);
+
+        using var profileEvents = cache.Profiles.AddHandler(new ResourceEventHandler<ContinuousProfileResource>(
+            added => OnProfileChanged(queue, null, added),
+            (previous, current) => OnProfileChanged(queue, previous, current),
+            deleted => OnProfileChanged(queue, deleted, null)));
+        using var podEvents = cache.Pods.AddHandler(new ResourceEventHandler<Pod>(
+            added => OnPodChanged(queue, null, added),
+            (previous, current) => OnPodChanged(queue, previous, current),
+            deleted => OnPodChanged(queue, deleted, null)));
+
+        var informers = Task.WhenAll(cache.Profiles.RunAsync(stoppingToken), cache.Pods.RunAsync(stoppingToken));
+        try
+        {
+            await Task.WhenAll(cache.Profiles.WaitForSyncAsync(stoppingToken), cache.Pods.WaitForSyncAsync(stoppingToken)).ConfigureAwait(false);
+            state.CachesSynced = true;
+            Log.InformersSynced(logger, cache.Profiles.List().Count, cache.Pods.List().Count);
+
+            LeaseElector? elector = null;
+            if (settings.LeaderElection)
+            {
+                elector = new LeaseElector(
+                    api.Leases(),
+                    string.IsNullOrEmpty(settings.LeaseNamespace) ? api.DefaultNamespace : settings.LeaseNamespace,
+                    settings.LeaseName,
+                    string.IsNullOrEmpty(settings.Identity) ? $"{Environment.MachineName}_{Guid.NewGuid():N}"[..Math.Min(63, Environment.MachineName.Length + 33)] : settings.Identity,
+                    settings.LeaseDuration,
+                    settings.RenewDeadline,
+                    settings.RetryPeriod,
+                    time,
+                    logger);
+                await elector.AcquireAsync(stoppingToken).ConfigureAwait(false);
+                Log.StartedLeading(logger, elector.Identity);
+            }
+
+            state.IsLeader = true;
+            EnqueueEverything(queue);
+
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var workers = Enumerable.Range(0, settings.MaxConcurrentReconciles).Select(_ => WorkerAsync(queue, leading.Token)).ToList();
+            if (elector is not null)
+            {
+                await elector.HoldAsync(stoppingToken).ConfigureAwait(false);
+                if (!stoppingToken.IsCancellationRequested)
+                {
+                    state.IsLeader = false;
+                    Log.StoppedLeading(logger, elector.Identity);
+                    await leading.CancelAsync().ConfigureAwait(false);
+                    Environment.ExitCode = 1;
+                    lifetime.StopApplication();
+                }
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            state.Faulted = exception;
+            throw;
+        }
+        finally
+        {
+            state.IsLeader = false;
+            queue.ShutDown();
+            await informers.ConfigureAwait(false);
+        }
+    }
+
+    private void OnProfileChanged(WorkQueue<ObjectKey> queue, ContinuousProfileResource? previous, ContinuousProfileResource? current)
+    {
+        var ns = (current ?? previous)?.Metadata.Namespace;
+        foreach (var key in EventMapper.ForProfile(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
+        {
+            Enqueue(queue, key);
+        }
+    }
+
+    private void OnPodChanged(WorkQueue<ObjectKey> queue, Pod? previous, Pod? current)
+    {
+        var ns = (current ?? previous)?.Metadata.Namespace;
+        foreach (var key in EventMapper.ForPod(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
+        {
+            Enqueue(queue, key);
+        }
+    }
+
+    private void Enqueue(WorkQueue<ObjectKey> queue, ObjectKey key)
+    {
+        metrics.QueueAdded();
+        queue.Add(key);
+    }
+
+    /// <summary>
+    /// After (re)gaining the Lease: every profile, plus every profile still named by a pod's managed-by annotation
+    /// (a profile deleted while no operator ran leaves such pods behind; their key reconciles as "not found").
+    /// </summary>
+    private void EnqueueEverything(WorkQueue<ObjectKey> queue)
+    {
+        foreach (var profile in cache.Profiles.List(null))
+        {
+            queue.Add(ObjectKey.Of(profile));
+        }
+
+        foreach (var pod in cache.Pods.List(null))
+        {
+            if (pod.Metadata.Annotations?.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) == true && owner.Length > 0)
+            {
+                Enqueue(queue, new ObjectKey(pod.Metadata.Namespace, owner));
+            }
+        }
+    }
+
+    private async Task WorkerAsync(WorkQueue<ObjectKey> queue, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var (ok, key) = await queue.GetAsync(cancellationToken).ConfigureAwait(false);
+            if (!ok)
+            {
+                return;
+            }
+
+            var started = time.GetTimestamp();
+            using var scope = logger.BeginScope(new Dictionary<string, object?>
+            {
+                ["Kind"] = "ContinuousProfile",
+                ["Namespace"] = key.Namespace,
+                ["Name"] = key.Name,
+                ["ReconcileId"] = Guid.NewGuid().ToString("N"),
+            });
+            try
+            {
+                var result = await reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+                queue.Forget(key);
+                if (result.RequeueAfter is { } delay)
+                {
+                    queue.AddAfter(key, delay);
+                    metrics.ReconcileFinished("requeue_after", time.GetElapsedTime(started));
+                }
+                else
+                {
+                    metrics.ReconcileFinished("success", time.GetElapsedTime(started));
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                var attempt = queue.NumRequeues(key) + 1;
+                queue.AddRateLimited(key);
+                metrics.QueueRetried();
+                metrics.ReconcileFinished("error", time.GetElapsedTime(started));
+                Log.ReconcileFailed(logger, key.ToString(), attempt, exception);
+            }
+            finally
+            {
+                queue.Done(key);
+            }
+        }
+    }
+}

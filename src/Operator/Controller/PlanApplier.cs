@@ -1,0 +1,170 @@
+using System.Text.Json.Nodes;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes.Json;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Operator.Kubernetes;
+using Flamewatch.Operator.Metrics;
+using Flamewatch.Operator.Planning;
+using Microsoft.Extensions.Logging;
+
+namespace Flamewatch.Operator.Controller;
+
+/// <summary>
+/// The small, effectful half of the reconciler: sends exactly what an <see cref="AnnotationPlan"/> lists, in the
+/// order that keeps cleanup possible (finalizer first; pods; finalizer removal only after every pod is
+/// released; status last). Each pod is patched on its own: one failing pod never keeps the others from being
+/// patched; the failures are reported in the status and the reconcile is retried for them.
+/// </summary>
+internal sealed class PlanApplier(IKubeApi api, EventRecorder events, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
+{
+    /// <summary>Pod patches in flight at once for one profile.</summary>
+    internal const int PatchParallelism = 8;
+
+    /// <summary>Applies the plan; returns the number of pod patches sent. Throws <see cref="ReconcileRetryException"/> when something must be retried.</summary>
+    public async Task<int> ApplyAsync(ContinuousProfileResource profile, AnnotationPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.IsEmpty)
+        {
+            return 0;
+        }
+
+        var key = profile.Key();
+        var ns = profile.Metadata.Namespace!;
+        var profiles = api.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type);
+        if (plan.Finalizer == FinalizerAction.Add)
+        {
+            var finalizers = new List<string>(profile.Metadata.Finalizers ?? []) { V1Alpha1ContinuousProfile.Finalizer };
+            try
+            {
+                profile = await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, finalizers), cancellationToken).ConfigureAwait(false);
+                Log.FinalizerAdded(logger, key);
+            }
+            catch (KubeApiException exception) when (exception.IsNotFound)
+            {
+                return 0;
+            }
+        }
+
+        var failures = new List<(PodPatch Patch, Exception Error)>();
+        var stale = 0;
+        var pods = api.Pods();
+        await Parallel.ForEachAsync(
+            plan.PodPatches,
+            new ParallelOptions { MaxDegreeOfParallelism = PatchParallelism, CancellationToken = cancellationToken },
+            async (patch, token) =>
+            {
+                try
+                {
+                    await pods.PatchAsync(ns, patch.Name, new KubePatch(KubePatch.MergePatchType, patch.ToMergePatchJson()), token).ConfigureAwait(false);
+                    metrics.PodPatched(success: true);
+                }
+                catch (KubeApiException exception) when (exception.IsNotFound)
+                {
+                    // The pod is gone: nothing left to annotate or clean up.
+                }
+                catch (KubeApiException exception) when (exception.IsConflict)
+                {
+                    Log.PodPatchStale(logger, ns, patch.Name, key);
+                    Interlocked.Increment(ref stale);
+                }
+                catch (Exception exception) when (exception is KubeApiException or HttpRequestException)
+                {
+                    metrics.PodPatched(success: false);
+                    Log.PodPatchFailed(logger, ns, patch.Name, key, exception);
+                    lock (failures)
+                    {
+                        failures.Add((patch, exception));
+                    }
+                }
+            }).ConfigureAwait(false);
+
+        var complete = failures.Count == 0 && stale == 0;
+        if (plan.Finalizer == FinalizerAction.Remove && complete)
+        {
+            var remaining = (profile.Metadata.Finalizers ?? []).Where(f => f != V1Alpha1ContinuousProfile.Finalizer).ToList();
+            try
+            {
+                await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, remaining), cancellationToken).ConfigureAwait(false);
+                Log.FinalizerRemoved(logger, key);
+            }
+            catch (KubeApiException exception) when (exception.IsNotFound)
+            {
+            }
+        }
+
+        var status = plan.Status;
+        if (failures.Count > 0 && plan.Finalizer != FinalizerAction.Remove)
+        {
+            status = WithPatchFailures(status ?? profile.Status ?? new V1Alpha1ContinuousProfileStatus(), failures, profile, time.GetUtcNow());
+        }
+
+        if (status is not null && !AnnotationPlanner.StatusEquals(profile.Status, status))
+        {
+            var body = new JsonObject { ["status"] = KubeJson.ToNode(status) };
+            try
+            {
+                await profiles.PatchStatusAsync(ns, profile.Metadata.Name!, KubePatch.Merge(body), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubeApiException exception) when (exception.IsNotFound)
+            {
+                return plan.PodPatches.Count;
+            }
+        }
+
+        if (complete)
+        {
+            foreach (var planned in plan.Events)
+            {
+                await events.RecordAsync(profile, planned, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (failures.Count > 0)
+        {
+            await events.RecordAsync(profile, new PlannedEvent(PlannedEvent.Warning, "PodPatchFailed", FailureMessage(failures)), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!complete)
+        {
+            throw new ReconcileRetryException(
+                failures.Count > 0 ? FailureMessage(failures) : $"{stale} pod(s) changed while being patched",
+                failures.Count > 0 ? failures[0].Error : null);
+        }
+
+        return plan.PodPatches.Count;
+    }
+
+    /// <summary>Finalizers are a list, which a merge patch replaces whole: guard it with the resourceVersion it was read at.</summary>
+    private static KubePatch FinalizersPatch(KubeObject profile, List<string> finalizers) => KubePatch.Merge(new JsonObject
+    {
+        ["metadata"] = new JsonObject
+        {
+            ["resourceVersion"] = profile.Metadata.ResourceVersion,
+            ["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
+        },
+    });
+
+    private static V1Alpha1ContinuousProfileStatus WithPatchFailures(V1Alpha1ContinuousProfileStatus status, List<(PodPatch Patch, Exception Error)> failures, ContinuousProfileResource profile, DateTimeOffset now)
+    {
+        var previous = profile.Status?.FindCondition(V1Alpha1ContinuousProfileStatus.ReadyCondition);
+        var ready = new V1Alpha1Condition
+        {
+            Type = V1Alpha1ContinuousProfileStatus.ReadyCondition,
+            Status = V1Alpha1Condition.False,
+            ObservedGeneration = profile.Metadata.Generation,
+            LastTransitionTime = previous is { Status: V1Alpha1Condition.False } ? previous.LastTransitionTime : Contracts.Api.KubernetesTimeConverter.Truncate(now),
+            Reason = "PodPatchFailed",
+            Message = FailureMessage(failures),
+        };
+        return new V1Alpha1ContinuousProfileStatus
+        {
+            ObservedGeneration = status.ObservedGeneration ?? profile.Metadata.Generation,
+            MatchedPods = status.MatchedPods,
+            Conditions = [ready, .. (status.Conditions ?? []).Where(c => c.Type != V1Alpha1ContinuousProfileStatus.ReadyCondition)],
+        };
+    }
+
+    private static string FailureMessage(List<(PodPatch Patch, Exception Error)> failures) =>
+        $"Could not patch {AnnotationPlanner.Pods(failures.Count)}: " + string.Join("; ", failures.OrderBy(f => f.Patch.Name, StringComparer.Ordinal).Take(AnnotationPlanner.MaxNamesListed)
+            .Select(f => $"{f.Patch.Name} ({f.Error.Message})"));
+}

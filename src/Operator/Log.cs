@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace Flamewatch.Operator;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = (int)LogEventIds.ReconcileFailed, Level = LogLevel.Error, Message = "Reconciling ContinuousProfile {Key} failed (attempt {Attempt}); retrying with backoff")]
+    public static partial void ReconcileFailed(ILogger logger, string key, int attempt, Exception exception);
+
+    [LoggerMessage(EventId = (int)LogEventIds.ReconcileSucceeded, Level = LogLevel.Debug, Message = "Reconciled ContinuousProfile {Key}: {PodPatches} pod patches, status written: {StatusWritten}")]
+    public static partial void ReconcileSucceeded(ILogger logger, string key, int podPatches, bool statusWritten);
+
+    [LoggerMessage(EventId = (int)LogEventIds.PodPatchFailed, Level = LogLevel.Warning, Message = "Patching the annotations of pod {Namespace}/{Pod} for ContinuousProfile {Key} failed")]
+    public static partial void PodPatchFailed(ILogger logger, string @namespace, string pod, string key, Exception exception);
+
+    [LoggerMessage(EventId = (int)LogEventIds.PodPatchStale, Level = LogLevel.Debug, Message = "Pod {Namespace}/{Pod} changed since it was read; ContinuousProfile {Key} will be re-planned")]
+    public static partial void PodPatchStale(ILogger logger, string @namespace, string pod, string key);
+
+    [LoggerMessage(EventId = (int)LogEventIds.EventNotRecorded, Level = LogLevel.Warning, Message = "Could not record the {Reason} Event on {Key}")]
+    public static partial void EventNotRecorded(ILogger logger, string reason, string key, Exception exception);
+
+    [LoggerMessage(EventId = (int)LogEventIds.FinalizerAdded, Level = LogLevel.Debug, Message = "Added the finalizer to ContinuousProfile {Key}")]
+    public static partial void FinalizerAdded(ILogger logger, string key);
+
+    [LoggerMessage(EventId = (int)LogEventIds.FinalizerRemoved, Level = LogLevel.Information, Message = "Released every pod of ContinuousProfile {Key} and removed its finalizer")]
+    public static partial void FinalizerRemoved(ILogger logger, string key);
+
+    [LoggerMessage(EventId = (int)LogEventIds.InformersSynced, Level = LogLevel.Information, Message = "Caches synced: {Profiles} ContinuousProfiles, {Pods} pods")]
+    public static partial void InformersSynced(ILogger logger, int profiles, int pods);
+
+    [LoggerMessage(EventId = (int)LogEventIds.StartedLeading, Level = LogLevel.Information, Message = "Became the leader ({Identity}); reconciling")]
+    public static partial void StartedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = (int)LogEventIds.StoppedLeading, Level = LogLevel.Warning, Message = "Lost the leadership ({Identity}); no longer writing")]
+    public static partial void StoppedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = (int)LogEventIds.ControllerStarting, Level = LogLevel.Information, Message = "Starting the ContinuousProfile controller against {Server} (namespace: {Namespace}, leader election: {LeaderElection})")]
+    public static partial void ControllerStarting(ILogger logger, string server, string @namespace, bool leaderElection);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WatchExpired, Level = LogLevel.Information, Message = "Watch of {Resource} expired ({Detail}); relisting")]
+    public static partial void WatchExpired(ILogger logger, string resource, string detail);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WatchFailed, Level = LogLevel.Warning, Message = "Watch of {Resource} failed; retrying in {Backoff}")]
+    public static partial void WatchFailed(ILogger logger, string resource, TimeSpan backoff, Exception exception);
+
+    [LoggerMessage(EventId = (int)LogEventIds.LeaseAttemptFailed, Level = LogLevel.Warning, Message = "Could not acquire or renew the Lease {Namespace}/{Name}")]
+    public static partial void LeaseAttemptFailed(ILogger logger, string @namespace, string name, Exception exception);
+}

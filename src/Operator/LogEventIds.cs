@@ -1,0 +1,22 @@
+namespace Flamewatch.Operator;
+
+/// <summary>Stable EventIds of the operator's log messages. Never renumber; only append.</summary>
+internal enum LogEventIds
+{
+    ReconcileFailed = 1,
+    ReconcileSucceeded = 2,
+    PodPatchFailed = 3,
+    PodPatchStale = 4,
+    EventNotRecorded = 5,
+    StatusWriteFailed = 6,
+    FinalizerAdded = 7,
+    FinalizerRemoved = 8,
+    InformersSynced = 9,
+    StartedLeading = 10,
+    StoppedLeading = 11,
+    ControllerStarting = 12,
+    ProfileNotFound = 13,
+    WatchExpired = 14,
+    WatchFailed = 15,
+    LeaseAttemptFailed = 16,
+}
