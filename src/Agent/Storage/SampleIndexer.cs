@@ -78,13 +78,13 @@ internal static class SampleIndexer
             }
         }
 
+        var stack = new int[MaxDepth];
         foreach (var sample in profile.Sample)
         {
             if (sample.Value.Count != typeIds.Length)
             {
                 throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample has {sample.Value.Count} values for {typeIds.Length} sample types");
             }
-            var node = 0;
             var depth = 0;
             for (var l = sample.LocationId.Count - 1; l >= 0 && depth < MaxDepth; l--)
             {
@@ -94,20 +94,20 @@ internal static class SampleIndexer
                 }
                 foreach (var frame in frames)
                 {
-                    if (depth++ == MaxDepth)
+                    if (depth == MaxDepth)
                     {
                         break;
                     }
-                    node = symbols.Node(node, frame);
+                    stack[depth++] = frame;
                 }
             }
+            var node = symbols.Stack(stack.AsSpan(0, depth));
             for (var i = 0; i < typeIds.Length; i++)
             {
                 var value = sample.Value[i];
                 if (value != 0)
                 {
-                    var values = perType[i];
-                    values[node] = values.GetValueOrDefault(node) + value;
+                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType[i], node, out _) += value;
                 }
             }
         }

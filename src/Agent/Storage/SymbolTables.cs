@@ -22,6 +22,9 @@ internal sealed class SymbolTables
     /// <summary>(application id, label key, label value) triples seen; the id is the label id profiles refer to.</summary>
     public Interner<(int Application, string Key, string Value)> Labels { get; } = new();
 
+    /// <summary>Leaf nodes of whole stacks seen recently (derived, not stored).</summary>
+    public StackCache Stacks { get; } = new(capacity: 1_000_000);
+
     public static long NodeKey(int parent, int frame) => ((long)parent << 32) | (uint)frame;
 
     public static int ParentOf(long key) => (int)(key >> 32);
@@ -29,4 +32,20 @@ internal sealed class SymbolTables
     public static int FrameOf(long key) => (int)(uint)key;
 
     public int Node(int parent, int frame) => Nodes.GetOrAdd(NodeKey(parent, frame));
+
+    /// <summary>The leaf node of a stack given as frame ids, root first.</summary>
+    public int Stack(ReadOnlySpan<int> frames)
+    {
+        if (Stacks.TryGet(frames, out var leaf))
+        {
+            return leaf;
+        }
+        leaf = 0;
+        foreach (var frame in frames)
+        {
+            leaf = Node(leaf, frame);
+        }
+        Stacks.Add(frames, leaf);
+        return leaf;
+    }
 }

@@ -79,8 +79,8 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    /// <summary>The multipart body, exactly as sent (exposed for tests that compare it with real clients' requests).</summary>
-    internal static MultipartFormDataContent CreateBody(ProfileUpload upload)
+    /// <summary>The multipart body of an upload exactly as this exporter sends it (for callers that send through their own client).</summary>
+    public static MultipartFormDataContent CreateBody(ProfileUpload upload)
     {
         var boundary = Guid.NewGuid().ToString("N");
         var body = new MultipartFormDataContent(boundary);
