@@ -258,10 +258,21 @@ internal sealed partial class ApiHandler
                 await WatchAsync(context, resource, ns).ConfigureAwait(false);
                 break;
             case "GET" when name is null:
-                await WriteAsync(context, 200, List(context, resource, ns)).ConfigureAwait(false);
+                var list = List(context, resource, ns);
+                if (Tables.Wanted(context.Request.Headers.Accept))
+                {
+                    list = Tables.ToTable(resource, list["items"]!.AsArray().OfType<JsonObject>(), list["metadata"]?["resourceVersion"]?.GetValue<string>(), list["metadata"]?["continue"]?.GetValue<string>(), _options.TimeProvider.GetUtcNow());
+                }
+
+                await WriteAsync(context, 200, list).ConfigureAwait(false);
                 break;
             case "GET":
                 var obj = _store.Get(resource, ns, name!) ?? throw ApiError.NotFound(resource, name!);
+                if (Tables.Wanted(context.Request.Headers.Accept))
+                {
+                    obj = Tables.ToTable(resource, [obj], null, null, _options.TimeProvider.GetUtcNow());
+                }
+
                 await WriteAsync(context, 200, obj).ConfigureAwait(false);
                 break;
             case "POST" when name is null:
@@ -428,7 +439,10 @@ internal sealed partial class ApiHandler
         var query = context.Request.Query;
         _ = Filter(r, ns, query["labelSelector"], query["fieldSelector"]);
         var watcher = new Watcher(r, ns, LabelSelectorExpression.Parse(query["labelSelector"]), FieldSelectorExpression.Parse(query["fieldSelector"]),
-            query["allowWatchBookmarks"] == "true", context);
+            query["allowWatchBookmarks"] == "true", context)
+        {
+            Transform = Tables.Wanted(context.Request.Headers.Accept) ? o => Tables.ToTable(r, [o], null, null, _options.TimeProvider.GetUtcNow()) : null,
+        };
         var timeout = long.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromMinutes(30 + Random.Shared.Next(0, 30));

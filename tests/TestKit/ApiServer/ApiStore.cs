@@ -141,7 +141,7 @@ internal sealed class ApiStore(int historyLimit)
         };
         if (outcome is { } o)
         {
-            w.Events.Writer.TryWrite(Frame(o.Type, o.Obj!));
+            w.Events.Writer.TryWrite(Frame(o.Type, w.Transform is null ? o.Obj! : w.Transform(o.Obj!)));
         }
     }
 
@@ -183,7 +183,7 @@ internal sealed class ApiStore(int historyLimit)
                 {
                     foreach (var obj in map.Values.Where(w.Matches))
                     {
-                        w.Events.Writer.TryWrite(Frame("ADDED", obj));
+                        w.Events.Writer.TryWrite(Frame("ADDED", w.Transform is null ? obj : w.Transform(obj)));
                     }
                 }
             }

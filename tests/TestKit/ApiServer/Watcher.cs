@@ -13,6 +13,9 @@ internal sealed class Watcher(ServedResource resource, string? @namespace, Label
 
     public HttpContext Context => context;
 
+    /// <summary>Applied to each object before it is written (server-side printing for kubectl get -w).</summary>
+    public Func<System.Text.Json.Nodes.JsonObject, System.Text.Json.Nodes.JsonObject>? Transform { get; init; }
+
     public Channel<byte[]> Events { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Set by the "silence" fault: the connection stays open but nothing more is written.</summary>

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Flamewatch.Kubernetes.Tests;
+
+/// <summary>The real kubectl binary installed by <c>make deps</c> (tools/bin/kubectl).</summary>
+internal static class Kubectl
+{
+    public static readonly string? Path = Find();
+
+    private static string? Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = System.IO.Path.Combine(dir.FullName, "tools", "bin", "kubectl");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    public static Process Start(string kubeconfig, params string[] args)
+    {
+        var start = new ProcessStartInfo(Path!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["KUBECONFIG"] = kubeconfig;
+        start.Environment["HOME"] = System.IO.Path.GetTempPath(); // keep kubectl's discovery cache out of the user's home
+        start.Environment["KUBECACHEDIR"] = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "flamewatch-kubectl-cache-" + Guid.NewGuid().ToString("N"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string? stdin, CancellationToken cancellationToken, params string[] args)
+    {
+        using var process = Start(kubeconfig, args);
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken);
+        }
+
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>A fact that needs tools/bin/kubectl; skipped with a reason when it is missing.</summary>
+public sealed class KubectlFactAttribute : FactAttribute
+{
+    public KubectlFactAttribute()
+    {
+        if (Kubectl.Path is null)
+        {
+            Skip = "tools/bin/kubectl not found; run `make deps` first";
+        }
+    }
+}
