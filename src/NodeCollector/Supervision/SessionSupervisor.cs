@@ -25,6 +25,7 @@ internal sealed class SessionSupervisor(
     IInformer<Pod> pods,
     ProcessDiscovery discovery,
     AttachProbe probe,
+    ProcFs procFs,
     ExporterPool exporters,
     PodEventRecorder events,
     CollectorMetrics metrics,
@@ -301,7 +302,8 @@ internal sealed class SessionSupervisor(
 
             var end = await session.Completion.ConfigureAwait(false);
             Log.SessionEnded(_logger, name, end.End.ToString(), end.Message);
-            if (end.End == SessionEnd.Faulted)
+            // A target that dies mid-period can look alive for a moment after its stream broke: check again before blaming it.
+            if (end.End == SessionEnd.Faulted && !await ExitedAsync(spec.Process).ConfigureAwait(false))
             {
                 Failed(spec, "Faulted", end.Message);
             }
@@ -342,6 +344,28 @@ internal sealed class SessionSupervisor(
                 Trigger();
             }
         }
+    }
+
+    private async Task<bool> ExitedAsync(ProcessKey process)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                if (procFs.ReadStat(process.HostPid) is not { } stat || stat.State is 'Z' or 'X' || stat.StartTime != process.StartTime)
+                {
+                    return true;
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time).ConfigureAwait(false);
+        }
+
+        return false;
     }
 
     private void Failed(SessionSpec spec, string outcome, string reason)
