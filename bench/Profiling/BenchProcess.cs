@@ -8,9 +8,11 @@ internal sealed class BenchProcess : IDisposable
 {
     private readonly Process _process;
     private readonly List<(DateTimeOffset At, string Line)> _lines = [];
+    private readonly List<(DateTimeOffset At, long Iterations, long CpuTicks)> _ticks = [];
     private readonly Timer _poller;
     private long _lastCpuTicks;
     private long _peakRssKb;
+    private long _peakPrivateKb;
 
     public BenchProcess(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -38,6 +40,10 @@ internal sealed class BenchProcess : IDisposable
     public long CpuTicks => Interlocked.Read(ref _lastCpuTicks);
 
     public long PeakRssKb => Interlocked.Read(ref _peakRssKb);
+
+    /// <summary>Peak private memory (Private_Clean + Private_Dirty of smaps_rollup): what this process adds beyond
+    /// the runtime files it shares with every other .NET process on the node.</summary>
+    public long PeakPrivateKb => Interlocked.Read(ref _peakPrivateKb);
 
     public async Task<DateTimeOffset> WaitForLineAsync(string prefix, TimeSpan timeout)
     {
@@ -111,9 +117,54 @@ internal sealed class BenchProcess : IDisposable
         {
             return;
         }
+        var at = DateTimeOffset.UtcNow;
         lock (_lines)
         {
-            _lines.Add((DateTimeOffset.UtcNow, line));
+            _lines.Add((at, line));
+        }
+        if (line.StartsWith("tick iterations=", StringComparison.Ordinal))
+        {
+            var iterations = long.Parse(line["tick iterations=".Length..].Split(' ')[0], CultureInfo.InvariantCulture);
+            lock (_ticks)
+            {
+                _ticks.Add((at, iterations, ReadCpuTicks() ?? -1));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hot-loop iterations per CPU-second the whole target process received within (from, to]. Unlike iterations per
+    /// wall second this does not depend on how much of its core other processes took: it drops only by what the
+    /// target itself spends on being profiled (the sampler's stop-the-world stack walks, event writing).
+    /// </summary>
+    public double IterationsPerCpuSecond(DateTimeOffset from, DateTimeOffset to)
+    {
+        lock (_ticks)
+        {
+            var inside = _ticks.Select((t, i) => (t, i)).Where(x => x.t.At > from && x.t.At <= to && x.i > 0).ToList();
+            if (inside.Count < 2)
+            {
+                return double.NaN;
+            }
+            var first = inside[0].i;
+            var last = inside[^1].i;
+            var iterations = _ticks.Skip(first).Take(last - first + 1).Sum(t => t.Iterations);
+            var cpu = (_ticks[last].CpuTicks - _ticks[first - 1].CpuTicks) / 100.0;
+            return cpu > 0 ? iterations / cpu : double.NaN;
+        }
+    }
+
+    private long? ReadCpuTicks()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -134,6 +185,18 @@ internal sealed class BenchProcess : IDisposable
                         Interlocked.Exchange(ref _peakRssKb, kb);
                     }
                 }
+            }
+            long privateKb = 0;
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/smaps_rollup"))
+            {
+                if (line.StartsWith("Private_Clean:", StringComparison.Ordinal) || line.StartsWith("Private_Dirty:", StringComparison.Ordinal))
+                {
+                    privateKb += long.Parse(line[(line.IndexOf(':') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+            if (privateKb > Interlocked.Read(ref _peakPrivateKb))
+            {
+                Interlocked.Exchange(ref _peakPrivateKb, privateKb);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)

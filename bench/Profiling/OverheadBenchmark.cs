@@ -65,11 +65,11 @@ internal sealed class OverheadBenchmark(int rounds, TimeSpan window)
 
     private string[] FlamewatchArgs(int pid, TimeSpan duration, TimeSpan period) =>
         ["dotnet", CollectorDll, "profile", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--duration", $"{duration.TotalSeconds:0}s",
-         "--period", $"{period.TotalSeconds:0}s", "--output", Path.Combine(_work, $"fw-{Guid.NewGuid():N}.pb.gz")];
+         "--period", $"{period.TotalSeconds:0}s", "--output", Path.Combine(_work, $"fw-{Guid.NewGuid():N}") + (duration > period ? "/" : ".pb.gz")];
 
     private async Task<Result> MeasureAsync(BenchProcess target, string name, string[] command, string startedLine = "Profiling process", bool pprofSize = false)
     {
-        var before = await BaselineAsync(target);
+        var (before, beforePerCpu) = await BaselineAsync(target);
 
         using var collector = new BenchProcess("taskset", ["-c", "1", .. command]);
         var started = await collector.WaitForLineAsync(startedLine, TimeSpan.FromSeconds(60));
@@ -81,27 +81,32 @@ internal sealed class OverheadBenchmark(int rounds, TimeSpan window)
         await collector.WaitForExitAsync(window + TimeSpan.FromSeconds(120));
         var ended = DateTimeOffset.UtcNow;
         var profiled = target.MeanIterations(started.AddSeconds(1), ended);
+        var profiledPerCpu = target.IterationsPerCpuSecond(started.AddSeconds(1), ended);
         var steadyCpu = (collector.CpuTicks - cpuAfterWarmup) / 100.0 * 10 / (ended - warmedAt).TotalSeconds;
         var sessionCpu = (collector.CpuTicks - cpuAtStart) / 100.0 * 10 / (ended - started).TotalSeconds;
 
-        var after = await BaselineAsync(target);
+        var (after, afterPerCpu) = await BaselineAsync(target);
         var baseline = (before + after) / 2;
+        var baselinePerCpu = (beforePerCpu + afterPerCpu) / 2;
         long? bytes = null;
         if (pprofSize)
         {
-            var file = command[^1];
-            bytes = File.Exists(file) ? new FileInfo(file).Length : null;
+            var output = command[^1];
+            bytes = output.EndsWith('/') && Directory.Exists(output)
+                ? Directory.GetFiles(output).Max(f => (long?)new FileInfo(f).Length)
+                : File.Exists(output) ? new FileInfo(output).Length : null;
         }
-        var result = new Result(name, profiled / baseline, steadyCpu, sessionCpu, collector.PeakRssKb / 1024.0, bytes, collector.ExitCode);
-        Console.WriteLine($"  {name}: ratio {result.Ratio:F3} (baseline {baseline:F0} it/s, profiled {profiled:F0} it/s), collector {steadyCpu:F2} CPU-s/10 s steady ({sessionCpu:F2} incl. warm-up), peak RSS {result.PeakRssMb:F0} MB{(bytes is null ? "" : $", pprof {bytes} bytes")}, exit {result.ExitCode}");
+        var result = new Result(name, profiled / baseline, profiledPerCpu / baselinePerCpu, steadyCpu, sessionCpu, collector.PeakRssKb / 1024.0, collector.PeakPrivateKb / 1024.0, bytes, collector.ExitCode);
+        Console.WriteLine($"  {name}: ratio {result.Ratio:F3} (baseline {baseline:F0} it/s, profiled {profiled:F0} it/s), per target CPU-s {result.CpuRatio:F3}, collector {steadyCpu:F2} CPU-s/10 s steady ({sessionCpu:F2} incl. warm-up), peak RSS {result.PeakRssMb:F0} MB (private {result.PeakPrivateMb:F0} MB){(bytes is null ? "" : $", pprof {bytes} bytes")}, exit {result.ExitCode}");
         return result;
     }
 
-    private async Task<double> BaselineAsync(BenchProcess target)
+    private async Task<(double PerSecond, double PerCpuSecond)> BaselineAsync(BenchProcess target)
     {
         var start = DateTimeOffset.UtcNow;
         await Task.Delay(window);
-        return target.MeanIterations(start.AddSeconds(1), DateTimeOffset.UtcNow);
+        var end = DateTimeOffset.UtcNow;
+        return (target.MeanIterations(start.AddSeconds(1), end), target.IterationsPerCpuSecond(start.AddSeconds(1), end));
     }
 
     private async Task<string?> InstallDotnetTraceAsync()
@@ -133,15 +138,17 @@ internal sealed class OverheadBenchmark(int rounds, TimeSpan window)
     private static void Print(List<Result> results)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"configuration",-70} {"throughput ratio (median, range)",33} {"CPU-s/10 s",11} {"(incl. warm-up)",16} {"peak RSS MB",12} {"pprof bytes",12}");
+        Console.WriteLine("throughput ratio = iterations/s profiled ÷ baseline; per target CPU-s = iterations per CPU-second the target got, profiled ÷ baseline");
+        Console.WriteLine($"{"configuration",-70} {"throughput ratio (median, range)",33} {"per target CPU-s (median, range)",33} {"CPU-s/10 s",11} {"(incl. warm-up)",16} {"peak RSS MB",12} {"(private)",10} {"pprof bytes",12}");
         foreach (var group in results.GroupBy(r => r.Name))
         {
             var ratios = group.Select(r => r.Ratio).Order().ToList();
             var median = ratios[ratios.Count / 2];
+            var cpuRatios = group.Select(r => r.CpuRatio).Order().ToList();
             var bytes = group.Select(r => r.PprofBytes).FirstOrDefault(b => b is not null);
-            Console.WriteLine($"{group.Key,-70} {median,17:F3} ({ratios.First():F3}-{ratios.Last():F3}) {group.Average(r => r.CpuPer10s),11:F2} {group.Average(r => r.SessionCpuPer10s),16:F2} {group.Max(r => r.PeakRssMb),12:F0} {(bytes is null ? "" : bytes.Value.ToString(CultureInfo.InvariantCulture)),12}");
+            Console.WriteLine($"{group.Key,-70} {median,17:F3} ({ratios.First():F3}-{ratios.Last():F3}) {cpuRatios[cpuRatios.Count / 2],17:F3} ({cpuRatios.First():F3}-{cpuRatios.Last():F3}) {group.Average(r => r.CpuPer10s),11:F2} {group.Average(r => r.SessionCpuPer10s),16:F2} {group.Max(r => r.PeakRssMb),12:F0} {group.Max(r => r.PeakPrivateMb),10:F0} {(bytes is null ? "" : bytes.Value.ToString(CultureInfo.InvariantCulture)),12}");
         }
     }
 
-    private sealed record Result(string Name, double Ratio, double CpuPer10s, double SessionCpuPer10s, double PeakRssMb, long? PprofBytes, int ExitCode);
+    private sealed record Result(string Name, double Ratio, double CpuRatio, double CpuPer10s, double SessionCpuPer10s, double PeakRssMb, double PeakPrivateMb, long? PprofBytes, int ExitCode);
 }

@@ -22,7 +22,7 @@ internal static partial class Log
     [LoggerMessage(EventId = (int)ProfilingEventId.Attached, Level = LogLevel.Information, Message = "Attached to process {Pid}")]
     public static partial void Attached(ILogger logger, int pid);
 
-    [LoggerMessage(EventId = (int)ProfilingEventId.AttachFailed, Level = LogLevel.Warning, Message = "Cannot profile process {Pid}: {Reason}")]
+    [LoggerMessage(EventId = (int)ProfilingEventId.AttachFailed, Level = LogLevel.Information, Message = "Cannot profile process {Pid}: {Reason}")]
     public static partial void AttachFailed(ILogger logger, int pid, string reason);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.RateMode, Level = LogLevel.Information,
@@ -30,8 +30,8 @@ internal static partial class Log
     public static partial void RateMode(ILogger logger, int pid, double intervalMs, string mode, int frequencyHz);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.PeriodCompleted, Level = LogLevel.Debug,
-        Message = "Process {Pid}: period of {Seconds:F1} s, {Rounds} rounds ({Hz:F1} Hz), {AllocationSamples} allocation samples, {Bytes} pprof bytes")]
-    public static partial void PeriodCompleted(ILogger logger, int pid, double seconds, long rounds, double hz, long allocationSamples, int bytes);
+        Message = "Process {Pid}: period of {Seconds:F1} s, {Rounds} rounds ({Hz:F1} Hz), {AllocationSamples} allocation samples, {Unresolved} unresolved frames, {Bytes} pprof bytes")]
+    public static partial void PeriodCompleted(ILogger logger, int pid, double seconds, long rounds, double hz, long allocationSamples, int unresolved, int bytes);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.ProfileDropped, Level = LogLevel.Warning, Message = "Process {Pid}: export queue full, profile dropped ({Dropped} so far)")]
     public static partial void ProfileDropped(ILogger logger, int pid, long dropped);

@@ -9,8 +9,17 @@ public sealed class ProfilingOptions
     /// <summary>Average thread samples per second. 1–1000.</summary>
     public int FrequencyHz { get; set; } = 100;
 
-    /// <summary>Collect allocations (count and bytes) and heap live size.</summary>
-    public bool Allocations { get; set; } = true;
+    /// <summary>
+    /// What to collect. CPU or wall time needs the thread sampler; allocations, allocated memory and heap live size
+    /// need allocation sampling; heap live size also follows sampled objects through GCs.
+    /// </summary>
+    public ProfileTypes ProfileTypes { get; set; } = ProfileTypes.All;
+
+    internal bool Sampling => (ProfileTypes & (ProfileTypes.Cpu | ProfileTypes.Wall)) != 0;
+
+    internal bool Allocations => (ProfileTypes & (ProfileTypes.Allocations | ProfileTypes.AllocatedMemory | ProfileTypes.HeapLiveSize)) != 0;
+
+    internal bool HeapLiveSize => (ProfileTypes & ProfileTypes.HeapLiveSize) != 0;
 
     /// <summary>
     /// Use <c>GCAllocationTick</c> instead of .NET 10's <c>AllocationSampled</c>. Needed where another tool relies on
@@ -39,6 +48,10 @@ public sealed class ProfilingOptions
         if (FrequencyHz is < 1 or > 1000)
         {
             errors.Add($"frequency must be between 1 and 1000 Hz (got {FrequencyHz}).");
+        }
+        if (ProfileTypes == ProfileTypes.None || (ProfileTypes & ~ProfileTypes.All) != 0)
+        {
+            errors.Add("profile types must name at least one of cpu, wall, allocations, allocatedMemory, heapLiveSize.");
         }
         if (ExportQueueCapacity < 1)
         {

@@ -61,7 +61,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private bool _continuous;
     private bool _useTicks;
     private long? _gcHeapBytes;
-    private bool _gcHeapSeenInPeriod;
     private int _periods;
     private long _dropped;
     private long _failedExports;
@@ -118,7 +117,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             Log.Attached(_logger, _pid);
 
             var intervalMs = SamplerRate.ExpectedIntervalMs(_attach.Environment);
-            _continuous = SamplerRate.IsContinuous(intervalMs, _options.FrequencyHz);
+            _continuous = _options.Sampling && SamplerRate.IsContinuous(intervalMs, _options.FrequencyHz);
             _sliceIntervalMs = intervalMs;
             _mainWeigher = new SampleWeigher(intervalMs);
             _useTicks = _options.UseAllocationTicks || ProcFs.RuntimeMajorVersion(_pid) is < 10;
@@ -195,7 +194,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             else
             {
-                keywords |= AllocationSamplingKeyword | LiveHeapTracker.Keywords;
+                keywords |= AllocationSamplingKeyword | (_options.HeapLiveSize ? LiveHeapTracker.Keywords : 0);
             }
         }
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
@@ -215,8 +214,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
         clr.MethodLoadVerbose += e => _methods.Add(e.MethodStartAddress, (uint)e.MethodSize, e.MethodNamespace, e.MethodName);
         clr.GCHeapStats += e =>
         {
-            _gcHeapBytes = e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4;
-            _gcHeapSeenInPeriod = true;
+            lock (_gate)
+            {
+                _gcHeapBytes = e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4;
+            }
         };
         if (_options.Allocations)
         {
@@ -228,7 +229,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 lock (_gate)
                 {
                     _current.AddAllocation(stack, e.ThreadID, e.TypeName, count, bytes);
-                    _heap.OnAllocation(e.Address, e.ObjectSize, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind == GCAllocationKind.Large);
+                    if (_options.HeapLiveSize)
+                    {
+                        _heap.OnAllocation(e.Address, e.ObjectSize, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind == GCAllocationKind.Large);
+                    }
                 }
             };
             clr.GCAllocationTick += e =>
@@ -245,7 +249,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
                     _current.AddAllocation(stack, e.ThreadID, e.TypeName, size > 0 ? bytes / size : 1, bytes);
                 }
             };
-            _heap.Subscribe(clr, _gate);
+            if (_options.HeapLiveSize)
+            {
+                _heap.Subscribe(clr, _gate);
+            }
         }
         if (_continuous)
         {
@@ -277,10 +284,21 @@ internal sealed class ProfilingSession : IAsyncDisposable
         var end = SessionEnd.Stopped;
         string? message = null;
         using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        _ = _main!.Completion.ContinueWith(_ => streamEnded.Cancel(), TaskScheduler.Default);
+        var ended = streamEnded.Token;
+        _ = _main!.Completion.ContinueWith(_ =>
+        {
+            try
+            {
+                streamEnded.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The loop already finished.
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         try
         {
-            while (!streamEnded.IsCancellationRequested)
+            while (!ended.IsCancellationRequested)
             {
                 DateTimeOffset periodStart;
                 lock (_gate)
@@ -290,11 +308,15 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 var periodEnd = periodStart + _options.Period;
                 if (_continuous)
                 {
-                    await DelayUntilAsync(periodEnd, streamEnded.Token).ConfigureAwait(false);
+                    await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
+                }
+                else if (_options.Sampling)
+                {
+                    await RunDutyCycleAsync(periodStart, periodEnd, ended).ConfigureAwait(false);
                 }
                 else
                 {
-                    await RunDutyCycleAsync(periodStart, periodEnd, streamEnded.Token).ConfigureAwait(false);
+                    await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
                 }
                 await EndPeriodAsync(final: false).ConfigureAwait(false);
             }
@@ -303,8 +325,15 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             // Stop requested or the stream ended.
         }
+        catch (Exception e)
+        {
+            // A failure of this collector must end the session cleanly, never escape.
+            end = SessionEnd.Faulted;
+            message = $"Profiling process {_pid} failed: {e.Message}";
+            Log.StreamFaulted(_logger, _pid, e);
+        }
 
-        if (!_stopping.IsCancellationRequested)
+        if (end == SessionEnd.Stopped && !_stopping.IsCancellationRequested)
         {
             var error = await _main.Completion.ConfigureAwait(false);
             if (IsAlive() && error is not null)
@@ -331,11 +360,18 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             await EndPeriodAsync(final: true).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             Log.StreamFaulted(_logger, _pid, e);
         }
-        await _main.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _main.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.StreamFaulted(_logger, _pid, e);
+        }
         _uploads.Writer.TryComplete();
         if (_export is not null)
         {
@@ -361,8 +397,9 @@ internal sealed class ProfilingSession : IAsyncDisposable
             var target = (long)Math.Round(_options.FrequencyHz * (cycle * (c + 1)).TotalSeconds) - rounds;
             if (target > 0)
             {
-                // Expected on-time plus start-up slack; start at a random point that leaves room for it.
-                var onTime = TimeSpan.FromMilliseconds(target * _sliceIntervalMs * 1.2) + TimeSpan.FromMilliseconds(150);
+                // Start at a random point that leaves room for twice the expected on-time plus session start-up, so
+                // that a slowed-down sampler (a loaded machine) still reaches the target before the cycle ends.
+                var onTime = TimeSpan.FromMilliseconds(target * _sliceIntervalMs * 2) + TimeSpan.FromMilliseconds(500);
                 var room = cycleEnd - _time.GetUtcNow() - onTime;
                 if (room > TimeSpan.Zero)
                 {
@@ -429,11 +466,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
     {
         var end = _time.GetUtcNow();
         SampleAggregator period;
+        long? gcHeap;
         lock (_gate)
         {
+            gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
-            if (_options.Allocations && !_useTicks)
+            if (_options.HeapLiveSize && !_useTicks)
             {
                 _heap.AddLiveTo(period);
             }
@@ -461,19 +500,17 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             $"flamewatch: effective sampling {(period.Rounds / Math.Max(0.001, (end - period.Start).TotalSeconds)).ToString("F1", CultureInfo.InvariantCulture)} Hz ({(_continuous ? "continuous" : "duty-cycled")})",
         };
-        var gcHeap = _gcHeapSeenInPeriod ? _gcHeapBytes : _gcHeapBytes;
-        _gcHeapSeenInPeriod = false;
         if (gcHeap is { } heapBytes)
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
         }
-        var profile = PeriodProfileBuilder.Build(period, end, threads, Resolve, 1_000_000_000L / _options.FrequencyHz, comments);
+        var profile = PeriodProfileBuilder.Build(period, end, threads, Resolve, 1_000_000_000L / _options.FrequencyHz, comments, _options.ProfileTypes);
         var bytes = PprofWriter.Write(profile);
         var seconds = Math.Max(0.001, (end - period.Start).TotalSeconds);
         var statistics = new PeriodStatistics(period.Start, end, period.Rounds, period.Rounds / seconds, !_continuous, period.ThreadSamples,
             period.AllocationSamples, unresolved, bytes.Length, gcHeap);
         Interlocked.Increment(ref _periods);
-        Log.PeriodCompleted(_logger, _pid, seconds, period.Rounds, statistics.EffectiveFrequencyHz, period.AllocationSamples, bytes.Length);
+        Log.PeriodCompleted(_logger, _pid, seconds, period.Rounds, statistics.EffectiveFrequencyHz, period.AllocationSamples, unresolved, bytes.Length);
 
         var tags = new Dictionary<string, string>(_options.Tags)
         {

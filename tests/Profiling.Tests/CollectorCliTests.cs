@@ -59,9 +59,25 @@ public sealed class CollectorCliTests(DefaultRateTarget target) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task A_collector_without_rights_on_the_process_gives_a_permission_error()
+    {
+        // Run as root, the collector is started as "nobody" against a target owned by root.
+        Assert.True(geteuid() == 0, "this test needs root to start the collector as another user");
+        var (exit, _, stderr) = await CollectorCli.RunAsync("setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", CollectorCli.CollectorPath,
+             "profile", "--pid", target.Process.Pid.ToString(), "--duration", "2s", "--output", "/tmp/flamewatch-nobody-unused/"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("Permission denied", stderr, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint geteuid();
+
     [Theory]
     [InlineData("--duration", "soon", "not a duration")]
     [InlineData("--frequency", "5000", "between 1 and 1000")]
+    [InlineData("--profile-types", "cpu,heap", "unknown type 'heap'")]
     public async Task Bad_options_give_a_usage_error(string option, string value, string message)
     {
         var (exit, _, stderr) = await CollectorCli.RunCollectorAsync("profile", "--pid", "1", option, value, "--output", _directory);

@@ -9,7 +9,7 @@ public sealed class KnobRateTests(KnobRateTarget target, ITestOutputHelper outpu
     [Fact]
     public async Task Continuous_sampling_at_the_knob_rate_meets_the_configured_frequency()
     {
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100, Allocations = false };
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100, ProfileTypes = ProfileTypes.Cpu | ProfileTypes.Wall };
         var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
         var reader = new ProfileReader(profile);
 

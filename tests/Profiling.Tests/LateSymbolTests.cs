@@ -10,7 +10,7 @@ public sealed class LateSymbolTests(ITestOutputHelper output)
     public async Task Framework_code_first_used_after_attach_is_resolved()
     {
         using var target = await TargetProcess.StartAsync(null, "sleep", "late");
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(6), FrequencyHz = 1000, Allocations = false };
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(6), FrequencyHz = 1000, ProfileTypes = ProfileTypes.Cpu | ProfileTypes.Wall };
         var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Pid, options))[0];
         var reader = new ProfileReader(profile);
 

@@ -15,7 +15,7 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
     public async Task Continuous_sampling_splits_the_hot_thread_70_30_and_tells_cpu_from_wall()
     {
         // 1 kHz is at the target's own sampler rate, so this runs continuously and gives thousands of samples.
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 1000, Allocations = false };
+        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 1000, ProfileTypes = ProfileTypes.Cpu | ProfileTypes.Wall };
         var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
         var reader = new ProfileReader(profile);
 
@@ -63,22 +63,36 @@ public sealed class ProfilingSessionTests(DefaultRateTarget target, ITestOutputH
     [Fact]
     public async Task Allocated_bytes_match_the_truth_and_the_retaining_site_dominates_live_heap()
     {
-        var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100 };
-        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
-        var reader = new ProfileReader(profile);
-
-        var seconds = (statistics.End - statistics.Start).TotalSeconds;
-        bool Site(Pprof.Sample s) => reader.Frames(s).Any(f => f == Retained || f == Transient);
-        var estimated = reader.Sum("alloc-size", Site) / seconds;
-        var truth = target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End);
+        var (statistics, reader, estimated, truth) = await MeasureAllocationsAsync(new ProfilingOptions { Period = TimeSpan.FromSeconds(5), FrequencyHz = 100 });
         output.WriteLine($"allocated {estimated / 1e6:F2} MB/s estimated vs {truth / 1e6:F2} MB/s true ({estimated / truth:P1}) from {statistics.AllocationSamples} samples");
         Assert.InRange(estimated / truth, 0.9, 1.1);
-        Assert.True(reader.Sum("alloc-samples", Site) > 0);
+        Assert.True(reader.Sum("alloc-samples", s => reader.Frames(s).Any(f => f == Retained || f == Transient)) > 0);
 
         var retainedLive = reader.Sum("inuse-space", s => reader.Leaf(s) == Retained);
         var transientLive = reader.Sum("inuse-space", s => reader.Leaf(s) == Transient);
         output.WriteLine($"live: retaining site {retainedLive / 1e6:F1} MB, transient site {transientLive / 1e6:F1} MB, GC heap {statistics.GcHeapBytes / 1e6:F1} MB");
         Assert.True(retainedLive > 3 * transientLive, $"retained {retainedLive} vs transient {transientLive} live bytes");
         Assert.True(retainedLive > 0.5 * reader.Sum("inuse-space"), "the retaining site holds most live bytes");
+    }
+
+    [Fact]
+    public async Task Allocation_ticks_are_the_fallback_where_allocation_sampling_is_unwanted()
+    {
+        // GCAllocationTick fires every ~100 KB in fixed strides: biased for periodic patterns, hence the wider tolerance.
+        var (_, reader, estimated, truth) = await MeasureAllocationsAsync(
+            new ProfilingOptions { Period = TimeSpan.FromSeconds(4), FrequencyHz = 100, UseAllocationTicks = true });
+        output.WriteLine($"allocation ticks: {estimated / 1e6:F2} MB/s vs {truth / 1e6:F2} MB/s true ({estimated / truth:P1})");
+        Assert.InRange(estimated / truth, 0.75, 1.25);
+        Assert.Equal(0, reader.Sum("inuse-space"));
+    }
+
+    /// <summary>Profiles one period; returns the estimated and the true bytes/s of the two allocation sites.</summary>
+    private async Task<(PeriodStatistics Statistics, ProfileReader Reader, double Estimated, double Truth)> MeasureAllocationsAsync(ProfilingOptions options)
+    {
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Process.Pid, options))[0];
+        var reader = new ProfileReader(profile);
+        var seconds = (statistics.End - statistics.Start).TotalSeconds;
+        var estimated = reader.Sum("alloc-size", s => reader.Frames(s).Any(f => f == Retained || f == Transient)) / seconds;
+        return (statistics, reader, estimated, target.Process.AllocatedBytesPerSecond(statistics.Start, statistics.End));
     }
 }

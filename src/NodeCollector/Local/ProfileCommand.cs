@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Flamewatch.NodeCollector.Local;
 
 /// <summary>
-/// <c>flamewatch-collector profile --pid N [--duration 30s] [--period 45s] [--frequency 100] --output file.pb.gz|dir</c>:
+/// <c>flamewatch-collector profile --pid N [--duration 30s] [--period 45s] [--frequency 100] [--profile-types cpu,wall,...] --output file.pb.gz|dir</c>:
 /// profiles one local process and writes pprof files. Exit codes: 0 success, 1 usage error, 2 cannot profile the
 /// process (not found, not .NET, diagnostics disabled, permission), 3 the process exited or the stream failed.
 /// </summary>
@@ -35,15 +35,41 @@ internal static class ProfileCommand
             Description = "A .pb.gz file (one profile for the whole duration) or a directory (one file per period).",
             Required = true,
         };
+        var types = new Option<ProfileTypes>("--profile-types")
+        {
+            Description = "Comma-separated dimensions: cpu, wall, allocations, allocatedMemory, heapLiveSize (default: all).",
+            DefaultValueFactory = _ => ProfileTypes.All,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty;
+                var parsed = ProfileTypes.None;
+                foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (!Enum.TryParse<ProfileTypes>(name, ignoreCase: true, out var type) || type is ProfileTypes.None or ProfileTypes.All
+                        || name.All(char.IsAsciiDigit))
+                    {
+                        r.AddError($"--profile-types: unknown type '{name}'; use cpu, wall, allocations, allocatedMemory, heapLiveSize.");
+                        return ProfileTypes.None;
+                    }
+                    parsed |= type;
+                }
+                if (parsed == ProfileTypes.None)
+                {
+                    r.AddError("--profile-types: name at least one type.");
+                }
+                return parsed;
+            },
+        };
         var verbose = new Option<bool>("--verbose") { Description = "Log each period." };
 
-        var command = new Command("profile", "Profile a local .NET process and write pprof files.") { pid, duration, period, frequency, output, verbose };
+        var command = new Command("profile", "Profile a local .NET process and write pprof files.") { pid, duration, period, frequency, output, types, verbose };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(pid),
             result.GetValue(duration)!.Value,
             result.GetValue(period),
             result.GetValue(frequency),
             result.GetValue(output)!,
+            result.GetValue(types),
             result.GetValue(verbose),
             cancellationToken));
         return command;
@@ -72,7 +98,7 @@ internal static class ProfileCommand
         return option;
     }
 
-    private static async Task<int> RunAsync(int pid, TimeSpan duration, TimeSpan? period, int frequency, string output, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int pid, TimeSpan duration, TimeSpan? period, int frequency, string output, ProfileTypes types, bool verbose, CancellationToken cancellationToken)
     {
         var isDirectory = Directory.Exists(output) || output.EndsWith('/') || !output.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         if (!isDirectory && period is { } p && p < duration)
@@ -83,6 +109,7 @@ internal static class ProfileCommand
         {
             Period = period ?? (isDirectory ? TimeSpan.FromSeconds(45) : duration),
             FrequencyHz = frequency,
+            ProfileTypes = types,
             ApplicationName = "local",
         };
         var errors = options.Validate();

@@ -14,6 +14,7 @@ namespace Flamewatch.Profiling.Aggregation;
 /// managed frames that called into it, because EventPipe stacks hold managed frames only);</item>
 /// <item>allocation counts/bytes and live bytes as accumulated.</item>
 /// </list>
+/// Dimensions not in <paramref name="types"/> are zero; samples left with no value are omitted.
 /// Frames are named by <paramref name="resolve"/> (instruction pointer, is-leaf) → "Namespace.Type.Method".
 /// </summary>
 internal static class PeriodProfileBuilder
@@ -24,7 +25,8 @@ internal static class PeriodProfileBuilder
         IReadOnlyDictionary<int, ThreadCpu> threads,
         Func<ulong, bool, string> resolve,
         long periodNanoseconds,
-        IEnumerable<string> comments)
+        IEnumerable<string> comments,
+        ProfileTypes types = ProfileTypes.All)
     {
         var duration = end - period.Start;
         var scale = period.SampledMs > 0 ? duration.TotalMilliseconds / period.SampledMs : 0;
@@ -56,6 +58,11 @@ internal static class PeriodProfileBuilder
             sampleValues[SampleTypes.AllocSamples] = (long)Math.Round(values.AllocCount);
             sampleValues[SampleTypes.AllocSize] = (long)Math.Round(values.AllocBytes);
             sampleValues[SampleTypes.InuseSpace] = (long)Math.Round(values.InuseBytes);
+            Mask(sampleValues, types);
+            if (!HasValue(sampleValues))
+            {
+                continue;
+            }
 
             if (!names.TryGetValue(key.StackId, out var frames))
             {
@@ -86,5 +93,41 @@ internal static class PeriodProfileBuilder
             builder.AddComment(comment);
         }
         return builder.Build(period.Start, duration, SampleTypes.All[SampleTypes.WallTime], periodNanoseconds);
+    }
+
+    private static void Mask(Span<long> values, ProfileTypes types)
+    {
+        if ((types & ProfileTypes.Cpu) == 0)
+        {
+            values[SampleTypes.CpuTime] = 0;
+        }
+        if ((types & ProfileTypes.Wall) == 0)
+        {
+            values[SampleTypes.WallTime] = 0;
+        }
+        if ((types & ProfileTypes.Allocations) == 0)
+        {
+            values[SampleTypes.AllocSamples] = 0;
+        }
+        if ((types & ProfileTypes.AllocatedMemory) == 0)
+        {
+            values[SampleTypes.AllocSize] = 0;
+        }
+        if ((types & ProfileTypes.HeapLiveSize) == 0)
+        {
+            values[SampleTypes.InuseSpace] = 0;
+        }
+    }
+
+    private static bool HasValue(ReadOnlySpan<long> values)
+    {
+        foreach (var value in values)
+        {
+            if (value != 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -148,20 +148,7 @@ internal sealed class LiveHeapTracker
 
     private static int Find(Range[] ranges, ulong address)
     {
-        int lo = 0, hi = ranges.Length - 1, found = -1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (ranges[mid].Start <= address)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
+        var found = SortedSearch.LastAtOrBelow(ranges, address, static r => r.Start);
         return found >= 0 && address - ranges[found].Start < ranges[found].Length ? found : -1;
     }
 

@@ -1,3 +1,5 @@
+using Flamewatch.Profiling.Aggregation;
+
 namespace Flamewatch.Profiling.Symbols;
 
 /// <summary>
@@ -49,20 +51,7 @@ internal sealed class MethodTable
         {
             sorted = _sorted ??= [.. _byStart.Values.OrderBy(r => r.Start)];
         }
-        int lo = 0, hi = sorted.Length - 1, found = -1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid].Start <= address)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
+        var found = SortedSearch.LastAtOrBelow(sorted, address, static r => r.Start);
         // A later, overlapping range (re-used code memory) wins; scan back over a few predecessors otherwise.
         for (var i = found; i >= 0 && i > found - 4; i--)
         {

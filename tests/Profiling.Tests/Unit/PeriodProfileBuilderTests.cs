@@ -65,6 +65,18 @@ public sealed class PeriodProfileBuilderTests
         Assert.Equal("1", reader.Label(sample, "thread id"));
     }
 
-    private static ProfileReader Build(SampleAggregator period, IReadOnlyDictionary<int, ThreadCpu> threads) =>
-        new(PeriodProfileBuilder.Build(period, Start.AddSeconds(10), threads, (ip, _) => $"M{ip:x}", 10_000_000, []));
+    [Fact]
+    public void Dimensions_not_collected_are_zero_and_empty_samples_are_left_out()
+    {
+        var period = new SampleAggregator(Start);
+        period.AddRound(10);
+        period.AddThreadSample([0x10], 1, managed: true, 10);
+        period.AddAllocation([0x20], 1, "System.Byte[]", 25, 100_000);
+        var reader = Build(period, new Dictionary<int, ThreadCpu>(), ProfileTypes.Allocations);
+        var sample = Assert.Single(reader.Samples);
+        Assert.Equal([0L, 0L, 25L, 0L, 0L], sample.Value);
+    }
+
+    private static ProfileReader Build(SampleAggregator period, IReadOnlyDictionary<int, ThreadCpu> threads, ProfileTypes types = ProfileTypes.All) =>
+        new(PeriodProfileBuilder.Build(period, Start.AddSeconds(10), threads, (ip, _) => $"M{ip:x}", 10_000_000, [], types));
 }
