@@ -14,6 +14,17 @@ public sealed class IntakeTests
     private static byte[] WallPprof(string leaf, long value) =>
         Pprofs.Gzip(Pprofs.Create(Wall, (["main", "Worker.Run", leaf], [1, value])));
 
+    /// <summary>Uploads one wall profile (stack main;Worker.Run;leaf) and expects it to be accepted.</summary>
+    private static async Task UploadWallAsync(TestAgent agent, string service, string leaf, long value, CancellationToken cancellationToken,
+        string extraTags = "", DateTimeOffset? start = null)
+    {
+        var body = Uploads.Body(Boundary,
+            ("event", "application/json", Encoding.UTF8.GetBytes(Uploads.Event(service, ["wall.pprof"], extraTags, start))),
+            ("wall.pprof", "application/octet-stream", WallPprof(leaf, value)));
+        using var response = await Uploads.PostAsync(agent.Client, Boundary, body, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task AttachmentsInAnyOrderChunkedAndUncompressedAreStoredAndMerged()
     {
@@ -47,14 +58,7 @@ public sealed class IntakeTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var agent = await TestAgent.StartAsync();
         var now = DateTimeOffset.UtcNow;
-        async Task Send(string pod, string leaf, long value, DateTimeOffset start)
-        {
-            var body = Uploads.Body(Boundary,
-                ("event", "application/json", Encoding.UTF8.GetBytes(Uploads.Event("api", ["wall.pprof"], $",pod_name:{pod}", start))),
-                ("wall.pprof", "application/octet-stream", WallPprof(leaf, value)));
-            using var response = await Uploads.PostAsync(agent.Client, Boundary, body, cts.Token);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        Task Send(string pod, string leaf, long value, DateTimeOffset start) => UploadWallAsync(agent, "api", leaf, value, cts.Token, $",pod_name:{pod}", start);
         await Send("a", "A.Work", 100, now.AddMinutes(-10));
         await Send("a", "A.Work", 50, now.AddMinutes(-5));
         await Send("b", "B.Work", 30, now.AddMinutes(-5));
@@ -112,13 +116,7 @@ public sealed class IntakeTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var agent = await TestAgent.StartAsync();
-        var good = Uploads.Body(Boundary,
-            ("event", "application/json", Encoding.UTF8.GetBytes(Uploads.Event("keep", ["wall.pprof"]))),
-            ("wall.pprof", "application/octet-stream", WallPprof("Kept.Frame", 42)));
-        using (var ok = await Uploads.PostAsync(agent.Client, Boundary, good, cts.Token))
-        {
-            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        }
+        await UploadWallAsync(agent, "keep", "Kept.Frame", 42, cts.Token);
 
         byte[] Ev(string service, string extra = "") => Encoding.UTF8.GetBytes(Uploads.Event(service, ["wall.pprof"], extra));
         var mismatch = Pprofs.Create(Wall, (["main"], [1, 2]));
@@ -296,21 +294,9 @@ public sealed class IntakeTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var agent = await TestAgent.StartAsync();
-        var body = Uploads.Body(Boundary,
-            ("event", "application/json", Encoding.UTF8.GetBytes(Uploads.Event("durable", ["wall.pprof"]))),
-            ("wall.pprof", "application/octet-stream", WallPprof("Before.Restart", 11)));
-        using (var response = await Uploads.PostAsync(agent.Client, Boundary, body, cts.Token))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        await UploadWallAsync(agent, "durable", "Before.Restart", 11, cts.Token);
         await agent.RestartAsync();
-        var second = Uploads.Body(Boundary,
-            ("event", "application/json", Encoding.UTF8.GetBytes(Uploads.Event("durable", ["wall.pprof"]))),
-            ("wall.pprof", "application/octet-stream", WallPprof("After.Restart", 22)));
-        using (var response = await Uploads.PostAsync(agent.Client, Boundary, second, cts.Token))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        await UploadWallAsync(agent, "durable", "After.Restart", 22, cts.Token);
         var stacks = Pprofs.Stacks(Pprofs.Read(await agent.Client.GetByteArrayAsync("/api/profile?application=durable&type=wall/nanoseconds", cts.Token)));
         Assert.Equal(11, stacks["main;Worker.Run;Before.Restart"]);
         Assert.Equal(22, stacks["main;Worker.Run;After.Restart"]);
@@ -324,11 +310,7 @@ public sealed class IntakeTests
         var now = DateTimeOffset.UtcNow;
         foreach (var (leaf, age) in new[] { ("Ancient", TimeSpan.FromDays(3)), ("Old", TimeSpan.FromHours(3)), ("Newer", TimeSpan.FromHours(2)), ("Newest", TimeSpan.FromMinutes(5)) })
         {
-            var body = Uploads.Body(Boundary,
-                ("event", "application/json", Encoding.UTF8.GetBytes(Uploads.Event("ret", ["wall.pprof"], start: now - age))),
-                ("wall.pprof", "application/octet-stream", WallPprof(leaf, 1)));
-            using var response = await Uploads.PostAsync(agent.Client, Boundary, body, cts.Token);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await UploadWallAsync(agent, "ret", leaf, 1, cts.Token, start: now - age);
         }
         var (byAge, _) = await agent.Store.ApplyRetentionAsync(now - TimeSpan.FromDays(2), long.MaxValue, cts.Token);
         Assert.Equal(1, byAge);

@@ -44,7 +44,7 @@ internal sealed class DatadogIntake(ProfileIngestor ingestor, ILogger<DatadogInt
             {
                 throw IntakeException.BadRequest("a multipart part has no Content-Disposition name");
             }
-            using var buffer = new MemoryStream();
+            var buffer = new MemoryStream();
             await section.Body.CopyToAsync(buffer, cancellationToken);
             if (name == "event")
             {
@@ -54,7 +54,7 @@ internal sealed class DatadogIntake(ProfileIngestor ingestor, ILogger<DatadogInt
                 }
                 ev = ParseEvent(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             }
-            else if (!parts.TryAdd(name, buffer.ToArray()))
+            else if (!parts.TryAdd(name, buffer.GetBuffer().AsMemory(0, (int)buffer.Length)))
             {
                 throw IntakeException.BadRequest($"the part {PprofDecoder.Quote(name)} appears twice");
             }

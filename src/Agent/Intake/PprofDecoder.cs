@@ -1,13 +1,11 @@
 using System.IO.Compression;
-using Flamewatch.Profiling.Pprof;
-using Google.Protobuf;
 
 namespace Flamewatch.Agent.Intake;
 
 /// <summary>Reads a pprof attachment: gzip or uncompressed (told apart by magic bytes), with a size limit on inflation.</summary>
 internal static class PprofDecoder
 {
-    public static Profile Decode(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
+    public static PprofReader Decode(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
     {
         var span = content.Span;
         if (span.IsEmpty)
@@ -22,14 +20,7 @@ internal static class PprofDecoder
                 + "(for dd-trace set DD_PROFILING_DEBUG_UPLOAD_COMPRESSION=gzip)");
         }
         var raw = span is [0x1f, 0x8b, ..] ? Gunzip(name, content, maxDecompressedBytes) : content;
-        try
-        {
-            return Profile.Parser.ParseFrom(raw.Span);
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            throw IntakeException.BadRequest($"attachment {Quote(name)} is not a valid pprof profile: {ex.Message}");
-        }
+        return PprofReader.Read(raw, name);
     }
 
     /// <summary>A client-supplied string made safe to echo in an error message.</summary>
@@ -39,11 +30,16 @@ internal static class PprofDecoder
         return "'" + new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]) + "'";
     }
 
+    private static Stream AsStream(ReadOnlyMemory<byte> content) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
+
     private static ReadOnlyMemory<byte> Gunzip(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
     {
         try
         {
-            using var input = new GZipStream(new MemoryStream(content.ToArray(), writable: false), CompressionMode.Decompress);
+            using var input = new GZipStream(AsStream(content), CompressionMode.Decompress);
             var output = new MemoryStream(Math.Min(content.Length * 4, 64 * 1024 * 1024));
             var buffer = new byte[81920];
             int read;

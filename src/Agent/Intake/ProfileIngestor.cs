@@ -63,7 +63,16 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
             samples.Add(new(type, SampleBlob.Encode(values)));
         }
         var stored = new NewProfile(app, start, end, labelIds, samples);
-        var id = await store.AddAsync(stored, cancellationToken);
+        long id;
+        try
+        {
+            id = await store.AddAsync(stored, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not the client's fault: the store logged the cause; the client may retry.
+            throw new IntakeException(StatusCodes.Status503ServiceUnavailable, "the profile could not be stored: " + ex.Message);
+        }
         logger.ProfileStored(id, application, stored.Bytes, samples.Count, path);
         return id;
     }

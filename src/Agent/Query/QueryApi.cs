@@ -6,7 +6,8 @@ namespace Flamewatch.Agent.Query;
 /// <summary><c>GET /api/applications</c>, <c>GET /api/profile</c> (merged gzip pprof) and <c>GET /api/flamegraph</c> (merged tree JSON).</summary>
 internal sealed class QueryApi(ProfileStore store, TimeProvider timeProvider)
 {
-    private const double DefaultMinFraction = 0.0001;
+    /// <summary>Frames under 0.1 % of the total are under 1 px wide in a 1,000 px flame graph.</summary>
+    private const double DefaultMinFraction = 0.001;
 
     public IResult Applications() => TypedResults.Json(store.GetApplications());
 

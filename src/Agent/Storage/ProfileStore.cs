@@ -255,7 +255,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             {
                 using var transaction = _writer!.BeginTransaction();
                 WriteSymbols(transaction, pending);
-                var added = new AddBatch(_writer, transaction);
+                using var added = new AddBatch(_writer, transaction);
                 foreach (var command in batch)
                 {
                     command.Execute(this, transaction, added);
@@ -360,7 +360,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
     private sealed record PendingSymbols(List<int> Applications, List<int> Types, List<int> Frames, List<int> Nodes, List<int> ApplicationTypes, List<int> Labels);
 
     /// <summary>Prepared statements shared by the inserts of one transaction.</summary>
-    private sealed class AddBatch
+    private sealed class AddBatch : IDisposable
     {
         private readonly SqliteConnection _connection;
         private readonly SqliteTransaction _transaction;
@@ -372,6 +372,13 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         {
             _connection = connection;
             _transaction = transaction;
+        }
+
+        public void Dispose()
+        {
+            _profile?.Dispose();
+            _label?.Dispose();
+            _sample?.Dispose();
         }
 
         public SqliteCommand Profile => _profile ??= Prepare(

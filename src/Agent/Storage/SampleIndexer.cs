@@ -1,5 +1,4 @@
 using Flamewatch.Agent.Intake;
-using Flamewatch.Profiling.Pprof;
 
 namespace Flamewatch.Agent.Storage;
 
@@ -13,18 +12,16 @@ internal static class SampleIndexer
     /// <summary>Deeper stacks are cut at this many frames from the root.</summary>
     public const int MaxDepth = 1024;
 
-    public static void Add(string attachment, Profile profile, SymbolTables symbols, Dictionary<int, Dictionary<int, long>> valuesByType)
+    public static void Add(string attachment, PprofReader profile, SymbolTables symbols, Dictionary<int, Dictionary<int, long>> valuesByType)
     {
-        var strings = profile.StringTable;
-        string Str(long index, string what) => index >= 0 && index < strings.Count
-            ? strings[(int)index]
-            : throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {strings.Count}");
+        string Str(long index, string what) => profile.GetString(index)
+            ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {profile.StringCount}");
 
-        var typeIds = new int[profile.SampleType.Count];
+        var typeIds = new int[profile.SampleTypes.Count];
         for (var i = 0; i < typeIds.Length; i++)
         {
-            var type = Str(profile.SampleType[i].Type, "sample type");
-            var unit = Str(profile.SampleType[i].Unit, "sample unit");
+            var type = Str(profile.SampleTypes[i].Type, "sample type");
+            var unit = Str(profile.SampleTypes[i].Unit, "sample unit");
             if (type.Length == 0 || type.Length + unit.Length > 200)
             {
                 throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: sample type {i} has an empty or overlong name");
@@ -32,41 +29,45 @@ internal static class SampleIndexer
             typeIds[i] = symbols.Types.GetOrAdd(type + "/" + unit);
         }
 
-        var frameOfFunction = new Dictionary<ulong, int>(profile.Function.Count);
-        foreach (var function in profile.Function)
+        var frameOfFunction = new Dictionary<ulong, int>(profile.Functions.Count);
+        foreach (var function in profile.Functions)
         {
             var name = Str(function.Name, "function name");
             if (name.Length == 0)
             {
                 name = Str(function.SystemName, "function system name");
             }
-            frameOfFunction[function.Id] = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.Filename, "function file")));
+            frameOfFunction[function.Id] = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
         }
-        var mappingFiles = profile.Mapping.ToDictionary(m => m.Id, m => Str(m.Filename, "mapping file"));
+        var mappingFiles = new Dictionary<ulong, string>();
+        foreach (var mapping in profile.Mappings)
+        {
+            mappingFiles[mapping.Id] = Str(mapping.FileName, "mapping file");
+        }
 
         // Frames of each location, root-most first (pprof lists inlined lines innermost first).
-        var framesOfLocation = new Dictionary<ulong, int[]>(profile.Location.Count);
-        foreach (var location in profile.Location)
+        var framesOfLocation = new LocationTable(profile.Locations);
+        foreach (var location in profile.Locations)
         {
             int[] frames;
-            if (location.Line.Count == 0)
+            if (location.FunctionIds.Length == 0)
             {
                 var file = mappingFiles.GetValueOrDefault(location.MappingId, "");
                 frames = [symbols.Frames.GetOrAdd(new Frame($"0x{location.Address:x}", file))];
             }
             else
             {
-                frames = new int[location.Line.Count];
+                frames = new int[location.FunctionIds.Length];
                 for (var i = 0; i < frames.Length; i++)
                 {
-                    var line = location.Line[frames.Length - 1 - i];
-                    if (!frameOfFunction.TryGetValue(line.FunctionId, out frames[i]))
+                    var functionId = location.FunctionIds[frames.Length - 1 - i];
+                    if (!frameOfFunction.TryGetValue(functionId, out frames[i]))
                     {
-                        throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: location {location.Id} refers to missing function {line.FunctionId}");
+                        throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: location {location.Id} refers to missing function {functionId}");
                     }
                 }
             }
-            framesOfLocation[location.Id] = frames;
+            framesOfLocation.Set(location.Id, frames);
         }
 
         var perType = new Dictionary<int, long>[typeIds.Length];
@@ -79,19 +80,17 @@ internal static class SampleIndexer
         }
 
         var stack = new int[MaxDepth];
-        foreach (var sample in profile.Sample)
+        profile.VisitSamples((locationIds, values) =>
         {
-            if (sample.Value.Count != typeIds.Length)
+            if (values.Length != typeIds.Length)
             {
-                throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample has {sample.Value.Count} values for {typeIds.Length} sample types");
+                throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample has {values.Length} values for {typeIds.Length} sample types");
             }
             var depth = 0;
-            for (var l = sample.LocationId.Count - 1; l >= 0 && depth < MaxDepth; l--)
+            for (var l = locationIds.Length - 1; l >= 0 && depth < MaxDepth; l--)
             {
-                if (!framesOfLocation.TryGetValue(sample.LocationId[l], out var frames))
-                {
-                    throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {sample.LocationId[l]}");
-                }
+                var frames = framesOfLocation.Get(locationIds[l])
+                    ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {locationIds[l]}");
                 foreach (var frame in frames)
                 {
                     if (depth == MaxDepth)
@@ -104,12 +103,47 @@ internal static class SampleIndexer
             var node = symbols.Stack(stack.AsSpan(0, depth));
             for (var i = 0; i < typeIds.Length; i++)
             {
-                var value = sample.Value[i];
-                if (value != 0)
+                if (values[i] != 0)
                 {
-                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType[i], node, out _) += value;
+                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType[i], node, out _) += values[i];
                 }
             }
+        });
+    }
+
+    /// <summary>Location id to frames: an array when ids are dense (as pprof writers make them), else a dictionary.</summary>
+    private sealed class LocationTable
+    {
+        private readonly int[]?[]? _dense;
+        private readonly Dictionary<ulong, int[]>? _sparse;
+
+        public LocationTable(List<(ulong Id, ulong MappingId, ulong Address, ulong[] FunctionIds)> locations)
+        {
+            var max = locations.Count == 0 ? 0 : locations.Max(l => l.Id);
+            if (max <= (ulong)(4 * locations.Count) + 16)
+            {
+                _dense = new int[]?[(int)max + 1];
+            }
+            else
+            {
+                _sparse = new Dictionary<ulong, int[]>(locations.Count);
+            }
         }
+
+        public void Set(ulong id, int[] frames)
+        {
+            if (_dense is not null)
+            {
+                _dense[id] = frames;
+            }
+            else
+            {
+                _sparse![id] = frames;
+            }
+        }
+
+        public int[]? Get(ulong id) => _dense is not null
+            ? id < (ulong)_dense.Length ? _dense[id] : null
+            : _sparse!.GetValueOrDefault(id);
     }
 }

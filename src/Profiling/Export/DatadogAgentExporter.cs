@@ -22,9 +22,7 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
     private readonly Uri _intake;
     private readonly TimeSpan _uploadTimeout;
     private readonly string? _apiKey;
-    private long _succeeded;
-    private long _failed;
-    private long _timedOut;
+    private readonly UploadCounters _counters = new();
 
     /// <param name="agentAddress"><c>http://host:port</c> or <c>unix:///path/to/socket</c>.</param>
     /// <param name="uploadTimeout">An upload still running after this long is cancelled and counted in <see cref="TimedOut"/>.</param>
@@ -40,13 +38,13 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
     }
 
     /// <summary>Uploads accepted by the agent.</summary>
-    public long Succeeded => Interlocked.Read(ref _succeeded);
+    public long Succeeded => _counters.Succeeded;
 
     /// <summary>Uploads that failed (including those that timed out).</summary>
-    public long Failed => Interlocked.Read(ref _failed);
+    public long Failed => _counters.Failed;
 
     /// <summary>Uploads cancelled because they ran past the upload timeout.</summary>
-    public long TimedOut => Interlocked.Read(ref _timedOut);
+    public long TimedOut => _counters.TimedOut;
 
     public async Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
     {
@@ -59,22 +57,7 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
             request.Headers.Add("DD-API-KEY", _apiKey);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         }
-        try
-        {
-            await ExportHttp.SendAsync(_client, request, _uploadTimeout, $"Profile upload to {_intake}", cancellationToken);
-            Interlocked.Increment(ref _succeeded);
-        }
-        catch (TimeoutException)
-        {
-            Interlocked.Increment(ref _timedOut);
-            Interlocked.Increment(ref _failed);
-            throw;
-        }
-        catch (ExportException)
-        {
-            Interlocked.Increment(ref _failed);
-            throw;
-        }
+        await _counters.CountAsync(() => ExportHttp.SendAsync(_client, request, _uploadTimeout, $"Profile upload to {_intake}", cancellationToken));
     }
 
     public void Dispose() => _client.Dispose();

@@ -14,9 +14,7 @@ public sealed class PyroscopeExporter : IProfileExporter, IDisposable
     private readonly Uri _baseAddress;
     private readonly TimeSpan _uploadTimeout;
     private readonly string? _authToken;
-    private long _succeeded;
-    private long _failed;
-    private long _timedOut;
+    private readonly UploadCounters _counters = new();
 
     /// <param name="serverAddress">e.g. <c>http://pyroscope:4040</c>.</param>
     /// <param name="uploadTimeout">A push still running after this long is cancelled and counted in <see cref="TimedOut"/>.</param>
@@ -30,43 +28,34 @@ public sealed class PyroscopeExporter : IProfileExporter, IDisposable
         _authToken = authToken;
     }
 
-    public long Succeeded => Interlocked.Read(ref _succeeded);
+    /// <summary>Uploads whose every attachment was accepted.</summary>
+    public long Succeeded => _counters.Succeeded;
 
-    public long Failed => Interlocked.Read(ref _failed);
+    /// <summary>Uploads that failed (including those that timed out).</summary>
+    public long Failed => _counters.Failed;
 
-    public long TimedOut => Interlocked.Read(ref _timedOut);
+    /// <summary>Uploads cancelled because a push ran past the upload timeout.</summary>
+    public long TimedOut => _counters.TimedOut;
 
-    public async Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
+    public Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        foreach (var attachment in upload.Attachments)
+        return _counters.CountAsync(async () =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseAddress, "ingest?" + Query(upload)))
+            foreach (var attachment in upload.Attachments)
             {
-                Content = new ReadOnlyMemoryContent(attachment.Content),
-            };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            if (_authToken is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _authToken);
-            }
-            try
-            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseAddress, "ingest?" + Query(upload)))
+                {
+                    Content = new ReadOnlyMemoryContent(attachment.Content),
+                };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                if (_authToken is not null)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _authToken);
+                }
                 await ExportHttp.SendAsync(_client, request, _uploadTimeout, $"Profile push to {_baseAddress}ingest", cancellationToken);
             }
-            catch (TimeoutException)
-            {
-                Interlocked.Increment(ref _timedOut);
-                Interlocked.Increment(ref _failed);
-                throw;
-            }
-            catch (ExportException)
-            {
-                Interlocked.Increment(ref _failed);
-                throw;
-            }
-        }
-        Interlocked.Increment(ref _succeeded);
+        });
     }
 
     public void Dispose() => _client.Dispose();

@@ -1,0 +1,288 @@
+using System.Text;
+
+namespace Flamewatch.Agent.Intake;
+
+/// <summary>
+/// Reads the parts of a pprof (perftools.profiles.Profile, protobuf wire format) the agent indexes, without
+/// materialising a message per sample: sample types, functions, locations, mappings and the string table are
+/// read up front; samples are visited in place with reused buffers. Accepts packed and unpacked repeated
+/// fields; anything that is not well-formed protobuf is rejected with the reason.
+/// </summary>
+internal sealed class PprofReader
+{
+    private readonly ReadOnlyMemory<byte> _buffer;
+    private readonly string _attachment;
+    private readonly List<(int Offset, int Length)> _strings = [];
+    private readonly List<(int Offset, int Length)> _samples = [];
+    private string?[] _stringCache = [];
+
+    private PprofReader(ReadOnlyMemory<byte> buffer, string attachment)
+    {
+        _buffer = buffer;
+        _attachment = attachment;
+    }
+
+    public delegate void SampleVisitor(ReadOnlySpan<ulong> locationIds, ReadOnlySpan<long> values);
+
+    public List<(long Type, long Unit)> SampleTypes { get; } = [];
+
+    public List<(ulong Id, long Name, long SystemName, long FileName)> Functions { get; } = [];
+
+    /// <summary>Function ids of each location's lines, in pprof order (innermost first).</summary>
+    public List<(ulong Id, ulong MappingId, ulong Address, ulong[] FunctionIds)> Locations { get; } = [];
+
+    public List<(ulong Id, long FileName)> Mappings { get; } = [];
+
+    public int StringCount => _strings.Count;
+
+    public int SampleCount => _samples.Count;
+
+    public static PprofReader Read(ReadOnlyMemory<byte> raw, string attachment)
+    {
+        var reader = new PprofReader(raw, attachment);
+        reader.ReadProfile();
+        return reader;
+    }
+
+    /// <summary>The string at <paramref name="index"/>, or null when out of range.</summary>
+    public string? GetString(long index)
+    {
+        if (index < 0 || index >= _strings.Count)
+        {
+            return null;
+        }
+        if (_stringCache.Length != _strings.Count)
+        {
+            _stringCache = new string?[_strings.Count];
+        }
+        var (offset, length) = _strings[(int)index];
+        return _stringCache[index] ??= Encoding.UTF8.GetString(_buffer.Span.Slice(offset, length));
+    }
+
+    public void VisitSamples(SampleVisitor visitor)
+    {
+        var locations = new List<ulong>(64);
+        var values = new List<long>(8);
+        var locationBuffer = new ulong[64];
+        var valueBuffer = new long[8];
+        foreach (var (offset, length) in _samples)
+        {
+            locations.Clear();
+            values.Clear();
+            var span = _buffer.Span.Slice(offset, length);
+            var at = 0;
+            while (at < span.Length)
+            {
+                var (field, wire) = Tag(span, ref at);
+                switch (field, wire)
+                {
+                    case (1, 0):
+                        locations.Add(Varint(span, ref at));
+                        break;
+                    case (1, 2):
+                        Packed(Bytes(span, ref at), locations, v => v);
+                        break;
+                    case (2, 0):
+                        values.Add((long)Varint(span, ref at));
+                        break;
+                    case (2, 2):
+                        Packed(Bytes(span, ref at), values, v => (long)v);
+                        break;
+                    default:
+                        Skip(span, ref at, wire);
+                        break;
+                }
+            }
+            if (locationBuffer.Length < locations.Count)
+            {
+                locationBuffer = new ulong[locations.Count * 2];
+            }
+            if (valueBuffer.Length < values.Count)
+            {
+                valueBuffer = new long[values.Count * 2];
+            }
+            locations.CopyTo(locationBuffer);
+            values.CopyTo(valueBuffer);
+            visitor(locationBuffer.AsSpan(0, locations.Count), valueBuffer.AsSpan(0, values.Count));
+        }
+    }
+
+    private void ReadProfile()
+    {
+        var span = _buffer.Span;
+        var at = 0;
+        while (at < span.Length)
+        {
+            var (field, wire) = Tag(span, ref at);
+            if (wire != 2 || field is < 1 or > 6)
+            {
+                Skip(span, ref at, wire);
+                continue;
+            }
+            var message = Bytes(span, ref at);
+            switch (field)
+            {
+                case 1:
+                    ReadValueType(message);
+                    break;
+                case 2:
+                    _samples.Add((at - message.Length, message.Length));
+                    break;
+                case 3:
+                    ReadMapping(message);
+                    break;
+                case 4:
+                    ReadLocation(message);
+                    break;
+                case 5:
+                    ReadFunction(message);
+                    break;
+                case 6:
+                    _strings.Add((at - message.Length, message.Length));
+                    break;
+            }
+        }
+    }
+
+    private void ReadValueType(ReadOnlySpan<byte> message)
+    {
+        Span<ulong> v = stackalloc ulong[3];
+        ReadFields(message, v);
+        SampleTypes.Add(((long)v[1], (long)v[2]));
+    }
+
+    private void ReadMapping(ReadOnlySpan<byte> message)
+    {
+        Span<ulong> v = stackalloc ulong[6];
+        ReadFields(message, v);
+        Mappings.Add((v[1], (long)v[5]));
+    }
+
+    private void ReadLocation(ReadOnlySpan<byte> message)
+    {
+        Span<ulong> v = stackalloc ulong[4];
+        var lines = new List<ulong>(1);
+        ReadFields(message, v, lines);
+        Locations.Add((v[1], v[2], v[3], [.. lines]));
+    }
+
+    private void ReadFunction(ReadOnlySpan<byte> message)
+    {
+        Span<ulong> v = stackalloc ulong[5];
+        ReadFields(message, v);
+        Functions.Add((v[1], (long)v[2], (long)v[3], (long)v[4]));
+    }
+
+    /// <summary>
+    /// Reads a message's varint fields numbered below <c>varints.Length</c> into <paramref name="varints"/> (the last
+    /// occurrence wins) and skips the others; with <paramref name="lineFunctions"/>, field 4 is a Location's Line
+    /// whose function id is collected.
+    /// </summary>
+    private void ReadFields(ReadOnlySpan<byte> message, Span<ulong> varints, List<ulong>? lineFunctions = null)
+    {
+        Span<ulong> line = stackalloc ulong[2];
+        var at = 0;
+        while (at < message.Length)
+        {
+            var (field, wire) = Tag(message, ref at);
+            if (wire == 0 && field < varints.Length)
+            {
+                varints[field] = Varint(message, ref at);
+            }
+            else if (lineFunctions is not null && (field, wire) == (4, 2))
+            {
+                line.Clear();
+                ReadFields(Bytes(message, ref at), line);
+                lineFunctions.Add(line[1]);
+            }
+            else
+            {
+                Skip(message, ref at, wire);
+            }
+        }
+    }
+
+    private void Packed<T>(ReadOnlySpan<byte> packed, List<T> into, Func<ulong, T> convert)
+    {
+        var at = 0;
+        while (at < packed.Length)
+        {
+            into.Add(convert(Varint(packed, ref at)));
+        }
+    }
+
+    private (int Field, int Wire) Tag(ReadOnlySpan<byte> span, ref int at)
+    {
+        var tag = Varint(span, ref at);
+        var field = tag >> 3;
+        if (field is 0 or > int.MaxValue)
+        {
+            throw Invalid("a field number is out of range");
+        }
+        return ((int)field, (int)(tag & 7));
+    }
+
+    private ulong Varint(ReadOnlySpan<byte> span, ref int at)
+    {
+        ulong result = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            if (at >= span.Length)
+            {
+                throw Invalid("the data ends inside a number");
+            }
+            var b = span[at++];
+            result |= (ulong)(b & 0x7f) << shift;
+            if (b < 0x80)
+            {
+                return result;
+            }
+        }
+        throw Invalid("a number is longer than 10 bytes");
+    }
+
+    private ReadOnlySpan<byte> Bytes(ReadOnlySpan<byte> span, ref int at)
+    {
+        var length = Varint(span, ref at);
+        if (length > (ulong)(span.Length - at))
+        {
+            throw Invalid("a length runs past the end of the data");
+        }
+        var bytes = span.Slice(at, (int)length);
+        at += (int)length;
+        return bytes;
+    }
+
+    private void Skip(ReadOnlySpan<byte> span, ref int at, int wire)
+    {
+        switch (wire)
+        {
+            case 0:
+                Varint(span, ref at);
+                break;
+            case 1:
+                At(span, ref at, 8);
+                break;
+            case 2:
+                Bytes(span, ref at);
+                break;
+            case 5:
+                At(span, ref at, 4);
+                break;
+            default:
+                throw Invalid($"wire type {wire} is not valid here");
+        }
+    }
+
+    private void At(ReadOnlySpan<byte> span, ref int at, int length)
+    {
+        if (span.Length - at < length)
+        {
+            throw Invalid("the data ends inside a fixed-size field");
+        }
+        at += length;
+    }
+
+    private IntakeException Invalid(string reason) =>
+        IntakeException.BadRequest($"attachment {PprofDecoder.Quote(_attachment)} is not a valid pprof profile: {reason}");
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Options;
+
+namespace Flamewatch.Agent.Tests;
+
+public sealed class AgentOptionsTests
+{
+    [Fact]
+    public async Task InvalidSettingsStopTheAgentAtStartupNamingEveryProblem()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var app = AgentApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", Path.GetTempPath(),
+                "--max-body-bytes", "10", "--retention", "-01:00:00", "--token", "has space"]);
+            await app.StartAsync(cts.Token);
+        });
+        Assert.Contains("--max-body-bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--retention", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--token", error.Message, StringComparison.Ordinal);
+    }
+}
