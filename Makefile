@@ -48,6 +48,10 @@ lint: ## Check formatting without changing files.
 run: build ## Run the embedded default: local agent + collector profiling a demo .NET app; prints the UI URL.
 	@scripts/run.sh
 
+.PHONY: dev-cluster
+dev-cluster: ## Serve the in-process test API server until Ctrl-C; writes .dev/kubeconfig for kubectl (CRDs not preinstalled).
+	$(DOTNET) run -c $(CONFIGURATION) --project tests/TestKit/DevCluster -- .dev/kubeconfig
+
 ##@ Packaging
 
 IMAGE_TAG ?= 0.1.0

@@ -22,6 +22,17 @@ internal static class Kubectl
         return null;
     }
 
+    /// <summary>kubectl's discovery cache for one kubeconfig (per test server), removed by <see cref="CleanUp"/>.</summary>
+    private static string CacheDir(string kubeconfig) => kubeconfig + ".kubectl-cache";
+
+    public static void CleanUp(string kubeconfig)
+    {
+        if (Directory.Exists(CacheDir(kubeconfig)))
+        {
+            Directory.Delete(CacheDir(kubeconfig), recursive: true);
+        }
+    }
+
     public static Process Start(string kubeconfig, params string[] args)
     {
         var start = new ProcessStartInfo(Path!)
@@ -32,8 +43,9 @@ internal static class Kubectl
             UseShellExecute = false,
         };
         start.Environment["KUBECONFIG"] = kubeconfig;
-        start.Environment["HOME"] = System.IO.Path.GetTempPath(); // keep kubectl's discovery cache out of the user's home
-        start.Environment["KUBECACHEDIR"] = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "flamewatch-kubectl-cache-" + Guid.NewGuid().ToString("N"));
+        // Keep kubectl's discovery cache and any other state out of the user's home.
+        start.Environment["KUBECACHEDIR"] = CacheDir(kubeconfig);
+        start.Environment["HOME"] = CacheDir(kubeconfig);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

@@ -6,7 +6,7 @@ using Xunit;
 namespace Flamewatch.Kubernetes.Tests;
 
 /// <summary>Real kubectl v1.35 against the test API server: where they disagree, the server is wrong.</summary>
-public sealed class KubectlTests : ServerTestBase
+public sealed class KubectlTests : ServerTestBase, IDisposable
 {
     private const string ProfileYaml = """
         apiVersion: fixtures.flamewatch.io/v1alpha1
@@ -19,6 +19,8 @@ public sealed class KubectlTests : ServerTestBase
             matchLabels: {app: web}
           labels: {team: payments}
         """;
+
+    public void Dispose() => Kubectl.CleanUp(Server.KubeconfigPath);
 
     private Task<(int ExitCode, string Stdout, string Stderr)> Run(params string[] args) => Kubectl.RunAsync(Server.KubeconfigPath, null, Timeout, args);
 
@@ -106,6 +108,24 @@ public sealed class KubectlTests : ServerTestBase
         var missing = await Run("get", "pod", "web");
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("pods \"web\" not found", missing.Stderr);
+    }
+
+    [KubectlFact]
+    public async Task Generators_send_protobuf_and_wait_uses_watch_list()
+    {
+        Assert.Equal(0, (await Run("apply", "-f", CustomResourceTests.CrdPath)).ExitCode);
+        var established = await Run("wait", "--for=condition=established", "crd/testprofiles.fixtures.flamewatch.io", "--timeout=20s");
+        Assert.True(established.ExitCode == 0, established.Stderr);
+
+        var ns = await Run("create", "namespace", "team-a");
+        Assert.True(ns.ExitCode == 0, ns.Stderr);
+        var cm = await Run("-n", "team-a", "create", "configmap", "settings", "--from-literal=period=45s");
+        Assert.True(cm.ExitCode == 0, cm.Stderr);
+        Assert.Contains(Server.Requests, r => r.ContentType == "application/vnd.kubernetes.protobuf");
+        var data = await Run("-n", "team-a", "get", "configmap", "settings", "-o", "jsonpath={.data.period}");
+        Assert.Equal("45s", data.Stdout);
+        var label = await Run("get", "namespace", "team-a", "-o", "jsonpath={.metadata.labels.kubernetes\\.io/metadata\\.name}");
+        Assert.Equal("team-a", label.Stdout);
     }
 
     [KubectlFact]

@@ -31,6 +31,19 @@ public sealed class RestClientTests : ServerTestBase
     }
 
     [Fact]
+    public async Task Writes_that_change_nothing_keep_the_resource_version()
+    {
+        var pods = Api.Pods();
+        var created = await pods.CreateAsync(NewPod("web"), Timeout);
+        var same = await pods.UpdateAsync(created, Timeout);
+        Assert.Equal(created.Metadata.ResourceVersion, same.Metadata.ResourceVersion);
+        var annotated = await pods.PatchAsync("default", "web", KubePatch.Annotations([new("a", "1")]), Timeout);
+        var again = await pods.PatchAsync("default", "web", KubePatch.Annotations([new("a", "1")]), Timeout);
+        Assert.NotEqual(created.Metadata.ResourceVersion, annotated.Metadata.ResourceVersion);
+        Assert.Equal(annotated.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+    }
+
+    [Fact]
     public async Task Errors_carry_the_api_status()
     {
         var pods = Api.Pods();

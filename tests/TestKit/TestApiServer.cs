@@ -229,24 +229,30 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        DropWatches();
-        await _bookmarks.ConfigureAwait(false);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await _app.StopAsync(stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            DropWatches();
+            await _bookmarks.ConfigureAwait(false);
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _app.StopAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
 
-        await _app.DisposeAsync().ConfigureAwait(false);
-        _stopping.Dispose();
-        _certificate?.Dispose();
-        if (_ownsKubeconfig)
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
         {
-            File.Delete(KubeconfigPath);
+            _stopping.Dispose();
+            _certificate?.Dispose();
+            if (_ownsKubeconfig)
+            {
+                File.Delete(KubeconfigPath);
+            }
         }
     }
 }

@@ -392,8 +392,20 @@ internal sealed partial class ApiHandler
             case "pods" when r.Group.Length == 0:
                 AdmitPod(obj, old, sub, errors);
                 break;
-            case "namespaces" when r.Group.Length == 0 && old is null:
-                obj["status"] = new JsonObject { ["phase"] = "Active" };
+            case "namespaces" when r.Group.Length == 0:
+                if (old is null)
+                {
+                    obj["status"] = new JsonObject { ["phase"] = "Active" };
+                }
+
+                // The NamespaceDefaultLabelName admission: every namespace carries its own name as a label.
+                var metadata = obj["metadata"]!.AsObject();
+                if (metadata["labels"] is not JsonObject nsLabels)
+                {
+                    metadata["labels"] = nsLabels = [];
+                }
+
+                nsLabels["kubernetes.io/metadata.name"] = name;
                 break;
             case "customresourcedefinitions":
                 Crds.Admit(obj, errors);

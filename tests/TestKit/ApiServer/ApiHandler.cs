@@ -276,7 +276,10 @@ internal sealed partial class ApiHandler
                 await WriteAsync(context, 200, obj).ConfigureAwait(false);
                 break;
             case "POST" when name is null:
-                var created = Create(resource, ns, await ReadBodyAsync(context).ConfigureAwait(false), query);
+                var body0 = ProtobufBodies.IsProtobuf(context.Request.ContentType)
+                    ? ProtobufBodies.Decode(await ReadBytesAsync(context).ConfigureAwait(false), resource)
+                    : await ReadBodyAsync(context).ConfigureAwait(false);
+                var created = Create(resource, ns, body0, query);
                 await WriteAsync(context, 201, created).ConfigureAwait(false);
                 break;
             case "PUT" when name is not null:
@@ -299,6 +302,13 @@ internal sealed partial class ApiHandler
     }
 
     private static ApiError NotFoundPath(string path) => new(404, "NotFound", "the server could not find the requested resource");
+
+    private static async Task<byte[]> ReadBytesAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
 
     private static async Task<JsonObject?> ReadBodyAsync(HttpContext context, bool allowEmpty = false)
     {
@@ -446,7 +456,13 @@ internal sealed partial class ApiHandler
         var timeout = long.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromMinutes(30 + Random.Shared.Next(0, 30));
-        _store.Register(watcher, query["resourceVersion"]);
+        var sendInitialEvents = query["sendInitialEvents"] == "true";
+        if (sendInitialEvents && (query["resourceVersionMatch"] != "NotOlderThan" || query["allowWatchBookmarks"] != "true"))
+        {
+            throw ApiError.BadRequest("sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true");
+        }
+
+        _store.Register(watcher, query["resourceVersion"], sendInitialEvents);
         try
         {
             context.Response.StatusCode = 200;

@@ -173,11 +173,11 @@ internal sealed class ApiStore(int historyLimit)
     /// the current state; otherwise replays history after it, or queues an ERROR 410 Expired when it was compacted.
     /// Returns false when the watch ended immediately (error queued).
     /// </summary>
-    public bool Register(Watcher w, string? resourceVersion)
+    public bool Register(Watcher w, string? resourceVersion, bool sendInitialEvents = false)
     {
         lock (_lock)
         {
-            if (string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0")
+            if (sendInitialEvents || string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0")
             {
                 if (_objects.TryGetValue(w.Resource.Key, out var map))
                 {
@@ -185,6 +185,21 @@ internal sealed class ApiStore(int historyLimit)
                     {
                         w.Events.Writer.TryWrite(Frame("ADDED", w.Transform is null ? obj : w.Transform(obj)));
                     }
+                }
+
+                if (sendInitialEvents)
+                {
+                    // Watch-list (sendInitialEvents=true): a bookmark marks the end of the initial state.
+                    w.Events.Writer.TryWrite(Frame("BOOKMARK", new JsonObject
+                    {
+                        ["kind"] = w.Resource.Kind,
+                        ["apiVersion"] = w.Resource.ApiVersion,
+                        ["metadata"] = new JsonObject
+                        {
+                            ["resourceVersion"] = _revision.ToString(CultureInfo.InvariantCulture),
+                            ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
+                        },
+                    }));
                 }
             }
             else

@@ -48,12 +48,30 @@ internal sealed class ServedResource
     {
         yield return new ServedResource
         {
-            Group = "", Version = "v1", Versions = ["v1"], Plural = "namespaces", Singular = "namespace", Kind = "Namespace", Namespaced = false, ShortNames = ["ns"], HasStatus = true,
+            Group = "",
+            Version = "v1",
+            Versions = ["v1"],
+            Plural = "namespaces",
+            Singular = "namespace",
+            Kind = "Namespace",
+            Namespaced = false,
+            ShortNames = ["ns"],
+            HasStatus = true,
             Fields = new Dictionary<string, Func<JsonObject, string?>> { ["status.phase"] = o => S(o, "status", "phase") },
         };
         yield return new ServedResource
         {
-            Group = "", Version = "v1", Versions = ["v1"], Plural = "pods", Singular = "pod", Kind = "Pod", Namespaced = true, ShortNames = ["po"], Categories = ["all"], HasStatus = true, HasGeneration = true,
+            Group = "",
+            Version = "v1",
+            Versions = ["v1"],
+            Plural = "pods",
+            Singular = "pod",
+            Kind = "Pod",
+            Namespaced = true,
+            ShortNames = ["po"],
+            Categories = ["all"],
+            HasStatus = true,
+            HasGeneration = true,
             Fields = new Dictionary<string, Func<JsonObject, string?>>
             {
                 ["spec.nodeName"] = o => S(o, "spec", "nodeName"),
@@ -68,7 +86,14 @@ internal sealed class ServedResource
         };
         yield return new ServedResource
         {
-            Group = "", Version = "v1", Versions = ["v1"], Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"],
+            Group = "",
+            Version = "v1",
+            Versions = ["v1"],
+            Plural = "events",
+            Singular = "event",
+            Kind = "Event",
+            Namespaced = true,
+            ShortNames = ["ev"],
             Fields = new Dictionary<string, Func<JsonObject, string?>>
             {
                 ["involvedObject.kind"] = o => S(o, "involvedObject", "kind"),
@@ -85,8 +110,16 @@ internal sealed class ServedResource
         yield return new ServedResource { Group = "coordination.k8s.io", Version = "v1", Versions = ["v1"], Plural = "leases", Singular = "lease", Kind = "Lease", Namespaced = true };
         yield return new ServedResource
         {
-            Group = "apiextensions.k8s.io", Version = "v1", Versions = ["v1"], Plural = "customresourcedefinitions", Singular = "customresourcedefinition", Kind = "CustomResourceDefinition",
-            Namespaced = false, ShortNames = ["crd", "crds"], HasStatus = true, HasGeneration = true,
+            Group = "apiextensions.k8s.io",
+            Version = "v1",
+            Versions = ["v1"],
+            Plural = "customresourcedefinitions",
+            Singular = "customresourcedefinition",
+            Kind = "CustomResourceDefinition",
+            Namespaced = false,
+            ShortNames = ["crd", "crds"],
+            HasStatus = true,
+            HasGeneration = true,
         };
     }
 

@@ -338,6 +338,20 @@ internal sealed class StructuralSchema(JsonObject root)
                     }
                 }
 
+                if (schema["x-kubernetes-list-type"]?.GetValue<string>() == "map" && schema["x-kubernetes-list-map-keys"] is JsonArray mapKeys)
+                {
+                    var keys = mapKeys.Select(k => k!.GetValue<string>()).ToList();
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        var id = string.Join(",", keys.Select(k => $"\"{k}\":{array[i]?[k]?.ToJsonString() ?? "null"}"));
+                        if (!seen.Add(id))
+                        {
+                            errors.Add(new FieldError($"{path}[{i}]", "Duplicate value: map[string]interface {}{" + id + "}", ""));
+                        }
+                    }
+                }
+
                 if (schema["items"] is JsonObject items)
                 {
                     for (var i = 0; i < array.Count; i++)
@@ -430,7 +444,9 @@ internal sealed class StructuralSchema(JsonObject root)
                     "FieldValueDuplicate" => "Duplicate value",
                     _ => "Invalid value",
                 };
-                errors.Add(new FieldError(at, type, failure, node is JsonObject ? JsonValue.Create("object") : node.DeepClone(), type == "Invalid value"));
+                // As kube-apiserver: a failed rule reports the schema type ("object", "string", ...) as the value.
+                var shown = JsonValue.Create(schema["type"]?.GetValue<string>() ?? (node is JsonObject ? "object" : TypeOf(node)));
+                errors.Add(new FieldError(at, type, failure, shown, type == "Invalid value"));
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Flamewatch.TestKit;
 
 // Serves the test API server until Ctrl-C so that real kubectl (and the operator) can be pointed at it.
@@ -11,11 +12,13 @@ Console.WriteLine($"  export KUBECONFIG={kubeconfig}");
 Console.WriteLine("CRDs are not preinstalled: kubectl apply -f config/crd/bases/");
 Console.WriteLine("Press Ctrl-C to stop.");
 var done = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     done.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 await done.Task;
 Console.WriteLine("Stopped.");

@@ -481,7 +481,7 @@ public sealed class CelExpression
                     }
 
                     tokens.Add(("literal", n, n.Contains('.') || n.Contains('e') || n.Contains('E')
-                        ? double.Parse(n, CultureInfo.InvariantCulture)
+                        ? (object)double.Parse(n, CultureInfo.InvariantCulture)
                         : long.Parse(n, CultureInfo.InvariantCulture)));
                 }
                 else if (c is '"' or '\'')

@@ -1,0 +1,190 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Flamewatch.Kubernetes.Json;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Kubernetes.Selectors;
+using Flamewatch.TestKit;
+using Flamewatch.TestKit.ApiServer.Cel;
+using Xunit;
+
+namespace Flamewatch.Kubernetes.Tests;
+
+public sealed class SelectorTests
+{
+    private static readonly Dictionary<string, string> Labels = new() { ["app"] = "web", ["tier"] = "front" };
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("app=web", true)]
+    [InlineData("app==web", true)]
+    [InlineData("app!=web", false)]
+    [InlineData("missing!=x", true)]
+    [InlineData("app in (web, db)", true)]
+    [InlineData("app notin (web)", false)]
+    [InlineData("missing notin (x)", true)]
+    [InlineData("tier", true)]
+    [InlineData("!tier", false)]
+    [InlineData("app=web,tier=back", false)]
+    [InlineData("app=web, !canary", true)]
+    public void Label_selector_query_grammar(string selector, bool matches) =>
+        Assert.Equal(matches, LabelSelectorExpression.Parse(selector).Matches(Labels));
+
+    [Theory]
+    [InlineData("app=")]
+    [InlineData("app in web")]
+    [InlineData("app in (web")]
+    [InlineData("=x")]
+    public void Malformed_selectors_are_format_errors(string selector)
+    {
+        if (selector == "app=")
+        {
+            Assert.False(LabelSelectorExpression.Parse(selector).Matches(Labels)); // empty value is legal and matches only ""
+            return;
+        }
+
+        Assert.Throws<FormatException>(() => LabelSelectorExpression.Parse(selector));
+    }
+
+    [Fact]
+    public void Label_selector_object_semantics()
+    {
+        Assert.False(LabelSelectorExpression.FromLabelSelector(null).Matches(Labels));
+        Assert.True(LabelSelectorExpression.FromLabelSelector(new LabelSelector()).Matches(Labels));
+        var selector = new LabelSelector
+        {
+            MatchLabels = new() { ["app"] = "web" },
+            MatchExpressions = [new LabelSelectorRequirement { Key = "tier", Operator = "In", Values = ["front", "back"] }],
+        };
+        Assert.True(LabelSelectorExpression.FromLabelSelector(selector).Matches(Labels));
+        Assert.Equal("app=web,tier in (front,back)", LabelSelectorExpression.FromLabelSelector(selector).ToString());
+        Assert.Throws<FormatException>(() => LabelSelectorExpression.FromLabelSelector(new LabelSelector { MatchExpressions = [new() { Key = "a", Operator = "In" }] }));
+        Assert.Throws<FormatException>(() => LabelSelectorExpression.FromLabelSelector(new LabelSelector { MatchExpressions = [new() { Key = "a", Operator = "Near", Values = ["x"] }] }));
+    }
+
+    [Fact]
+    public void Field_selector()
+    {
+        var fields = new Dictionary<string, string> { ["spec.nodeName"] = "node-1", ["metadata.name"] = "web" };
+        Assert.True(FieldSelectorExpression.Parse("spec.nodeName=node-1,metadata.name!=db").Matches(fields.GetValueOrDefault));
+        Assert.False(FieldSelectorExpression.Parse("spec.nodeName==node-2").Matches(fields.GetValueOrDefault));
+        Assert.Throws<FormatException>(() => FieldSelectorExpression.Parse("spec.nodeName"));
+    }
+}
+
+public sealed class GoDurationTests
+{
+    [Theory]
+    [InlineData("45s", 45_000)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("1.5h", 5_400_000)]
+    [InlineData("250ms", 250)]
+    [InlineData("0", 0)]
+    [InlineData("-10s", -10_000)]
+    public void Parses_go_durations(string text, long ms) => Assert.Equal(TimeSpan.FromMilliseconds(ms), GoDuration.Parse(text));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10")]
+    [InlineData("10 s")]
+    [InlineData("3 days")]
+    [InlineData("PT10S")]
+    public void Rejects_other_forms(string text) => Assert.False(GoDuration.TryParse(text, out _));
+
+    [Theory]
+    [InlineData(45_000, "45s")]
+    [InlineData(90_000, "1m30s")]
+    [InlineData(3_600_000, "1h0m0s")]
+    [InlineData(250, "250ms")]
+    public void Formats_like_go(long ms, string expected) => Assert.Equal(expected, GoDuration.Format(TimeSpan.FromMilliseconds(ms)));
+}
+
+public sealed class CelTests
+{
+    private static object? Eval(string rule, string selfJson) => CelExpression.Compile(rule).Evaluate(CelValues.FromJson(JsonNode.Parse(selfJson)));
+
+    [Theory]
+    [InlineData("duration(self.uploadTimeout) < duration(self.period)", """{"uploadTimeout":"10s","period":"45s"}""", true)]
+    [InlineData("duration(self.uploadTimeout) < duration(self.period)", """{"uploadTimeout":"1m","period":"45s"}""", false)]
+    [InlineData("has(self.a) || size(self.b) > 1", """{"b":[1,2]}""", true)]
+    [InlineData("self.operator in ['In','NotIn'] ? (has(self.values) && size(self.values) > 0) : !has(self.values)", """{"operator":"In","values":["x"]}""", true)]
+    [InlineData("self.operator in ['In','NotIn'] ? (has(self.values) && size(self.values) > 0) : !has(self.values)", """{"operator":"Exists","values":["x"]}""", false)]
+    [InlineData("self.all(k, k.startsWith('team'))", """{"team-a":"1","teamB":"2"}""", true)]
+    [InlineData("self.items.exists(i, i.n == 2) && self.items.exists_one(i, i.n > 1)", """{"items":[{"n":1},{"n":2}]}""", true)]
+    [InlineData("self.name.matches('^[a-z]+$') && self.count * 2 + 1 == 7 && self.ratio >= 0.5", """{"name":"web","count":3,"ratio":0.5}""", true)]
+    [InlineData("!(self.x == null) && self.list[1] == 'b' && self.map['k'] == 'v'", """{"x":1,"list":["a","b"],"map":{"k":"v"}}""", true)]
+    [InlineData("has(self.missing) && self.missing > 1", """{}""", false)]
+    public void Evaluates_the_supported_subset(string rule, string self, bool expected) => Assert.Equal(expected, Eval(rule, self));
+
+    [Fact]
+    public void Missing_field_is_an_evaluation_error_and_unsupported_syntax_a_compile_error()
+    {
+        Assert.Throws<CelException>(() => Eval("self.missing > 1", "{}"));
+        Assert.Throws<CelException>(() => Eval("duration(self.p) > duration('1x')", """{"p":"1s"}"""));
+        Assert.Throws<CelException>(() => CelExpression.Compile("self.x == oldSelf.x"));
+        Assert.Throws<CelException>(() => CelExpression.Compile("self.x ="));
+        Assert.Throws<CelException>(() => CelExpression.Compile("self.x ~ 1"));
+    }
+}
+
+public sealed class WireFormatTests
+{
+    [Fact]
+    public async Task Watch_decoder_does_not_rely_on_newlines()
+    {
+        var body = """{"type":"ADDED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}}{"type":"MODIFIED","object":{"metadata":{"name":"a","labels":{"x":"}{"}}}}""" + "\n \n";
+        var stream = new TrickleStream(Encoding.UTF8.GetBytes(body));
+        var reader = new JsonValueStreamReader(stream);
+        var events = new List<WatchEvent<Pod>>();
+        while (await reader.ReadNextAsync(CancellationToken.None) is { } value)
+        {
+            events.Add(ResourceClient<Pod>.Decode(value.Span));
+        }
+
+        Assert.Equal([WatchEventType.Added, WatchEventType.Modified], events.Select(e => e.Type));
+        Assert.Equal("}{", events[1].Object!.Metadata.Labels!["x"]);
+    }
+
+    [Fact]
+    public void Error_events_become_api_exceptions_and_unknown_types_are_rejected()
+    {
+        var error = Assert.Throws<KubeApiException>(() => ResourceClient<Pod>.Decode("""{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"""u8));
+        Assert.True(error.IsExpired);
+        Assert.Throws<System.Text.Json.JsonException>(() => ResourceClient<Pod>.Decode("""{"type":"SURPRISE","object":{}}"""u8));
+    }
+
+    [Fact]
+    public void Lease_times_are_micro_time_and_object_times_whole_seconds()
+    {
+        var lease = new Lease { Metadata = new ObjectMeta { Name = "l", CreationTimestamp = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero) }, Spec = new LeaseSpec { RenewTime = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero) } };
+        var json = KubeJson.Serialize(lease);
+        Assert.Contains("\"creationTimestamp\":\"2026-01-02T03:04:05Z\"", json);
+        Assert.Contains("\"renewTime\":\"2026-01-02T03:04:05.678000Z\"", json);
+    }
+
+    [Fact]
+    public void Yaml_manifests_convert_with_kubernetes_scalar_typing()
+    {
+        var docs = YamlJson.ParseDocuments("""
+            a: 1
+            b: "1"
+            c: true
+            d: 1.5
+            e: 45s
+            f: ~
+            ---
+            x: [1, two]
+            """);
+        Assert.Equal(2, docs.Count);
+        Assert.Equal("""{"a":1,"b":"1","c":true,"d":1.5,"e":"45s","f":null}""", docs[0].ToJsonString());
+        Assert.Equal("""{"x":[1,"two"]}""", docs[1].ToJsonString());
+    }
+
+    /// <summary>Returns at most 7 bytes per read, so JSON values straddle reads.</summary>
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(7, buffer.Length)], cancellationToken);
+    }
+}
