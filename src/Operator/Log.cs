@@ -36,13 +36,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = (int)LogEventIds.ControllerStarting, Level = LogLevel.Information, Message = "Starting the ContinuousProfile controller against {Server} (namespace: {Namespace}, leader election: {LeaderElection})")]
     public static partial void ControllerStarting(ILogger logger, string server, string @namespace, bool leaderElection);
-
-    [LoggerMessage(EventId = (int)LogEventIds.WatchExpired, Level = LogLevel.Information, Message = "Watch of {Resource} expired ({Detail}); relisting")]
-    public static partial void WatchExpired(ILogger logger, string resource, string detail);
-
-    [LoggerMessage(EventId = (int)LogEventIds.WatchFailed, Level = LogLevel.Warning, Message = "Watch of {Resource} failed; retrying in {Backoff}")]
-    public static partial void WatchFailed(ILogger logger, string resource, TimeSpan backoff, Exception exception);
-
-    [LoggerMessage(EventId = (int)LogEventIds.LeaseAttemptFailed, Level = LogLevel.Warning, Message = "Could not acquire or renew the Lease {Namespace}/{Name}")]
-    public static partial void LeaseAttemptFailed(ILogger logger, string @namespace, string name, Exception exception);
 }

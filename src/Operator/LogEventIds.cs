@@ -16,7 +16,4 @@ internal enum LogEventIds
     StoppedLeading = 11,
     ControllerStarting = 12,
     ProfileNotFound = 13,
-    WatchExpired = 14,
-    WatchFailed = 15,
-    LeaseAttemptFailed = 16,
 }

@@ -1,4 +1,7 @@
+using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
+using Flamewatch.Operator.Kubernetes;
+using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator;
 
@@ -10,8 +13,12 @@ internal static class Program
         try
         {
             app = OperatorHost.Build(args);
+
+            // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
+            _ = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
+            _ = app.Services.GetRequiredService<IKubeApi>();
         }
-        catch (Exception exception) when (exception is Kubernetes.OperatorConfigurationException or Microsoft.Extensions.Options.OptionsValidationException)
+        catch (Exception exception) when (exception is OperatorConfigurationException or OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"flamewatch-operator: {exception.Message}").ConfigureAwait(false);
             return 2;
@@ -19,15 +26,7 @@ internal static class Program
 
         await using (app.ConfigureAwait(false))
         {
-            try
-            {
-                await app.RunAsync().ConfigureAwait(false);
-            }
-            catch (Microsoft.Extensions.Options.OptionsValidationException exception)
-            {
-                await Console.Error.WriteLineAsync($"flamewatch-operator: {exception.Message}").ConfigureAwait(false);
-                return 2;
-            }
+            await app.RunAsync().ConfigureAwait(false);
         }
 
         return Environment.ExitCode;

@@ -1,12 +1,12 @@
 using Flamewatch.Contracts;
 using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.LeaderElection;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Queue;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
 using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Metrics;
-using Flamewatch.Operator.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +21,7 @@ namespace Flamewatch.Operator.Controller;
 internal sealed class ContinuousProfileController(
     IKubeApi api,
     ClusterCache cache,
+    EventRecorder events,
     ContinuousProfileReconciler reconciler,
     OperatorState state,
     ControllerMetrics metrics,
@@ -46,49 +47,45 @@ internal sealed class ContinuousProfileController(
             (previous, current) => OnPodChanged(queue, previous, current),
             deleted => OnPodChanged(queue, deleted, null)));
 
-        var informers = Task.WhenAll(cache.Profiles.RunAsync(stoppingToken), cache.Pods.RunAsync(stoppingToken));
+        var informers = Task.WhenAll(cache.Profiles.RunAsync(stoppingToken), cache.Pods.RunAsync(stoppingToken), events.RunAsync(stoppingToken));
         try
         {
             await Task.WhenAll(cache.Profiles.WaitForSyncAsync(stoppingToken), cache.Pods.WaitForSyncAsync(stoppingToken)).ConfigureAwait(false);
             state.CachesSynced = true;
             Log.InformersSynced(logger, cache.Profiles.List().Count, cache.Pods.List().Count);
 
-            LeaseElector? elector = null;
-            if (settings.LeaderElection)
+            if (!settings.LeaderElection)
             {
-                elector = new LeaseElector(
-                    api.Leases(),
-                    string.IsNullOrEmpty(settings.LeaseNamespace) ? api.DefaultNamespace : settings.LeaseNamespace,
-                    settings.LeaseName,
-                    string.IsNullOrEmpty(settings.Identity) ? $"{Environment.MachineName}_{Guid.NewGuid():N}"[..Math.Min(63, Environment.MachineName.Length + 33)] : settings.Identity,
-                    settings.LeaseDuration,
-                    settings.RenewDeadline,
-                    settings.RetryPeriod,
-                    time,
-                    logger);
-                await elector.AcquireAsync(stoppingToken).ConfigureAwait(false);
-                Log.StartedLeading(logger, elector.Identity);
+                await LeadAsync(queue, stoppingToken).ConfigureAwait(false);
+                return;
             }
 
-            state.IsLeader = true;
-            EnqueueEverything(queue);
-
-            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var workers = Enumerable.Range(0, settings.MaxConcurrentReconciles).Select(_ => WorkerAsync(queue, leading.Token)).ToList();
-            if (elector is not null)
-            {
-                await elector.HoldAsync(stoppingToken).ConfigureAwait(false);
-                if (!stoppingToken.IsCancellationRequested)
+            var identity = string.IsNullOrEmpty(settings.Identity) ? $"{Environment.MachineName}_{Guid.NewGuid():N}" : settings.Identity;
+            var leaseLock = new LeaseLock(
+                api.Leases(),
+                string.IsNullOrEmpty(settings.LeaseNamespace) ? api.DefaultNamespace : settings.LeaseNamespace,
+                settings.LeaseName,
+                identity);
+            var elector = new LeaderElector(
+                leaseLock,
+                new LeaderElectionOptions { LeaseDuration = settings.LeaseDuration, RenewDeadline = settings.RenewDeadline, RetryPeriod = settings.RetryPeriod },
+                logger,
+                time);
+            await elector.RunAsync(
+                leading =>
                 {
-                    state.IsLeader = false;
-                    Log.StoppedLeading(logger, elector.Identity);
-                    await leading.CancelAsync().ConfigureAwait(false);
-                    Environment.ExitCode = 1;
-                    lifetime.StopApplication();
-                }
+                    Log.StartedLeading(logger, identity);
+                    return LeadAsync(queue, leading);
+                },
+                () => state.IsLeader = false,
+                stoppingToken).ConfigureAwait(false);
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                // Lost the Lease: stop, as controller-runtime does, so that this replica rejoins the election afresh.
+                Log.StoppedLeading(logger, identity);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
             }
-
-            await Task.WhenAll(workers).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -103,6 +100,25 @@ internal sealed class ContinuousProfileController(
             state.IsLeader = false;
             queue.ShutDown();
             await informers.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the workers while this replica may write.</summary>
+    private async Task LeadAsync(WorkQueue<ObjectKey> queue, CancellationToken leading)
+    {
+        state.IsLeader = true;
+        EnqueueEverything(queue);
+        var workers = Enumerable.Range(0, options.Value.MaxConcurrentReconciles).Select(_ => WorkerAsync(queue, leading));
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (leading.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            state.IsLeader = false;
         }
     }
 

@@ -1,3 +1,4 @@
+using Flamewatch.Contracts;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Planning;
@@ -13,8 +14,16 @@ internal sealed class ContinuousProfileReconciler(IClusterCache cache, PlanAppli
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var ns = key.Namespace ?? throw new ArgumentException("ContinuousProfiles are namespaced", nameof(key));
-        var pods = cache.PodsIn(ns).Select(PodSnapshots.From).ToList();
         var profile = cache.GetProfile(key);
+
+        // Only pods the profile selects or has annotated can be affected; skipping the rest before building
+        // snapshots keeps a reconcile cheap in a namespace with thousands of pods.
+        var selector = profile?.Spec.Selector;
+        var pods = cache.PodsIn(ns)
+            .Where(pod => selector?.Matches(pod.Metadata.Labels) == true
+                || (pod.Metadata.Annotations?.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) == true && owner == key.Name))
+            .Select(PodSnapshots.From)
+            .ToList();
         if (profile is null)
         {
             var orphans = AnnotationPlanner.ReleaseOrphans(ns, key.Name, pods);

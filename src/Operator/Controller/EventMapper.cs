@@ -14,6 +14,11 @@ internal static class EventMapper
 {
     public static IEnumerable<ObjectKey> ForPod(Pod? previous, Pod? current, IReadOnlyList<ContinuousProfileResource> profilesInNamespace)
     {
+        if (previous is not null && current is not null && !MattersToPlanner(previous, current))
+        {
+            return [];
+        }
+
         var keys = new HashSet<ObjectKey>();
         foreach (var pod in new[] { previous, current })
         {
@@ -40,13 +45,29 @@ internal static class EventMapper
     }
 
     /// <summary>
+    /// Pod updates that change nothing the planner reads (container statuses, IPs, conditions) are ignored, so a
+    /// busy cluster's status churn does not turn into reconciles.
+    /// </summary>
+    private static bool MattersToPlanner(Pod previous, Pod current) =>
+        !SameEntries(previous.Metadata.Labels, current.Metadata.Labels)
+        || !SameEntries(Flamewatch(previous), Flamewatch(current))
+        || (previous.Metadata.DeletionTimestamp is null) != (current.Metadata.DeletionTimestamp is null)
+        || previous.Status?.Phase != current.Status?.Phase;
+
+    private static IEnumerable<KeyValuePair<string, string>> Flamewatch(Pod pod) =>
+        (pod.Metadata.Annotations ?? []).Where(a => a.Key.StartsWith(FlamewatchAnnotations.Prefix, StringComparison.Ordinal));
+
+    private static bool SameEntries(IEnumerable<KeyValuePair<string, string>>? a, IEnumerable<KeyValuePair<string, string>>? b) =>
+        (a ?? []).OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual((b ?? []).OrderBy(p => p.Key, StringComparer.Ordinal));
+
+    /// <summary>
     /// A profile change enqueues the profile itself, and, when its claim on pods may have changed (selector,
     /// suspend, deletion), the other profiles of the namespace that may now win or lose pods.
     /// </summary>
     public static IEnumerable<ObjectKey> ForProfile(ContinuousProfileResource? previous, ContinuousProfileResource? current, IReadOnlyList<ContinuousProfileResource> profilesInNamespace)
     {
         var subject = current ?? previous;
-        if (subject is null)
+        if (subject is null || (previous is not null && current is not null && OnlyStatusChanged(previous, current)))
         {
             yield break;
         }
@@ -65,6 +86,12 @@ internal static class EventMapper
             }
         }
     }
+
+    /// <summary>Our own status writes (and other status-only updates) need no reconcile (controller-runtime's GenerationChangedPredicate, plus metadata the planner reads).</summary>
+    private static bool OnlyStatusChanged(ContinuousProfileResource previous, ContinuousProfileResource current) =>
+        previous.Metadata.Generation == current.Metadata.Generation
+        && (previous.Metadata.DeletionTimestamp is null) == (current.Metadata.DeletionTimestamp is null)
+        && (previous.Metadata.Finalizers ?? []).SequenceEqual(current.Metadata.Finalizers ?? []);
 
     private static bool ClaimMayHaveChanged(ContinuousProfileResource? previous, ContinuousProfileResource? current) =>
         previous is null || current is null

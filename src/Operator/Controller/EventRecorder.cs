@@ -9,8 +9,9 @@ namespace Flamewatch.Operator.Controller;
 /// Records Kubernetes Events on a ContinuousProfile without storms, the way client-go's EventCorrelator does:
 /// a repeat of the same event (same object, type, reason, message) within <see cref="AggregationWindow"/>
 /// increments the count of the existing Event instead of creating one, and each object may record at most
-/// <see cref="Burst"/> events, refilled at one per <see cref="RefillInterval"/>. Failing to record an Event
-/// is logged and never fails a reconcile.
+/// <see cref="Burst"/> events, refilled at one per <see cref="RefillInterval"/>. Events are queued and sent
+/// off the reconcile path (<see cref="Enqueue"/>, <see cref="RunAsync"/>); a full queue drops and counts. Failing
+/// to record an Event is logged and never fails a reconcile.
 /// </summary>
 internal sealed class EventRecorder(IKubeApi api, TimeProvider time, Metrics.ControllerMetrics metrics, ILogger<EventRecorder> logger)
 {
@@ -23,6 +24,32 @@ internal sealed class EventRecorder(IKubeApi api, TimeProvider time, Metrics.Con
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Recorded> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private readonly System.Threading.Channels.Channel<(KubeObject Subject, PlannedEvent Event)> _pending =
+        System.Threading.Channels.Channel.CreateBounded<(KubeObject, PlannedEvent)>(new System.Threading.Channels.BoundedChannelOptions(1024) { SingleReader = true });
+
+    /// <summary>Queues an Event for <see cref="RunAsync"/>; when the queue is full the Event is dropped and counted.</summary>
+    public void Enqueue(KubeObject subject, PlannedEvent planned)
+    {
+        if (!_pending.Writer.TryWrite((subject, planned)))
+        {
+            metrics.EventDropped();
+        }
+    }
+
+    /// <summary>Sends queued Events until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (subject, planned) in _pending.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await RecordAsync(subject, planned, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
 
     public async Task RecordAsync(KubeObject subject, PlannedEvent planned, CancellationToken cancellationToken)
     {

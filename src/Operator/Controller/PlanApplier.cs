@@ -116,12 +116,12 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, Controller
         {
             foreach (var planned in plan.Events)
             {
-                await events.RecordAsync(profile, planned, cancellationToken).ConfigureAwait(false);
+                events.Enqueue(profile, planned);
             }
         }
         else if (failures.Count > 0)
         {
-            await events.RecordAsync(profile, new PlannedEvent(PlannedEvent.Warning, "PodPatchFailed", FailureMessage(failures)), cancellationToken).ConfigureAwait(false);
+            events.Enqueue(profile, new PlannedEvent(PlannedEvent.Warning, "PodPatchFailed", FailureMessage(failures)));
         }
 
         if (!complete)

@@ -2,6 +2,7 @@ using Flamewatch.Operator.Controller;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.Operator.Hosting;
 
@@ -32,6 +33,8 @@ internal static class OperatorHost
             builder.WebHost.UseUrls(DefaultUrls);
         }
 
+        // Probes and scrapes hit /healthz, /readyz and /metrics every few seconds: keep their request logs out of the way.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configureServices?.Invoke(builder.Services);
         builder.Services.AddOperator(builder.Configuration);
         var app = builder.Build();

@@ -1,3 +1,4 @@
+using Flamewatch.Kubernetes.LeaderElection;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator.Hosting;
@@ -20,10 +21,8 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
                 failures.Add("Operator:LeaseName: a Lease name is required when leader election is on");
             }
 
-            if (options.RetryPeriod <= TimeSpan.Zero || options.RenewDeadline <= options.RetryPeriod * 1.2 || options.LeaseDuration <= options.RenewDeadline)
-            {
-                failures.Add($"Operator:LeaseDuration/RenewDeadline/RetryPeriod: need LeaseDuration > RenewDeadline > 1.2 × RetryPeriod > 0 (got {options.LeaseDuration}, {options.RenewDeadline}, {options.RetryPeriod})");
-            }
+            var election = new LeaderElectionOptions { LeaseDuration = options.LeaseDuration, RenewDeadline = options.RenewDeadline, RetryPeriod = options.RetryPeriod };
+            failures.AddRange(election.Validate().Select(problem => $"Operator leader election: {problem}"));
         }
 
         if (options.MaxConcurrentReconciles is < 1 or > 64)

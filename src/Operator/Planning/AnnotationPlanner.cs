@@ -32,20 +32,38 @@ internal static class AnnotationPlanner
         var settings = EffectiveSettings.FromSpec(profile.Spec, name);
         var suspended = profile.Spec.Suspend == true;
         var selector = settings.Errors.Any(e => e.Source.StartsWith("spec.selector", StringComparison.Ordinal)) ? null : profile.Spec.Selector;
-        var claims = !deleting && !suspended && settings.IsValid;
+        var claimsPods = !deleting && !suspended && settings.IsValid;
         var desired = settings.Settings.ToAnnotations(name);
         var rivals = otherProfiles
-            .Where(other => other.Metadata.Namespace == ns && other.Metadata.Name != name && ClaimsPods(other))
+            .Where(other => other.Metadata.Namespace == ns && other.Metadata.Name != name && other.Spec.Selector is not null)
             .ToArray();
+        var claims = new Dictionary<V1Alpha1ContinuousProfile, bool>(ReferenceEqualityComparer.Instance);
 
         var patches = new List<PodPatch>();
         var matched = 0;
         var profiled = 0;
         var handManaged = new List<string>();
         var conflicts = new List<(string Pod, string Winner)>();
-        foreach (var pod in pods.Where(p => p.Namespace == ns).OrderBy(p => p.Name, StringComparer.Ordinal))
+        // Only pods this profile matches or has annotated matter; sorting just those keeps plans deterministic
+        // without sorting every pod of a large namespace on each reconcile.
+        var relevant = new List<(PodSnapshot Pod, bool Matches)>();
+        foreach (var pod in pods)
         {
+            if (pod.Namespace != ns)
+            {
+                continue;
+            }
+
             var matches = selector is not null && pod.IsActive && selector.Matches(pod.Labels);
+            if (matches || (pod.Annotations.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) && owner == name))
+            {
+                relevant.Add((pod, matches));
+            }
+        }
+
+        relevant.Sort((a, b) => string.CompareOrdinal(a.Pod.Name, b.Pod.Name));
+        foreach (var (pod, matches) in relevant)
+        {
             if (matches)
             {
                 matched++;
@@ -68,9 +86,12 @@ internal static class AnnotationPlanner
 
             pod.Annotations.TryGetValue(FlamewatchAnnotations.ManagedBy, out var managedBy);
             var ownedByUs = managedBy == name;
-            if (matches && claims)
+            if (matches && claimsPods)
             {
-                var winner = rivals.Where(r => r.Spec.Selector!.Matches(pod.Labels)).Prepend(profile).MinBy(p => p, AgeComparer.Instance)!;
+                var winner = rivals
+                    .Where(r => r.Spec.Selector!.Matches(pod.Labels) && (claims.TryGetValue(r, out var known) ? known : claims[r] = ClaimsPods(r)))
+                    .Prepend(profile)
+                    .MinBy(p => p, AgeComparer.Instance)!;
                 if (!ReferenceEquals(winner, profile))
                 {
                     conflicts.Add((pod.Name, winner.Metadata.Name!));

@@ -35,7 +35,7 @@ public sealed class ControllerComponentTests
         spec.Period = "1m";
         await h.CreateProfileAsync("checkout", spec, ct);
 
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "checkout", "checkout-1 is annotated", ct);
+        await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated", ct);
         var annotations = await h.FlamewatchAnnotationsAsync("checkout-1", ct);
         Assert.Equal("true", annotations[FlamewatchAnnotations.Enabled]);
         Assert.Equal("checkout-svc", annotations[FlamewatchAnnotations.ApplicationName]);
@@ -47,7 +47,7 @@ public sealed class ControllerComponentTests
         Assert.True(read.Enabled);
 
         await h.CreatePodAsync("checkout-2", App("checkout"), cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-2", ct) == "checkout", "checkout-2, created later, is annotated", ct);
+        await h.WaitForManagedByAsync("checkout-2", "checkout", "checkout-2, created later, is annotated", ct);
 
         await OperatorHarness.EventuallyAsync(
             async () =>
@@ -79,7 +79,7 @@ public sealed class ControllerComponentTests
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
         foreach (var pod in new[] { "checkout-1", "checkout-2", "worker-1" })
         {
-            await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync(pod, ct) == "checkout", $"{pod} is annotated", ct);
+            await h.WaitForManagedByAsync(pod, "checkout", $"{pod} is annotated", ct);
         }
 
         // Relabel: the pod stops matching and loses the flamewatch.io keys, but keeps its own annotation.
@@ -98,14 +98,11 @@ public sealed class ControllerComponentTests
         // Suspend: everything is released; Ready turns False/Suspended.
         await h.PatchProfileSpecAsync("checkout", new JsonObject { ["suspend"] = true }, ct);
         await OperatorHarness.EventuallyAsync(async () => (await h.FlamewatchAnnotationsAsync("checkout-2", ct)).Count == 0, "checkout-2 is released on suspend", ct);
-        await OperatorHarness.EventuallyAsync(
-            async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "checkout", ct)).Status?.FindCondition("Ready") is { Status: "False", Reason: "Suspended" },
-            "Ready is False/Suspended",
-            ct);
+        await h.WaitForConditionAsync("checkout", "Ready", c => c is { Status: "False", Reason: "Suspended" }, "Ready is False/Suspended", ct);
 
         // Resume.
         await h.PatchProfileSpecAsync("checkout", new JsonObject { ["suspend"] = false }, ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-2", ct) == "checkout", "checkout-2 is annotated again after resuming", ct);
+        await h.WaitForManagedByAsync("checkout-2", "checkout", "checkout-2 is annotated again after resuming", ct);
     }
 
     [Fact]
@@ -118,26 +115,20 @@ public sealed class ControllerComponentTests
         await h.CreatePodAsync("cart-1", App("cart"), cancellationToken: ct);
         await h.StartOperatorAsync(ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "checkout", "checkout-1 is annotated by checkout", ct);
+        await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated by checkout", ct);
 
         // Creation timestamps have one-second resolution: make sure the second profile is strictly younger.
         await Task.Delay(TimeSpan.FromSeconds(1.1), ct);
         await h.CreateProfileAsync("everything", new V1Alpha1ContinuousProfileSpec { Selector = new() }, ct);
 
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("cart-1", ct) == "everything", "cart-1 is annotated by the younger profile", ct);
-        await OperatorHarness.EventuallyAsync(
-            async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "everything", ct)).Status?.FindCondition("Conflict") is { Status: "True" } c && c.Message.Contains("checkout-1", StringComparison.Ordinal) && c.Message.Contains("checkout", StringComparison.Ordinal),
-            "the younger profile reports Conflict naming checkout-1",
-            ct);
+        await h.WaitForManagedByAsync("cart-1", "everything", "cart-1 is annotated by the younger profile", ct);
+        await h.WaitForConditionAsync("everything", "Conflict", c => c is { Status: "True" } && c.Message.Contains("checkout-1", StringComparison.Ordinal) && c.Message.Contains("checkout", StringComparison.Ordinal), "the younger profile reports Conflict naming checkout-1", ct);
         Assert.Equal("checkout", await h.ManagedByAsync("checkout-1", ct));
 
         // The older profile goes away: the younger one takes the pod over and the conflict clears.
         await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "checkout", cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "everything", "checkout-1 passes to the remaining profile", ct);
-        await OperatorHarness.EventuallyAsync(
-            async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "everything", ct)).Status?.FindCondition("Conflict") is { Status: "False" },
-            "the conflict clears",
-            ct);
+        await h.WaitForManagedByAsync("checkout-1", "everything", "checkout-1 passes to the remaining profile", ct);
+        await h.WaitForConditionAsync("everything", "Conflict", c => c is { Status: "False" }, "the conflict clears", ct);
     }
 
     [Fact]
@@ -152,11 +143,8 @@ public sealed class ControllerComponentTests
         await h.StartOperatorAsync(ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
 
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-2", ct) == "checkout", "checkout-2 is annotated", ct);
-        await OperatorHarness.EventuallyAsync(
-            async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "checkout", ct)).Status?.FindCondition("Ready")?.Message.Contains("checkout-1", StringComparison.Ordinal) == true,
-            "the Ready message names the hand-annotated pod",
-            ct);
+        await h.WaitForManagedByAsync("checkout-2", "checkout", "checkout-2 is annotated", ct);
+        await h.WaitForConditionAsync("checkout", "Ready", c => c?.Message.Contains("checkout-1", StringComparison.Ordinal) == true, "the Ready message names the hand-annotated pod", ct);
         Assert.Equal(handWritten, await h.FlamewatchAnnotationsAsync("checkout-1", ct));
 
         await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "checkout", cancellationToken: ct);
@@ -182,7 +170,7 @@ public sealed class ControllerComponentTests
         for (var i = 0; i < 5; i++)
         {
             var pod = $"checkout-{i}";
-            await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync(pod, ct) == "checkout", $"{pod} is annotated", ct);
+            await h.WaitForManagedByAsync(pod, "checkout", $"{pod} is annotated", ct);
         }
 
         // Deleted while running: the finalizer holds the object until the pods are clean.
@@ -195,7 +183,7 @@ public sealed class ControllerComponentTests
 
         // Deleted while no operator runs: it stays (Terminating) and is cleaned up when an operator comes back.
         await h.CreatePodAsync("cart-1", App("cart"), cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("cart-1", ct) == "cart", "cart-1 is annotated", ct);
+        await h.WaitForManagedByAsync("cart-1", "cart", "cart-1 is annotated", ct);
         await h.StopOperatorAsync(op);
         await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "cart", cancellationToken: ct);
         var terminating = await h.Profiles.GetAsync(OperatorHarness.Namespace, "cart", ct);
@@ -216,7 +204,7 @@ public sealed class ControllerComponentTests
         await h.CreatePodAsync("checkout-1", App("checkout"), cancellationToken: ct);
         var (op, _) = await h.StartOperatorAsync(ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "checkout", "checkout-1 is annotated", ct);
+        await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated", ct);
         await h.StopOperatorAsync(op);
 
         await h.CreatePodAsync("checkout-2", App("checkout"), cancellationToken: ct);
@@ -238,21 +226,21 @@ public sealed class ControllerComponentTests
         await h.StartOperatorAsync(ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
         await h.CreatePodAsync("checkout-1", App("checkout"), cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "checkout", "checkout-1 is annotated", ct);
+        await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated", ct);
 
         for (var round = 0; round < 3; round++)
         {
-            h.Server.DropWatches();
+            h.DropWatches();
             await h.CreatePodAsync($"late-{round}", App("checkout"), cancellationToken: ct);
             await h.RelabelPodAsync("checkout-1", new() { ["app"] = round % 2 == 0 ? "legacy" : "checkout" }, ct);
             h.Server.CompactHistory();
-            h.Server.DropWatches();
+            h.DropWatches();
         }
 
         for (var round = 0; round < 3; round++)
         {
             var pod = $"late-{round}";
-            await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync(pod, ct) == "checkout", $"{pod} is annotated despite dropped watches", ct);
+            await h.WaitForManagedByAsync(pod, "checkout", $"{pod} is annotated despite dropped watches", ct);
         }
 
         await OperatorHarness.EventuallyAsync(async () => (await h.FlamewatchAnnotationsAsync("checkout-1", ct)).Count == 0, "the last relabel (to legacy) is seen", ct);
@@ -270,18 +258,12 @@ public sealed class ControllerComponentTests
         await h.StartOperatorAsync(ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
 
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("healthy", ct) == "checkout", "the healthy pod is annotated", ct);
-        await OperatorHarness.EventuallyAsync(
-            async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "checkout", ct)).Status?.FindCondition("Ready") is { Status: "False", Reason: "PodPatchFailed" } c && c.Message.Contains("broken", StringComparison.Ordinal),
-            "Ready is False/PodPatchFailed naming the broken pod",
-            ct);
+        await h.WaitForManagedByAsync("healthy", "checkout", "the healthy pod is annotated", ct);
+        await h.WaitForConditionAsync("checkout", "Ready", c => c is { Status: "False", Reason: "PodPatchFailed" } && c.Message.Contains("broken", StringComparison.Ordinal), "Ready is False/PodPatchFailed naming the broken pod", ct);
 
         h.Server.ClearFaults();
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("broken", ct) == "checkout", "the pod is annotated once patches succeed again (retried with backoff)", ct);
-        await OperatorHarness.EventuallyAsync(
-            async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "checkout", ct)).Status?.FindCondition("Ready") is { Status: "True" },
-            "Ready returns to True",
-            ct);
+        await h.WaitForManagedByAsync("broken", "checkout", "the pod is annotated once patches succeed again (retried with backoff)", ct);
+        await h.WaitForConditionAsync("checkout", "Ready", c => c is { Status: "True" }, "Ready returns to True", ct);
     }
 
     [Fact]
@@ -314,7 +296,7 @@ public sealed class ControllerComponentTests
 
         await h.CreatePodAsync("checkout-1", App("checkout"), cancellationToken: ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "checkout", "checkout-1 is annotated", ct);
+        await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated", ct);
         var after = await http.GetStringAsync("/metrics", ct);
         Assert.Matches(@"controller_runtime_reconcile_total\{controller=""continuousprofile"",result=""success""\} [1-9]", after);
         Assert.Matches(@"workqueue_adds_total\{controller=""continuousprofile"",name=""continuousprofile""\} [1-9]", after);
@@ -338,7 +320,7 @@ public sealed class ControllerComponentTests
 
         await h.CreatePodAsync("checkout-1", App("checkout"), cancellationToken: ct);
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-1", ct) == "checkout", "checkout-1 is annotated", ct);
+        await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated", ct);
         Assert.Contains("leader_election_master_status{name=\"flamewatch-operator\"} 1", await http.GetStringAsync(new Uri(firstUrl, "/metrics"), ct), StringComparison.Ordinal);
         var standbyMetrics = await http.GetStringAsync(new Uri(secondUrl, "/metrics"), ct);
         Assert.Contains("leader_election_master_status{name=\"flamewatch-operator\"} 0", standbyMetrics, StringComparison.Ordinal);
@@ -350,6 +332,6 @@ public sealed class ControllerComponentTests
             "the standby takes the Lease over",
             ct);
         await h.CreatePodAsync("checkout-2", App("checkout"), cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.ManagedByAsync("checkout-2", ct) == "checkout", "the new leader annotates a new pod", ct);
+        await h.WaitForManagedByAsync("checkout-2", "checkout", "the new leader annotates a new pod", ct);
     }
 }

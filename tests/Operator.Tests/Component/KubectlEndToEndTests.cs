@@ -35,11 +35,12 @@ public sealed class KubectlEndToEndTests
             Assert.Equal("""{"environment":"staging","team":"payments"}""", labels.Output);
             Assert.Equal(string.Empty, (await KubectlAsync(server, ct, "get", "pod", "cart-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/enabled}")).Output);
 
-            // The short name resolves, and the printer columns' JSONPaths (read from the CRD, evaluated by kubectl
-            // itself) show the profile Ready with one matched pod. (The test server does not render server-side
-            // Table output, so the columns are applied client-side with -o custom-columns.)
-            await EventuallyAsync(server, ct, "the printer columns show the profile Ready with 1 matched pod", ["get", "cprof", "checkout", "-o", $"custom-columns={PrinterColumns()}"], output =>
-                System.Text.RegularExpressions.Regex.IsMatch(output, @"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+1\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
+            // The short name resolves and `kubectl get` prints the CRD's columns (server-side Table) with the profile
+            // Ready and one matched pod; the same JSONPaths evaluated by kubectl itself agree.
+            await EventuallyAsync(server, ct, "kubectl get cprof shows the profile Ready with 1 matched pod", ["get", "cprof", "checkout"], output =>
+                System.Text.RegularExpressions.Regex.IsMatch(output, @"^NAME\s+APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+checkout\s+1\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
+            var columns = await KubectlAsync(server, ct, "get", "cprof", "checkout", "-o", $"custom-columns={PrinterColumns()}");
+            Assert.Matches(@"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+1\s+45s\s+True\s+\S+", columns.Output);
 
             // An invalid profile is rejected at admission, naming the field.
             var invalid = Path.Combine(Path.GetTempPath(), $"invalid-{Guid.NewGuid():N}.yaml");
@@ -63,18 +64,77 @@ public sealed class KubectlEndToEndTests
             await EventuallyAsync(server, ct, "the profile is gone", ["get", "cprof", "--no-headers"], output => !output.Contains("checkout", StringComparison.Ordinal));
             var annotations = await KubectlAsync(server, ct, "get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations}");
             Assert.DoesNotContain("flamewatch.io", annotations.Output, StringComparison.Ordinal);
+
+            // Everything the operator process asked of the API server is granted by config/rbac, and nothing more
+            // is granted than it used.
+            var granted = GrantedByRbac();
+            var used = server.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
+            Assert.Empty(used.Except(granted));
+            Assert.Empty(granted.Except(used));
         }
         finally
         {
             op.Kill(entireProcessTree: true);
             await op.WaitForExitAsync(CancellationToken.None);
+            if (Directory.Exists(server.KubeconfigPath + ".kube-cache"))
+            {
+                Directory.Delete(server.KubeconfigPath + ".kube-cache", recursive: true);
+            }
         }
+    }
+
+    /// <summary>(resource, verb) pairs the operator's Role and ClusterRole grant.</summary>
+    private static HashSet<(string Resource, string Verb)> GrantedByRbac()
+    {
+        var pairs = new HashSet<(string, string)>();
+        foreach (var file in new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" })
+        {
+            var role = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0];
+            foreach (var rule in role["rules"]!.AsArray())
+            {
+                foreach (var resource in rule!["resources"]!.AsArray())
+                {
+                    foreach (var verb in rule["verbs"]!.AsArray())
+                    {
+                        pairs.Add((resource!.GetValue<string>(), verb!.GetValue<string>()));
+                    }
+                }
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>The RBAC resource (with subresource) and verb of one API request.</summary>
+    private static (string Resource, string Verb) ResourceVerb(TestKit.ApiServer.RecordedRequest request)
+    {
+        var pathAndQuery = request.PathAndQuery.Split('?', 2);
+        var segments = pathAndQuery[0].Trim('/').Split('/');
+        var rest = segments[0] == "api" ? segments[2..] : segments[3..];
+        if (rest.Length >= 2 && rest[0] == "namespaces")
+        {
+            rest = rest[2..];
+        }
+
+        var resource = rest.Length >= 3 ? $"{rest[0]}/{rest[2]}" : rest[0];
+        var isWatch = pathAndQuery.Length > 1 && (pathAndQuery[1].Contains("watch=1", StringComparison.Ordinal) || pathAndQuery[1].Contains("watch=true", StringComparison.Ordinal));
+        var verb = request.Method switch
+        {
+            "GET" when isWatch => "watch",
+            "GET" => rest.Length == 1 ? "list" : "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => request.Method,
+        };
+        return (resource, verb);
     }
 
     /// <summary>The CRD's additionalPrinterColumns as a kubectl custom-columns spec.</summary>
     private static string PrinterColumns()
     {
-        var crd = System.Text.Json.Nodes.JsonNode.Parse(YamlJson.FileToJson(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))!;
+        var crd = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))[0];
         var columns = crd["spec"]!["versions"]![0]!["additionalPrinterColumns"]!.AsArray();
         return string.Join(',', columns.Select(c => $"{c!["name"]!.GetValue<string>().ToUpperInvariant()}:{c["jsonPath"]!.GetValue<string>()}"));
     }
@@ -83,7 +143,7 @@ public sealed class KubectlEndToEndTests
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--leader-elect", "false" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -124,6 +184,8 @@ public sealed class KubectlEndToEndTests
         var start = new ProcessStartInfo(Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("--kubeconfig");
         start.ArgumentList.Add(server.KubeconfigPath);
+        start.ArgumentList.Add("--cache-dir");
+        start.ArgumentList.Add(server.KubeconfigPath + ".kube-cache");
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -46,7 +46,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
     {
         var server = await TestApiServer.StartAsync(cancellationToken: cancellationToken);
         var client = server.CreateClient();
-        var crd = KubeJson.Deserialize<GenericObject>(YamlJson.FileToJson(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")));
+        var crd = KubeJson.Deserialize<GenericObject>(YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))[0]);
         await client.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).CreateAsync(crd, cancellationToken);
         await client.Resource<GenericObject>(ResourceType.Namespaces).CreateAsync(new GenericObject { Metadata = new ObjectMeta { Name = Namespace } }, cancellationToken);
         return new OperatorHarness(server, client);
@@ -112,6 +112,13 @@ internal sealed class OperatorHarness : IAsyncDisposable
     public async Task<string?> ManagedByAsync(string pod, CancellationToken cancellationToken) =>
         (await AnnotationsAsync(pod, cancellationToken)).GetValueOrDefault(FlamewatchAnnotations.ManagedBy);
 
+    public Task WaitForManagedByAsync(string pod, string profile, string what, CancellationToken cancellationToken) =>
+        EventuallyAsync(async () => await ManagedByAsync(pod, cancellationToken) == profile, what, cancellationToken);
+
+    /// <summary>Waits until the profile's condition of <paramref name="type"/> satisfies <paramref name="check"/>.</summary>
+    public Task WaitForConditionAsync(string profile, string type, Func<V1Alpha1Condition?, bool> check, string what, CancellationToken cancellationToken) =>
+        EventuallyAsync(async () => check((await Profiles.GetAsync(Namespace, profile, cancellationToken)).Status?.FindCondition(type)), what, cancellationToken);
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last value seen.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken, TimeSpan? within = null)
     {
@@ -151,6 +158,30 @@ internal sealed class OperatorHarness : IAsyncDisposable
         }
 
         Client.Dispose();
-        await Server.DisposeAsync();
+        try
+        {
+            await Server.DisposeAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // TestApiServer.DisposeAsync aborts every registered watch, including one whose request has just ended
+            // (its HttpContext is already disposed): a cleanup race in the test server, not an operator failure.
+        }
+    }
+
+    /// <summary>Drops every open watch (tolerating a watch that ended at the same moment, see <see cref="DisposeAsync"/>).</summary>
+    public void DropWatches()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Server.DropWatches();
+                return;
+            }
+            catch (ObjectDisposedException) when (attempt < 5)
+            {
+            }
+        }
     }
 }

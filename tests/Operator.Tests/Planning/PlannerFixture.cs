@@ -5,6 +5,7 @@ using Flamewatch.Contracts.Api;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Planning;
 using Flamewatch.Tests.Shared;
+using Flamewatch.TestKit;
 
 namespace Flamewatch.Operator.Tests.Planning;
 
@@ -31,7 +32,7 @@ internal sealed class PlannerFixture
 
     public static PlannerFixture Load(string caseName)
     {
-        var input = JsonNode.Parse(YamlJson.FileToJson(Path.Combine(Directory, caseName, "input.yaml")))!.AsObject();
+        var input = YamlJson.ParseDocuments(File.ReadAllText(Path.Combine(Directory, caseName, "input.yaml")))[0];
         return new PlannerFixture
         {
             Now = DateTimeOffset.Parse(input["now"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),

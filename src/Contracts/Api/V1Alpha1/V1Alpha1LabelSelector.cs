@@ -44,22 +44,30 @@ public sealed class V1Alpha1LabelSelector
     public bool Matches(IReadOnlyDictionary<string, string>? labels)
     {
         labels ??= EmptyLabels;
-        foreach (var (key, value) in MatchLabels ?? [])
+        if (MatchLabels is not null)
         {
-            if (!labels.TryGetValue(key, out var actual) || actual != value)
+            foreach (var (key, value) in MatchLabels)
             {
-                return false;
+                if (!labels.TryGetValue(key, out var actual) || actual != value)
+                {
+                    return false;
+                }
             }
         }
 
-        foreach (var requirement in MatchExpressions ?? [])
+        if (MatchExpressions is null)
+        {
+            return true;
+        }
+
+        foreach (var requirement in MatchExpressions)
         {
             var present = labels.TryGetValue(requirement.Key ?? string.Empty, out var actual);
-            var values = requirement.Values ?? [];
+            var values = requirement.Values;
             var satisfied = requirement.Operator switch
             {
-                V1Alpha1LabelSelectorRequirement.In => present && values.Contains(actual!),
-                V1Alpha1LabelSelectorRequirement.NotIn => !present || !values.Contains(actual!),
+                V1Alpha1LabelSelectorRequirement.In => present && values is not null && values.Contains(actual!),
+                V1Alpha1LabelSelectorRequirement.NotIn => !present || values is null || !values.Contains(actual!),
                 V1Alpha1LabelSelectorRequirement.Exists => present,
                 V1Alpha1LabelSelectorRequirement.DoesNotExist => !present,
                 _ => false,

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Flamewatch.Contracts;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.Json;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Operator.Kubernetes;
+using Flamewatch.TestKit;
+
+// Operator benchmark against the test API server: 5,000 pods and 200 ContinuousProfiles (25 pods each, one
+// namespace). Runs flamewatch-operator as its own process (as in production) and prints, measured in this run:
+// cold start to fully reconciled, API requests per reconciled pod, pod-creation-to-annotation latency p50/p99 for
+// pods created while it runs, and the operator's peak RSS. Goals: ≤ 30 s, p99 ≤ 1 s, ≤ 200 MB.
+const int Profiles = 200;
+const int PodsPerProfile = 25;
+const int LatePods = 400;
+const string Ns = "bench";
+var pods = Profiles * PodsPerProfile;
+var invariant = CultureInfo.InvariantCulture;
+
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+var ct = cts.Token;
+await using var server = await TestApiServer.StartAsync(new TestApiServerOptions { HistoryLimit = 200_000 }, ct);
+using var client = server.CreateClient();
+var crdPath = FindRepositoryFile("config/crd/bases/flamewatch.io_continuousprofiles.yaml");
+await client.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).CreateAsync(KubeJson.Deserialize<GenericObject>(YamlJson.ParseDocuments(File.ReadAllText(crdPath))[0]), ct);
+await client.Resource<GenericObject>(ResourceType.Namespaces).CreateAsync(new GenericObject { Metadata = new ObjectMeta { Name = Ns } }, ct);
+
+var setup = Stopwatch.StartNew();
+var profilesApi = client.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type);
+await Parallel.ForEachAsync(Enumerable.Range(0, Profiles), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+    await profilesApi.CreateAsync(
+        new ContinuousProfileResource
+        {
+            Metadata = new ObjectMeta { Name = $"app-{i:000}", Namespace = Ns },
+            Spec = new V1Alpha1ContinuousProfileSpec { Selector = new V1Alpha1LabelSelector { MatchLabels = new() { ["app"] = $"app-{i:000}" } }, Labels = new() { ["team"] = $"team-{i % 10}" } },
+        },
+        token));
+await Parallel.ForEachAsync(Enumerable.Range(0, pods), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+    await client.Pods().CreateAsync(Pod($"pod-{i:0000}", i % Profiles), token));
+Console.WriteLine($"setup: {Profiles} ContinuousProfiles and {pods} pods created in {setup.Elapsed.TotalSeconds:0.0} s");
+
+// ---- cold start ----
+var requestsBefore = server.Requests.Count;
+var coldStart = Stopwatch.StartNew();
+using var op = StartOperator(server.KubeconfigPath);
+var converged = false;
+while (coldStart.Elapsed < TimeSpan.FromMinutes(3))
+{
+    await Task.Delay(200, ct);
+    var annotated = server.Objects("", "pods").Count(p => p["metadata"]?["annotations"]?[FlamewatchAnnotations.ManagedBy] is not null);
+    var ready = server.Objects(V1Alpha1ContinuousProfile.Group, V1Alpha1ContinuousProfile.Plural)
+        .Count(p => p["status"]?["matchedPods"]?.GetValue<int>() == PodsPerProfile && p["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true);
+    if (annotated == pods && ready == Profiles)
+    {
+        converged = true;
+        break;
+    }
+}
+
+var coldSeconds = coldStart.Elapsed.TotalSeconds;
+var coldRequests = server.Requests.Skip(requestsBefore).ToList();
+Console.WriteLine(converged
+    ? $"cold start to fully reconciled: {coldSeconds:0.00} s ({pods} pods annotated, {Profiles} profiles Ready)  [goal <= 30 s]"
+    : $"cold start: NOT converged after {coldSeconds:0.0} s");
+Console.WriteLine($"API requests during cold start: {coldRequests.Count} = {(double)coldRequests.Count / pods:0.00} per reconciled pod " +
+    $"(PATCH pods {coldRequests.Count(r => r.Method == "PATCH" && r.PathAndQuery.Contains("/pods/", StringComparison.Ordinal))}, " +
+    $"status writes {coldRequests.Count(r => r.PathAndQuery.Contains("/status", StringComparison.Ordinal))}, " +
+    $"events {coldRequests.Count(r => r.PathAndQuery.Contains("/events", StringComparison.Ordinal))}, " +
+    $"list/watch {coldRequests.Count(r => r.Method == "GET")})");
+
+// ---- pod creation → annotation latency while running ----
+var created = new ConcurrentDictionary<string, long>();
+var annotatedAt = new ConcurrentDictionary<string, long>();
+var watcher = new Informer<Pod>(client.Pods(), new InformerOptions { Namespace = Ns });
+using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+var watching = watcher.RunAsync(watch.Token);
+await watcher.WaitForSyncAsync(ct);
+using var handler = watcher.AddHandler(ResourceEventHandler<Pod>.ForAny(pod =>
+{
+    if (pod.Metadata.Annotations?.ContainsKey(FlamewatchAnnotations.ManagedBy) == true && pod.Metadata.Name is { } name && name.StartsWith("late-", StringComparison.Ordinal))
+    {
+        annotatedAt.TryAdd(name, Stopwatch.GetTimestamp());
+    }
+}));
+var requestsBeforeLate = server.Requests.Count;
+for (var i = 0; i < LatePods; i++)
+{
+    var name = $"late-{i:000}";
+    var start = Stopwatch.GetTimestamp();
+    await client.Pods().CreateAsync(Pod(name, i % Profiles), ct);
+    created[name] = start;
+    await Task.Delay(25, ct);
+}
+
+var lateDeadline = Stopwatch.StartNew();
+while (annotatedAt.Count < LatePods && lateDeadline.Elapsed < TimeSpan.FromSeconds(60))
+{
+    await Task.Delay(50, ct);
+}
+
+var latencies = created.Where(c => annotatedAt.ContainsKey(c.Key))
+    .Select(c => Stopwatch.GetElapsedTime(c.Value, annotatedAt[c.Key]).TotalMilliseconds)
+    .Order()
+    .ToArray();
+var lateRequests = server.Requests.Skip(requestsBeforeLate).ToList();
+var operatorLateRequests = lateRequests.Count(r => r.Method != "POST" || !r.PathAndQuery.EndsWith("/pods", StringComparison.Ordinal));
+Console.WriteLine($"pod creation -> annotation ({latencies.Length}/{LatePods} pods, ~40/s while running): p50 {Percentile(latencies, 0.50):0} ms, p99 {Percentile(latencies, 0.99):0} ms, max {latencies.LastOrDefault():0} ms  [goal p99 <= 1000 ms]");
+Console.WriteLine($"API requests per pod created while running: {(double)operatorLateRequests / LatePods:0.00} (operator writes and reads, excluding the pod creations)");
+
+var metrics = await new HttpClient().GetStringAsync(new Uri(op.MetricsUrl, "/metrics"), ct);
+var reconciles = metrics.Split('\n').Where(l => l.StartsWith("controller_runtime_reconcile_total{", StringComparison.Ordinal)).Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], invariant));
+double Metric(string name) => metrics.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], invariant));
+var reconcileSeconds = Metric("controller_runtime_reconcile_time_seconds_sum{");
+Console.WriteLine($"reconciles: {reconciles:0} in total ({reconciles / Profiles:0.0} per profile), mean {reconcileSeconds / reconciles * 1000:0.0} ms each, errors {Metric("controller_runtime_reconcile_errors_total{"):0}");
+Console.WriteLine($"operator peak RSS: {op.PeakRssMegabytes():0} MB (VmHWM)  [goal <= 200 MB]");
+
+// ---- the pure planner alone, on the same cluster state ----
+var podSnapshots = watcher.List(Ns).Select(PodSnapshots.From).ToList();
+var allProfiles = (await profilesApi.ListAsync(Ns, cancellationToken: ct)).Items.Select(p => p.ToContract()).ToList();
+var planTimer = Stopwatch.StartNew();
+foreach (var profile in allProfiles)
+{
+    _ = Flamewatch.Operator.Planning.AnnotationPlanner.Plan(profile, podSnapshots, allProfiles, DateTimeOffset.UtcNow);
+}
+
+Console.WriteLine($"planner alone: {planTimer.Elapsed.TotalMilliseconds / allProfiles.Count:0.00} ms per plan ({podSnapshots.Count} pods, {allProfiles.Count} profiles in the namespace)");
+
+await watch.CancelAsync();
+await watching;
+return converged ? 0 : 1;
+
+static Pod Pod(string name, int profile) => new()
+{
+    Metadata = new ObjectMeta { Name = name, Namespace = "bench", Labels = new() { ["app"] = $"app-{profile:000}", ["pod-template-hash"] = "7d9f8c6b5" } },
+    Spec = new PodSpec { NodeName = $"node-{profile % 20}", Containers = [new Container { Name = "app", Image = "example/app:1" }] },
+};
+
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+static string FindRepositoryFile(string relative)
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, relative)))
+        {
+            return Path.Combine(dir.FullName, relative);
+        }
+    }
+
+    throw new FileNotFoundException(relative);
+}
+
+static OperatorProcess StartOperator(string kubeconfig) => OperatorProcess.Start(kubeconfig);
+
+/// <summary>flamewatch-operator as its own process, with a fixed loopback port for /metrics.</summary>
+internal sealed class OperatorProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private OperatorProcess(Process process, Uri metricsUrl)
+    {
+        _process = process;
+        MetricsUrl = metricsUrl;
+    }
+
+    public Uri MetricsUrl { get; }
+
+    public static OperatorProcess Start(string kubeconfig)
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--kubeconfig", kubeconfig, "--leader-elect", "false", "--urls", $"http://127.0.0.1:{port}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var setting in (Environment.GetEnvironmentVariable("FLAMEWATCH_BENCH_OPERATOR_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            start.Environment[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.Error.WriteLine($"  operator: {line}"); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.Error.WriteLine($"  operator: {line}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new OperatorProcess(process, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public double PeakRssMegabytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+}
