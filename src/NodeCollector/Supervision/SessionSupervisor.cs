@@ -252,7 +252,7 @@ internal sealed class SessionSupervisor(
                 ApplicationName = spec.Settings.ApplicationName,
                 Period = spec.Settings.Period,
                 FrequencyHz = spec.Settings.SamplingFrequency,
-                Allocations = spec.Settings.ProfileTypes.Any(t => t is Contracts.ProfileType.Allocations or Contracts.ProfileType.AllocatedMemory or Contracts.ProfileType.HeapLiveSize),
+                ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
                 Tags = spec.Tags(result.RuntimeVersion),
             };
             var exporter = exporters.Acquire(spec.Settings.UploadTimeout);
@@ -345,6 +345,18 @@ internal sealed class SessionSupervisor(
             }
         }
     }
+
+    /// <summary>The annotation's profile types as the profiling core names them.</summary>
+    internal static ProfileTypes ToProfilingTypes(IEnumerable<Contracts.ProfileType> types) =>
+        types.Aggregate(ProfileTypes.None, (all, type) => all | type switch
+        {
+            Contracts.ProfileType.Cpu => ProfileTypes.Cpu,
+            Contracts.ProfileType.Wall => ProfileTypes.Wall,
+            Contracts.ProfileType.Allocations => ProfileTypes.Allocations,
+            Contracts.ProfileType.AllocatedMemory => ProfileTypes.AllocatedMemory,
+            Contracts.ProfileType.HeapLiveSize => ProfileTypes.HeapLiveSize,
+            _ => ProfileTypes.None,
+        });
 
     private async Task<bool> ExitedAsync(ProcessKey process)
     {

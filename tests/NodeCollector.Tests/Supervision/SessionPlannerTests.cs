@@ -233,6 +233,14 @@ public sealed class SessionPlannerTests
         Assert.Equal("10.0.12", tags[SessionSpec.RuntimeVersionTag]);
     }
 
+    [Fact]
+    public void Annotation_profile_types_map_to_what_the_profiling_core_collects()
+    {
+        Assert.Equal(Profiling.ProfileTypes.All, SessionSupervisor.ToProfilingTypes(ProfileTypes.All));
+        Assert.Equal(Profiling.ProfileTypes.Cpu | Profiling.ProfileTypes.HeapLiveSize,
+            SessionSupervisor.ToProfilingTypes([ProfileType.HeapLiveSize, ProfileType.Cpu]));
+    }
+
     private static ProfiledPod Pod(string name, params (string Container, string? Id)[] containers) =>
         new($"uid-{name}", "default", name, Node, new ProfilingSettings { ApplicationName = name }, [],
             [.. containers.Select(c => new DiscoveryContainer(c.Container, c.Id is null ? null : "containerd://" + c.Id))]);
