@@ -66,50 +66,13 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
         CollectorClient = new HttpClient { BaseAddress = new Uri(address + "/"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    /// <summary>Environment of the .NET test containers: the runtime samples at 100 Hz, the collector's default, so sampling is
-    /// continuous and every partial period holds samples.</summary>
-    internal static readonly IReadOnlyDictionary<string, string> TargetEnvironment = new Dictionary<string, string>
-    {
-        ["DOTNET_EventPipeThreadSamplingRate"] = "A",
-    };
-
-    /// <summary>
-    /// Creates a Pod (nodeName, annotations, one container spec per entry), starts its containers on the simulated node
-    /// with the UID the API server gave it (whatever node the pod names: a pod "on another node" then has real processes
-    /// here too), and reports their container IDs in the pod's status as the kubelet does.
-    /// </summary>
-    internal async Task<TestPod> CreatePodAsync(
+    /// <summary>Creates a pod and its simulated containers (see <see cref="PodObjects.CreateAsync"/>); both cgroup drivers take turns.</summary>
+    internal Task<TestPod> CreatePodAsync(
         string name, IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
         CancellationToken cancellationToken, string nodeName = NodeName)
     {
-        var pods = Client.Pods();
-        var pod = new Pod
-        {
-            Metadata = new ObjectMeta { Name = name, Namespace = Namespace, Annotations = annotations?.ToDictionary(), Labels = new() { ["app"] = name } },
-            Spec = new PodSpec { NodeName = nodeName, Containers = [.. containers.Select(c => new Container { Name = c.Name, Image = "example.com/" + c.Name + ":1" })] },
-        };
-        var created = await pods.CreateAsync(pod, cancellationToken);
-        var uid = created.Metadata.Uid!;
         var driver = Interlocked.Increment(ref _pods) % 2 == 0 ? CgroupDriver.Cgroupfs : CgroupDriver.Systemd;
-        var simulated = Node.AddPod(driver, PodQosClass.Burstable, uid);
-        foreach (var (container, program) in containers)
-        {
-            await Node.StartContainerAsync(simulated, container, program, null, cancellationToken, environment: TargetEnvironment);
-        }
-
-        var current = await pods.GetAsync(Namespace, name, cancellationToken);
-        current.Status ??= new PodStatus();
-        current.Status.Phase = "Running";
-        current.Status.ContainerStatuses = [.. simulated.Containers.Select(c => new ContainerStatus
-        {
-            Name = c.Name,
-            ContainerID = "containerd://" + c.Id,
-            Image = "example.com/" + c.Name + ":1",
-            Ready = true,
-            RestartCount = 0,
-        })];
-        await pods.UpdateStatusAsync(current, cancellationToken);
-        return new TestPod(name, uid, simulated);
+        return PodObjects.CreateAsync(Client, Node, Namespace, name, nodeName, driver, annotations, containers, cancellationToken);
     }
 
     /// <summary>Sets (or with a null value removes) annotations of a pod.</summary>
@@ -146,14 +109,7 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
     }
 
     /// <summary>Annotations that opt a pod in with a short period (the contract's minimum), an application name and labels.</summary>
-    internal static Dictionary<string, string> Enabled(string application, string labelsJson = "{}") => new()
-    {
-        ["flamewatch.io/enabled"] = "true",
-        ["flamewatch.io/application-name"] = application,
-        ["flamewatch.io/period"] = "10s",
-        ["flamewatch.io/upload-timeout"] = "5s",
-        ["flamewatch.io/labels"] = labelsJson,
-    };
+    internal static Dictionary<string, string> Enabled(string application, string labelsJson = "{}") => PodObjects.Enabled(application, labelsJson);
 
     /// <summary>An application name no other test uses.</summary>
     internal static string UniqueApplication(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
