@@ -1,7 +1,7 @@
-using Flamewatch.NodeCollector.Metrics;
-using Flamewatch.NodeCollector.Supervision;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Models;
+using Flamewatch.NodeCollector.Metrics;
+using Flamewatch.NodeCollector.Supervision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

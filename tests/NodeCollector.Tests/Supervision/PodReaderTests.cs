@@ -25,7 +25,7 @@ public sealed class PodReaderTests
         Assert.Equal("web", read.Settings.ApplicationName);
         Assert.Equal(TimeSpan.FromSeconds(30), read.Settings.Period);
         Assert.Equal(["app", "migrate", "debug"], read.Containers.Select(c => c.Name));
-        Assert.Equal([ "containerd://aa", "containerd://bb", null ], read.Containers.Select(c => c.ContainerId));
+        Assert.Equal(["containerd://aa", "containerd://bb", null], read.Containers.Select(c => c.ContainerId));
         Assert.Empty(read.Errors);
     }
 
