@@ -1,3 +1,4 @@
+using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Supervision;
 using Flamewatch.NodeCollector.Tests.SimulatedNode;
 using static Flamewatch.NodeCollector.Tests.KubernetesMode.KubernetesModeFixture;
@@ -77,6 +78,25 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
 
         Assert.Equal(flushed, await fixture.Agent.ProfileCountAsync(application, revision2, token));
         Assert.Equal(oldLabelProfiles, await fixture.Agent.ProfileCountAsync(application, revision1, token));
+    }
+
+    [SimulatedNodeFact]
+    public async Task Deleting_a_pod_stops_its_sessions_after_flushing_the_partial_period()
+    {
+        using var timeout = new CancellationTokenSource(s_testTimeout);
+        var token = timeout.Token;
+        var application = UniqueApplication("deleted");
+        var pod = await fixture.CreatePodAsync(application, Enabled(application), [("app", ContainerProgram.DotNet)], token);
+        await fixture.Agent.WaitForProfilesAsync(application, null, n => n >= 1, token);
+        await Task.Delay(TimeSpan.FromSeconds(3), token);
+
+        var beforeDelete = await fixture.Agent.ProfileCountAsync(application, null, token);
+        await fixture.Client.Pods().DeleteAsync(Namespace, pod.Name, cancellationToken: token);
+        var flushed = await fixture.Agent.WaitForProfilesAsync(application, null, n => n > beforeDelete, token);
+        await Task.Delay(TimeSpan.FromSeconds(12), token);
+
+        Assert.Equal(flushed, await fixture.Agent.ProfileCountAsync(application, null, token));
+        Assert.False(pod.Container("app").Launcher.HasExited, "the process itself keeps running; only profiling stops");
     }
 
     [SimulatedNodeFact]
