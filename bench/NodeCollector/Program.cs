@@ -7,12 +7,13 @@ using Flamewatch.NodeCollector.Tests.KubernetesMode;
 using Flamewatch.NodeCollector.Tests.SimulatedNode;
 using Flamewatch.TestKit;
 
-// The node collector at scale on one simulated node: N annotated pods, one .NET process each (sampling at 100 Hz),
+// The node collector at scale on one simulated node: annotated pods with one .NET process each (sampling at 100 Hz),
 // `flamewatch-collector run` as its own process against the in-process test API server and the real agent.
-// Measured over whole periods once every session runs: collector CPU (% of one core), RSS, and upload bytes per period.
-const int Processes = 20;
+// Measured side by side with 5 and then 20 processes, over whole periods once every session runs: collector CPU
+// (% of one core), RSS, and upload bytes per period. The targets are idle .NET processes (small profiles).
+int[] stages = [5, 20];
 const int PeriodSeconds = 15;
-const int MeasuredPeriods = 4;
+const int MeasuredPeriods = 3;
 const string NodeName = "bench-node";
 
 if (NodeCapabilities.Current.UnsupportedReason is { } reason)
@@ -21,64 +22,49 @@ if (NodeCapabilities.Current.UnsupportedReason is { } reason)
     return 0;
 }
 
-using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
 var token = timeout.Token;
 await using var api = await TestApiServer.StartAsync(cancellationToken: token);
 using var client = api.CreateClient();
 await using var agent = await AgentProcess.StartAsync(token);
 await using var node = new SimulatedNode(NodeCapabilities.Current);
 
-Console.WriteLine($"Starting {Processes} pods (one .NET process each, DOTNET_EventPipeThreadSamplingRate=A) ...");
-for (var i = 0; i < Processes; i++)
-{
-    var name = $"bench-{i:D2}";
-    await PodObjects.CreateAsync(client, node, "default", name, NodeName, i % 2 == 0 ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
-        PodObjects.Enabled("bench", $$"""{"replica":"{{i}}"}""", $"{PeriodSeconds}s"), [("app", ContainerProgram.DotNet)], token);
-}
-
 var port = FreePort();
 var collector = StartCollector(agent.Address, api.KubeconfigPath, port);
 using var metricsClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+var rows = new List<string>();
 try
 {
-    var attachWatch = Stopwatch.StartNew();
-    while (await MetricAsync(metricsClient, "flamewatch_collector_sessions_active", token) < Processes)
+    var pods = 0;
+    foreach (var processes in stages)
     {
-        await Task.Delay(500, token);
+        Console.WriteLine($"Starting pods up to {processes} (one .NET process each, DOTNET_EventPipeThreadSamplingRate=A) ...");
+        for (; pods < processes; pods++)
+        {
+            await PodObjects.CreateAsync(client, node, "default", $"bench-{pods:D2}", NodeName, pods % 2 == 0 ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
+                PodObjects.Enabled("bench", $$"""{"replica":"{{pods}}"}""", $"{PeriodSeconds}s"), [("app", ContainerProgram.DotNet)], token);
+        }
+
+        var attachWatch = Stopwatch.StartNew();
+        while (await MetricAsync(metricsClient, "flamewatch_collector_sessions_active", token) < processes)
+        {
+            await Task.Delay(500, token);
+        }
+
+        Console.WriteLine($"{processes} sessions running ({attachWatch.Elapsed.TotalSeconds:F1} s after the last pod); warming up one period ...");
+        await Task.Delay(TimeSpan.FromSeconds(PeriodSeconds), token);
+        rows.Add(await MeasureAsync(collector.Id, metricsClient, processes, TimeSpan.FromSeconds(PeriodSeconds * MeasuredPeriods), token));
     }
-
-    Console.WriteLine($"All {Processes} sessions running {attachWatch.Elapsed.TotalSeconds:F1} s after the collector started; warming up one period ...");
-    await Task.Delay(TimeSpan.FromSeconds(PeriodSeconds), token);
-
-    var window = TimeSpan.FromSeconds(PeriodSeconds * MeasuredPeriods);
-    var cpuBefore = CpuTicks(collector.Id);
-    var bytesBefore = await MetricAsync(metricsClient, "flamewatch_collector_upload_bytes_total", token);
-    var uploadsBefore = await MetricAsync(metricsClient, "flamewatch_collector_uploads_total{result=\"success\"}", token);
-    var watch = Stopwatch.StartNew();
-    var rss = new List<double>();
-    while (watch.Elapsed < window)
-    {
-        rss.Add(RssMegabytes(collector.Id));
-        await Task.Delay(1000, token);
-    }
-
-    var seconds = watch.Elapsed.TotalSeconds;
-    var cpuSeconds = (CpuTicks(collector.Id) - cpuBefore) / 100.0;
-    var bytes = await MetricAsync(metricsClient, "flamewatch_collector_upload_bytes_total", token) - bytesBefore;
-    var uploads = await MetricAsync(metricsClient, "flamewatch_collector_uploads_total{result=\"success\"}", token) - uploadsBefore;
-    var failed = await MetricAsync(metricsClient, "flamewatch_collector_uploads_total{result=\"error\"}", token)
-        + await MetricAsync(metricsClient, "flamewatch_collector_uploads_total{result=\"timeout\"}", token);
-    var periods = seconds / PeriodSeconds;
 
     Console.WriteLine();
-    Console.WriteLine($"Node collector, {Processes} profiled processes at 100 Hz, period {PeriodSeconds} s, measured over {seconds:F0} s ({periods:F1} periods), {Environment.ProcessorCount} cores:");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  collector CPU        {100 * cpuSeconds / seconds,8:F1} % of one core ({100 * cpuSeconds / seconds / Processes:F2} % per process)"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  collector RSS        {rss.Average(),8:F0} MB average, {rss.Max():F0} MB max ({rss.Max() / Processes:F1} MB per process)"));
-    // Sessions started within a few seconds of each other, so the window holds 4 or 5 uploads of each: average per upload.
-    var perUpload = uploads > 0 ? bytes / uploads : 0;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  uploads in window    {uploads,8:F0} (failed in the whole run: {failed})"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  upload bytes/period  {perUpload * Processes / 1024,8:F1} KiB for the {Processes} processes ({perUpload / 1024:F1} KiB per process and period)"));
-    Console.WriteLine("  goals: ≤ 20 % of one core and ≤ 300 MB RSS for 20 processes");
+    Console.WriteLine($"Node collector at 100 Hz, period {PeriodSeconds} s, each row measured over {MeasuredPeriods} periods, {Environment.ProcessorCount} cores (idle targets):");
+    Console.WriteLine("  processes | collector CPU (% of one core) | RSS avg / max (MB) | uploads | upload bytes per period (all / per process)");
+    foreach (var row in rows)
+    {
+        Console.WriteLine(row);
+    }
+
+    Console.WriteLine("  goals for 20 processes: ≤ 20 % of one core and ≤ 300 MB RSS");
     return 0;
 }
 finally
@@ -87,6 +73,36 @@ finally
     await collector.WaitForExitAsync(CancellationToken.None);
     collector.Dispose();
 }
+
+static async Task<string> MeasureAsync(int collectorPid, HttpClient metricsClient, int processes, TimeSpan window, CancellationToken token)
+{
+    var cpuBefore = CpuTicks(collectorPid);
+    var bytesBefore = await MetricAsync(metricsClient, "flamewatch_collector_upload_bytes_total", token);
+    var uploadsBefore = await MetricAsync(metricsClient, "flamewatch_collector_uploads_total{result=\"success\"}", token);
+    var failedBefore = await FailedAsync(metricsClient, token);
+    var watch = Stopwatch.StartNew();
+    var rss = new List<double>();
+    while (watch.Elapsed < window)
+    {
+        rss.Add(RssMegabytes(collectorPid));
+        await Task.Delay(1000, token);
+    }
+
+    var seconds = watch.Elapsed.TotalSeconds;
+    var cpuPercent = 100 * (CpuTicks(collectorPid) - cpuBefore) / 100.0 / seconds;
+    var bytes = await MetricAsync(metricsClient, "flamewatch_collector_upload_bytes_total", token) - bytesBefore;
+    var uploads = await MetricAsync(metricsClient, "flamewatch_collector_uploads_total{result=\"success\"}", token) - uploadsBefore;
+    var failed = await FailedAsync(metricsClient, token) - failedBefore;
+
+    // Sessions start a few seconds apart, so a window holds 3 or 4 uploads of each: average per upload.
+    var perUpload = uploads > 0 ? bytes / uploads : 0;
+    return string.Create(CultureInfo.InvariantCulture,
+        $"  {processes,9} | {cpuPercent,8:F1} ({cpuPercent / processes:F2} per process)        | {rss.Average(),6:F0} / {rss.Max():F0}          | {uploads,4:F0} ok, {failed:F0} failed | {perUpload * processes / 1024:F1} KiB / {perUpload / 1024:F1} KiB");
+}
+
+static async Task<double> FailedAsync(HttpClient client, CancellationToken token) =>
+    await MetricAsync(client, "flamewatch_collector_uploads_total{result=\"error\"}", token)
+    + await MetricAsync(client, "flamewatch_collector_uploads_total{result=\"timeout\"}", token);
 
 static Process StartCollector(Uri agent, string kubeconfig, int port)
 {
