@@ -199,14 +199,12 @@ internal sealed class SessionSupervisor(
         managed.StopRequested = true;
         try
         {
+            // Cancels an attach in progress; a running session ignores it and stops below, exporting its partial period.
+            await managed.Cancellation.CancelAsync().ConfigureAwait(false);
             if (managed.Session is { } session)
             {
                 using var deadline = new CancellationTokenSource(timeout, time);
                 await session.StopAsync(deadline.Token).ConfigureAwait(false);
-            }
-            else
-            {
-                await managed.Cancellation.CancelAsync().ConfigureAwait(false);
             }
 
             await managed.Lifecycle.WaitAsync(timeout, time).ConfigureAwait(false);
