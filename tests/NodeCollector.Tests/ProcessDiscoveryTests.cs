@@ -132,6 +132,23 @@ public sealed class ProcessDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_process_that_joins_a_container_cgroup_after_a_scan_is_found()
+    {
+        // A runtime moves the container's first process into its cgroup after creating it; exec keeps PID and start time.
+        _tree.AddProcess(100, 1000, "0::/system.slice/containerd.service\n");
+        _tree.AddSocket(100, 1000);
+        using var discovery = NewDiscovery();
+        var before = await discovery.ScanAsync([Pod()], _timeout.Token);
+
+        File.WriteAllText(Path.Combine(_tree.ProcessDirectory(100), "cgroup"),
+            $"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{PodUid.Replace('-', '_')}.slice/cri-containerd-{s_ids[0]}.scope\n");
+        var after = await discovery.ScanAsync([Pod()], _timeout.Token);
+
+        Assert.Empty(before.Processes);
+        Assert.Equal(100, Assert.Single(after.Processes).HostPid);
+    }
+
+    [Fact]
     public async Task Symbolic_links_in_TMPDIR_resolve_inside_the_process_root()
     {
         // /tmp -> /var/tmp inside the container; resolved naively, /proc/<pid>/root/tmp would lead to the host's /var/tmp.

@@ -5,7 +5,7 @@ namespace Flamewatch.NodeCollector.Discovery;
 /// </summary>
 /// <remarks>
 /// Each scan lists the PIDs, reads every process's start time, and maps each process to a pod through its cgroup
-/// (<see cref="CgroupParser"/>; cached per process instance). Only processes of the requested pods are inspected
+/// (<see cref="CgroupParser"/>; cached per process instance once it names a pod). Only processes of the requested pods are inspected
 /// (<see cref="ProcessInspector"/>), concurrently, each under <see cref="ProcessDiscoveryOptions.ProbeTimeout"/>, so a
 /// wedged process cannot stall a scan. A process whose inspection fails or times out is deferred for
 /// <see cref="ProcessDiscoveryOptions.DeferDuration"/>; an inspection that never returns is not started again while it
@@ -237,7 +237,9 @@ internal sealed class ProcessDiscovery : IDisposable
         }
 
         var identity = CgroupParser.Parse(content);
-        if (_identities.Count < _options.MaxCachedProcesses || _identities.ContainsKey(key.HostPid))
+        // Only a pod identity is final. A container runtime creates the container's first process before moving it into
+        // the container's cgroup (and exec keeps the PID and start time), so "in no pod" may change once: read it again.
+        if (identity is not null && (_identities.Count < _options.MaxCachedProcesses || _identities.ContainsKey(key.HostPid)))
         {
             _identities[key.HostPid] = (key.StartTime, identity);
         }

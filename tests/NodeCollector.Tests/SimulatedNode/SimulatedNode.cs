@@ -13,8 +13,12 @@ namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
 /// </summary>
 internal sealed class SimulatedNode : IAsyncDisposable
 {
-    /// <summary>Mounts a private tmpfs on the temp directory, then runs the program as PID 1 of the new namespace.</summary>
-    private const string ContainerInit = "mount -t tmpfs -o mode=1777 tmpfs \"$0\" && exec \"$@\"";
+    /// <summary>
+    /// Joins the container's cgroup (writing 0 to <c>cgroup.procs</c> moves the writer), mounts a private tmpfs on the temp
+    /// directory, then runs the program as PID 1 of the new namespace: like a real runtime, the program is in its cgroup
+    /// from its first instruction, so a scan never sees it elsewhere.
+    /// </summary>
+    private const string ContainerInit = "echo 0 > \"$1\" && mount -t tmpfs -o mode=1777 tmpfs \"$0\" && shift && exec \"$@\"";
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
 
@@ -39,9 +43,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
     /// <summary>The cgroup hierarchy the cgroupfs layout uses: v1 where the host mounts it, else v2.</summary>
     public string CgroupfsRoot => _capabilities.Cgroup1Root ?? _capabilities.Cgroup2Root!;
 
-    public SimulatedPod AddPod(CgroupDriver driver, PodQosClass qos)
+    /// <param name="uid">The pod UID (e.g. the one the API server gave the Pod object); null = a new one.</param>
+    public SimulatedPod AddPod(CgroupDriver driver, PodQosClass qos, string? uid = null)
     {
-        var pod = new SimulatedPod(Guid.NewGuid().ToString(), driver, qos);
+        var pod = new SimulatedPod(uid ?? Guid.NewGuid().ToString(), driver, qos);
         _pods.Add(pod);
         return pod;
     }
@@ -51,8 +56,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
     /// </summary>
     /// <param name="tempDirectory">TMPDIR to give the process; null = TMPDIR unset, so the runtime uses a private <c>/tmp</c>.</param>
     /// <param name="runAsUid">Run the program as this UID and GID (as a pod's <c>runAsUser</c> does); null = root.</param>
+    /// <param name="environment">Extra environment variables of the program (as a container spec's <c>env</c>).</param>
     public async Task<SimulatedContainer> StartContainerAsync(
-        SimulatedPod pod, string name, ContainerProgram program, string? tempDirectory, CancellationToken cancellationToken, int? runAsUid = null)
+        SimulatedPod pod, string name, ContainerProgram program, string? tempDirectory, CancellationToken cancellationToken, int? runAsUid = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var hierarchy = pod.Driver == CgroupDriver.Systemd ? _capabilities.Cgroup2Root! : CgroupfsRoot;
@@ -71,7 +78,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = _workDirectory.FullName,
         };
-        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp })
+        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp, Path.Combine(cgroupDirectory, "cgroup.procs") })
         {
             start.ArgumentList.Add(argument);
         }
@@ -94,6 +101,11 @@ internal sealed class SimulatedNode : IAsyncDisposable
         if (tempDirectory is not null)
         {
             start.Environment["TMPDIR"] = tempDirectory;
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         if (program == ContainerProgram.DotNetDiagnosticsDisabled)

@@ -1,0 +1,70 @@
+using Flamewatch.Kubernetes.Config;
+using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.NodeCollector.Export;
+using Flamewatch.NodeCollector.Metrics;
+using Flamewatch.NodeCollector.Reporting;
+using Flamewatch.NodeCollector.Supervision;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flamewatch.NodeCollector.Hosting;
+
+internal static class CollectorServiceCollectionExtensions
+{
+    /// <summary>Kubernetes mode: pod informer of this node, discovery, session supervisor, exporters, Events, metrics. TryAdd lets tests substitute.</summary>
+    public static IServiceCollection AddCollector(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CollectorOptions>().Bind(configuration.GetSection(CollectorOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>());
+        services.AddOptions<ProcessDiscoveryOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessDiscoveryOptions>, ProcessDiscoveryOptionsValidator>());
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IKubeApi>(provider =>
+        {
+            var settings = provider.GetRequiredService<IOptions<CollectorOptions>>().Value;
+            KubeClientConfig config;
+            try
+            {
+                config = string.IsNullOrEmpty(settings.Kubeconfig) ? KubeClientConfig.Load() : KubeClientConfig.FromFile(settings.Kubeconfig);
+            }
+            catch (KubeConfigException exception)
+            {
+                throw new CollectorConfigurationException($"no usable Kubernetes configuration: {exception.Message}", exception);
+            }
+
+            return new KubeApiClient(config, timeProvider: provider.GetRequiredService<TimeProvider>(), logger: provider.GetRequiredService<ILogger<KubeApiClient>>());
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var node = provider.GetRequiredService<IOptions<CollectorOptions>>().Value.NodeName;
+            return new Informer<Pod>(
+                provider.GetRequiredService<IKubeApi>().Pods(),
+                new InformerOptions { FieldSelector = $"spec.nodeName={node}" },
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("Flamewatch.NodeCollector.PodInformer"),
+                provider.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton<IInformer<Pod>>(provider => provider.GetRequiredService<Informer<Pod>>());
+        services.TryAddSingleton(provider => new ProcFs(provider.GetRequiredService<IOptions<CollectorOptions>>().Value.ProcRoot));
+        services.TryAddSingleton(provider => new ProcessDiscovery(
+            provider.GetRequiredService<ProcFs>(),
+            provider.GetRequiredService<IOptions<ProcessDiscoveryOptions>>().Value,
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider => new AttachProbe(provider.GetRequiredService<ProcFs>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<CollectorMetrics>();
+        services.TryAddSingleton<ExporterPool>();
+        services.TryAddSingleton<PodEventRecorder>();
+        services.TryAddSingleton<SessionSupervisor>();
+        services.AddHostedService<PodInformerService>();
+        services.AddHostedService(provider => provider.GetRequiredService<PodEventRecorder>());
+        services.AddHostedService(provider => provider.GetRequiredService<SessionSupervisor>());
+        return services;
+    }
+}

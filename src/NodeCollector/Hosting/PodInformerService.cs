@@ -1,0 +1,20 @@
+using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.Models;
+using Microsoft.Extensions.Hosting;
+
+namespace Flamewatch.NodeCollector.Hosting;
+
+/// <summary>Runs the pod informer (pods of this node only) for the life of the host.</summary>
+internal sealed class PodInformerService(Informer<Pod> informer) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await informer.RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Flamewatch.Contracts;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.NodeCollector.Discovery;
+
+namespace Flamewatch.NodeCollector.Supervision;
+
+/// <summary>Reads a Pod from the API into a <see cref="ProfiledPod"/>, using the shared annotation parser.</summary>
+internal static class PodReader
+{
+    private static readonly string[] ExtraStatusLists = ["initContainerStatuses", "ephemeralContainerStatuses"];
+
+    /// <summary>The pod's profiling request, or null when it is not on <paramref name="nodeName"/> or not enabled.</summary>
+    public static ProfiledPod? Read(Pod pod, string nodeName)
+    {
+        var meta = pod.Metadata;
+        if (string.IsNullOrEmpty(meta.Uid) || string.IsNullOrEmpty(meta.Name) ||
+            !string.Equals(pod.Spec?.NodeName, nodeName, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var request = PodAnnotationReader.Read(meta.Annotations, DefaultApplicationName(pod));
+        if (!request.Enabled)
+        {
+            return null;
+        }
+
+        return new ProfiledPod(meta.Uid, meta.Namespace ?? "default", meta.Name, nodeName, request.Settings, request.Errors, Containers(pod.Status));
+    }
+
+    /// <summary>The <c>app.kubernetes.io/name</c> or <c>app</c> label, else the pod name (docs/annotations.md).</summary>
+    public static string DefaultApplicationName(Pod pod)
+    {
+        var labels = pod.Metadata.Labels;
+        foreach (var key in new[] { "app.kubernetes.io/name", "app" })
+        {
+            if (labels is not null && labels.TryGetValue(key, out var value) && value.Length is > 0 and <= ProfilingSettings.MaxApplicationNameLength)
+            {
+                return value;
+            }
+        }
+
+        return pod.Metadata.Name ?? "unknown";
+    }
+
+    /// <summary>Regular, init and ephemeral container statuses (the model types only the regular ones).</summary>
+    private static List<DiscoveryContainer> Containers(PodStatus? status)
+    {
+        var containers = new List<DiscoveryContainer>();
+        if (status is null)
+        {
+            return containers;
+        }
+
+        foreach (var container in status.ContainerStatuses ?? [])
+        {
+            if (!string.IsNullOrEmpty(container.Name))
+            {
+                containers.Add(new DiscoveryContainer(container.Name, container.ContainerID));
+            }
+        }
+
+        foreach (var list in ExtraStatusLists)
+        {
+            if (status.ExtensionData?.GetValueOrDefault(list) is JsonElement { ValueKind: JsonValueKind.Array } array)
+            {
+                foreach (var item in array.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.Object &&
+                        item.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                    {
+                        var id = item.TryGetProperty("containerID", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+                        containers.Add(new DiscoveryContainer(name.GetString()!, id));
+                    }
+                }
+            }
+        }
+
+        return containers;
+    }
+}

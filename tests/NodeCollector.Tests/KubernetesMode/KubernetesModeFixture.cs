@@ -1,0 +1,142 @@
+using System.Globalization;
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.NodeCollector.Hosting;
+using Flamewatch.NodeCollector.Tests.SimulatedNode;
+using Flamewatch.TestKit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Flamewatch.NodeCollector.Tests.KubernetesMode;
+
+/// <summary>
+/// A node collector in Kubernetes mode (in this process, as <c>flamewatch-collector run</c> builds it) for node
+/// <see cref="NodeName"/>, against the in-process test API server and the real agent (a process on 127.0.0.1), with a
+/// simulated node whose containers are real processes in their own namespaces and kubelet-named cgroups. Tests add
+/// pods with <see cref="CreatePodAsync"/>. Nothing is started where the machine cannot build a simulated node.
+/// </summary>
+public sealed class KubernetesModeFixture : IAsyncLifetime
+{
+    public const string NodeName = "node-a";
+    public const string Namespace = "default";
+
+    private SimulatedNode.SimulatedNode? _node;
+    private int _pods;
+
+    internal TestApiServer Api { get; private set; } = null!;
+
+    internal KubeApiClient Client { get; private set; } = null!;
+
+    internal AgentProcess Agent { get; private set; } = null!;
+
+    internal WebApplication Collector { get; private set; } = null!;
+
+    internal HttpClient CollectorClient { get; private set; } = null!;
+
+    internal SimulatedNode.SimulatedNode Node => _node ?? throw new InvalidOperationException("no simulated node on this machine");
+
+    public async Task InitializeAsync()
+    {
+        if (NodeCapabilities.Current.UnsupportedReason is not null)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Api = await TestApiServer.StartAsync(cancellationToken: timeout.Token);
+        Client = Api.CreateClient();
+        Agent = await AgentProcess.StartAsync(timeout.Token);
+        _node = new SimulatedNode.SimulatedNode(NodeCapabilities.Current);
+        Collector = CollectorHost.Build(new Dictionary<string, string?>
+        {
+            ["Collector:NodeName"] = NodeName,
+            ["Collector:Agent"] = Agent.Address.ToString().TrimEnd('/'),
+            ["Collector:Kubeconfig"] = Api.KubeconfigPath,
+            ["Collector:Port"] = "0",
+            ["Collector:BindAddress"] = "127.0.0.1",
+            ["Collector:RescanInterval"] = "00:00:01",
+            ["Collector:AttachTimeout"] = "00:00:05",
+            ["Collector:StopTimeout"] = "00:00:20",
+        });
+        await Collector.StartAsync(timeout.Token);
+        var address = Collector.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        CollectorClient = new HttpClient { BaseAddress = new Uri(address + "/"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Creates a pod and its simulated containers (see <see cref="PodObjects.CreateAsync"/>); both cgroup drivers take turns.</summary>
+    internal Task<TestPod> CreatePodAsync(
+        string name, IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
+        CancellationToken cancellationToken, string nodeName = NodeName)
+    {
+        var driver = Interlocked.Increment(ref _pods) % 2 == 0 ? CgroupDriver.Cgroupfs : CgroupDriver.Systemd;
+        return PodObjects.CreateAsync(Client, Node, Namespace, name, nodeName, driver, annotations, containers, cancellationToken);
+    }
+
+    /// <summary>Sets (or with a null value removes) annotations of a pod.</summary>
+    internal Task PatchAnnotationsAsync(TestPod pod, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken) =>
+        Client.Pods().PatchAsync(Namespace, pod.Name, KubePatch.Annotations(changes), cancellationToken);
+
+    /// <summary>The Events recorded on a pod.</summary>
+    internal async Task<IReadOnlyList<KubeEvent>> EventsAsync(TestPod pod, CancellationToken cancellationToken)
+    {
+        var list = await Client.Events().ListAsync(Namespace, new ListOptions { FieldSelector = "involvedObject.uid=" + pod.Uid }, cancellationToken);
+        return list.Items;
+    }
+
+    /// <summary>Polls until an Event with <paramref name="reason"/> is recorded on the pod.</summary>
+    internal async Task<KubeEvent> WaitForEventAsync(TestPod pod, string reason, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if ((await EventsAsync(pod, cancellationToken)).FirstOrDefault(e => e.Reason == reason) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>One sample value of the collector's /metrics (e.g. <c>flamewatch_collector_sessions_active</c>).</summary>
+    internal async Task<double> MetricAsync(string series, CancellationToken cancellationToken)
+    {
+        var text = await CollectorClient.GetStringAsync("metrics", cancellationToken);
+        var line = text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Annotations that opt a pod in with a short period (the contract's minimum), an application name and labels.</summary>
+    internal static Dictionary<string, string> Enabled(string application, string labelsJson = "{}") => PodObjects.Enabled(application, labelsJson);
+
+    /// <summary>An application name no other test uses.</summary>
+    internal static string UniqueApplication(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    public async Task DisposeAsync()
+    {
+        if (_node is null)
+        {
+            return;
+        }
+
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            try
+            {
+                await Collector.StopAsync(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await Collector.DisposeAsync();
+        CollectorClient.Dispose();
+        await _node.DisposeAsync();
+        await Agent.DisposeAsync();
+        Client.Dispose();
+        await Api.DisposeAsync();
+    }
+}

@@ -1,0 +1,65 @@
+using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes.Rest;
+using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.NodeCollector.Tests.SimulatedNode;
+
+namespace Flamewatch.NodeCollector.Tests.KubernetesMode;
+
+/// <summary>Pod objects for simulated pods: what the kubelet and the API server would show a collector (shared with the benchmark).</summary>
+internal static class PodObjects
+{
+    /// <summary>Environment of the .NET test containers: the runtime samples at 100 Hz, the collector's default, so sampling is
+    /// continuous and every partial period holds samples.</summary>
+    public static readonly IReadOnlyDictionary<string, string> TargetEnvironment = new Dictionary<string, string>
+    {
+        ["DOTNET_EventPipeThreadSamplingRate"] = "A",
+    };
+
+    /// <summary>
+    /// Creates a Pod (nodeName, annotations, one container spec per entry), starts its containers on the simulated node
+    /// with the UID the API server gave it (whatever node the pod names: a pod "on another node" then has real processes
+    /// here too), and reports their container IDs in the pod's status as the kubelet does.
+    /// </summary>
+    public static async Task<TestPod> CreateAsync(
+        IKubeApi api, SimulatedNode.SimulatedNode node, string @namespace, string name, string nodeName, CgroupDriver driver,
+        IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
+        CancellationToken cancellationToken)
+    {
+        var pods = api.Pods();
+        var pod = new Pod
+        {
+            Metadata = new ObjectMeta { Name = name, Namespace = @namespace, Annotations = annotations?.ToDictionary(), Labels = new() { ["app"] = name } },
+            Spec = new PodSpec { NodeName = nodeName, Containers = [.. containers.Select(c => new Container { Name = c.Name, Image = "example.com/" + c.Name + ":1" })] },
+        };
+        var created = await pods.CreateAsync(pod, cancellationToken).ConfigureAwait(false);
+        var simulated = node.AddPod(driver, PodQosClass.Burstable, created.Metadata.Uid!);
+        foreach (var (container, program) in containers)
+        {
+            await node.StartContainerAsync(simulated, container, program, null, cancellationToken, environment: TargetEnvironment).ConfigureAwait(false);
+        }
+
+        var current = await pods.GetAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
+        current.Status ??= new PodStatus();
+        current.Status.Phase = "Running";
+        current.Status.ContainerStatuses = [.. simulated.Containers.Select(c => new ContainerStatus
+        {
+            Name = c.Name,
+            ContainerID = "containerd://" + c.Id,
+            Image = "example.com/" + c.Name + ":1",
+            Ready = true,
+            RestartCount = 0,
+        })];
+        await pods.UpdateStatusAsync(current, cancellationToken).ConfigureAwait(false);
+        return new TestPod(name, created.Metadata.Uid!, simulated);
+    }
+
+    /// <summary>Annotations that opt a pod in with the given period, an application name and labels.</summary>
+    public static Dictionary<string, string> Enabled(string application, string labelsJson = "{}", string period = "10s") => new()
+    {
+        ["flamewatch.io/enabled"] = "true",
+        ["flamewatch.io/application-name"] = application,
+        ["flamewatch.io/period"] = period,
+        ["flamewatch.io/upload-timeout"] = "5s",
+        ["flamewatch.io/labels"] = labelsJson,
+    };
+}
