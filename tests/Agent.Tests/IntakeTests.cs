@@ -87,6 +87,10 @@ public sealed class IntakeTests
 
         using var unknownLabel = await agent.Client.GetAsync("/api/profile?application=api&type=wall/nanoseconds&pod_name=zzz", cts.Token);
         Assert.Empty(Pprofs.Read(await unknownLabel.Content.ReadAsByteArrayAsync(cts.Token)).Sample);
+        using var unknownLabelGraph = await agent.Client.GetAsync("/api/flamegraph?application=api&type=wall/nanoseconds&pod_name=zzz", cts.Token);
+        Assert.Equal(HttpStatusCode.OK, unknownLabelGraph.StatusCode);
+        var emptyGraph = await unknownLabelGraph.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
+        Assert.Equal(0, emptyGraph.GetProperty("root").GetProperty("value").GetInt64());
         using var unknownApp = await agent.Client.GetAsync("/api/profile?application=nope&type=wall/nanoseconds", cts.Token);
         Assert.Equal(HttpStatusCode.NotFound, unknownApp.StatusCode);
         using var badTime = await agent.Client.GetAsync("/api/profile?application=api&from=yesterday", cts.Token);

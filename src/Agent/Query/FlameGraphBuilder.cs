@@ -12,7 +12,8 @@ internal static class FlameGraphBuilder
     public static FlameGraph Build(MergeResult merge, SymbolTables symbols, double minFraction)
     {
         var self = merge.SelfByNode;
-        var total = new long[self.Length];
+        // A selection that matched no profile has no nodes at all: the root still exists, with value 0.
+        var total = new long[Math.Max(self.Length, 1)];
         for (var node = self.Length - 1; node > 0; node--)
         {
             if (self[node] == 0)
