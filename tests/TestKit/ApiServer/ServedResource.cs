@@ -107,6 +107,16 @@ internal sealed class ServedResource
         yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", Namespaced = true, ShortNames = ["cm"] };
         yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "secrets", Singular = "secret", Kind = "Secret", Namespaced = true };
         yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true, ShortNames = ["sa"] };
+        // What Flamewatch's Helm chart renders, so its manifests can be applied with kubectl as on a real cluster.
+        // Stored and served like any object; nothing runs them.
+        yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "services", Singular = "service", Kind = "Service", Namespaced = true, ShortNames = ["svc"], HasStatus = true };
+        yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "persistentvolumeclaims", Singular = "persistentvolumeclaim", Kind = "PersistentVolumeClaim", Namespaced = true, ShortNames = ["pvc"], HasStatus = true };
+        yield return new ServedResource { Group = "apps", Version = "v1", Versions = ["v1"], Plural = "deployments", Singular = "deployment", Kind = "Deployment", Namespaced = true, ShortNames = ["deploy"], HasStatus = true, HasGeneration = true };
+        yield return new ServedResource { Group = "apps", Version = "v1", Versions = ["v1"], Plural = "daemonsets", Singular = "daemonset", Kind = "DaemonSet", Namespaced = true, ShortNames = ["ds"], HasStatus = true, HasGeneration = true };
+        yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", Namespaced = false };
+        yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", Namespaced = false };
+        yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "roles", Singular = "role", Kind = "Role", Namespaced = true };
+        yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", Namespaced = true };
         yield return new ServedResource { Group = "coordination.k8s.io", Version = "v1", Versions = ["v1"], Plural = "leases", Singular = "lease", Kind = "Lease", Namespaced = true };
         yield return new ServedResource
         {
