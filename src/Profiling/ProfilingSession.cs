@@ -327,26 +327,36 @@ internal sealed class ProfilingSession : IAsyncDisposable
         }
         catch (Exception e)
         {
-            // A failure of this collector must end the session cleanly, never escape.
-            end = SessionEnd.Faulted;
-            message = $"Profiling process {_pid} failed: {e.Message}";
-            Log.StreamFaulted(_logger, _pid, e);
+            // A failure of this collector must end the session cleanly, never escape. Work on a target that is
+            // being killed fails too: that is the target's exit, not a fault.
+            if (await HasExitedAsync().ConfigureAwait(false))
+            {
+                end = SessionEnd.ProcessExited;
+                message = $"Process {_pid} exited.";
+                Log.TargetExited(_logger, _pid);
+            }
+            else
+            {
+                end = SessionEnd.Faulted;
+                message = $"Profiling process {_pid} failed: {e.Message}";
+                Log.StreamFaulted(_logger, _pid, e);
+            }
         }
 
         if (end == SessionEnd.Stopped && !_stopping.IsCancellationRequested)
         {
             var error = await _main.Completion.ConfigureAwait(false);
-            if (IsAlive() && error is not null)
-            {
-                end = SessionEnd.Faulted;
-                message = $"The event stream of process {_pid} failed: {error.Message}";
-                Log.StreamFaulted(_logger, _pid, error);
-            }
-            else if (!IsAlive())
+            if (await HasExitedAsync().ConfigureAwait(false))
             {
                 end = SessionEnd.ProcessExited;
                 message = $"Process {_pid} exited.";
                 Log.TargetExited(_logger, _pid);
+            }
+            else if (error is not null)
+            {
+                end = SessionEnd.Faulted;
+                message = $"The event stream of process {_pid} failed: {error.Message}";
+                Log.StreamFaulted(_logger, _pid, error);
             }
             else
             {
@@ -610,6 +620,23 @@ internal sealed class ProfilingSession : IAsyncDisposable
     }
 
     private bool IsAlive() => ProcFs.Exists(_pid) && !IsZombie();
+
+    /// <summary>
+    /// Whether the target is gone, allowing for the moment in which a killed process has already closed its
+    /// diagnostic stream but is still being torn down (and so still looks alive in /proc).
+    /// </summary>
+    private async Task<bool> HasExitedAsync()
+    {
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            if (!IsAlive())
+            {
+                return true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
+        }
+        return !IsAlive();
+    }
 
     private bool IsZombie() => ProcFs.State(_pid) is 'Z' or 'X';
 
