@@ -24,9 +24,10 @@ public sealed class ExampleTests
         var cpu = await agent.FlameGraphAsync("my-dotnet-app", "type=cpu-time/nanoseconds&my-extra-label=data", timeout.Token);
         var foo = FlameGraph.Inclusive(cpu.GetProperty("root"), $"{nameof(Example)}.{nameof(Example.Foo)}");
         var total = FlameGraph.Total(cpu);
-        // Foo keeps the main thread on a core for 3 s: most of the program's CPU time, about 3 s of it.
+        // Foo spins on the main thread for 3 s of wall time: most of the program's CPU time. On an idle core that is
+        // about 3 s of CPU; on a machine shared with other jobs the thread gets less of a core, never more.
         Assert.True(foo > 0.5 * total, $"Foo has {foo} ns of {total} ns CPU");
-        Assert.InRange(foo / 1e9, 1.5, 6);
+        Assert.InRange(foo / 1e9, 0.25, 3.5);
     }
 
     [Fact]
