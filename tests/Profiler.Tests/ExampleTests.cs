@@ -27,7 +27,7 @@ public sealed class ExampleTests
         // Foo spins on the main thread for 3 s of wall time: most of the program's CPU time. On an idle core that is
         // about 3 s of CPU; on a machine shared with other jobs the thread gets less of a core, never more.
         Assert.True(foo > 0.5 * total, $"Foo has {foo} ns of {total} ns CPU");
-        Assert.InRange(foo / 1e9, 0.25, 3.5);
+        Assert.InRange(foo / 1e9, 0.25, 4.5);
     }
 
     [Fact]
