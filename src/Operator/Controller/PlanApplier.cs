@@ -16,7 +16,7 @@ namespace Flamewatch.Operator.Controller;
 /// released; status last). Each pod is patched on its own: one failing pod never keeps the others from being
 /// patched; the failures are reported in the status and the reconcile is retried for them.
 /// </summary>
-internal sealed class PlanApplier(IKubeApi api, EventRecorder events, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
+internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites ownWrites, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
 {
     /// <summary>Pod patches in flight at once for one profile.</summary>
     internal const int PatchParallelism = 8;
@@ -38,6 +38,7 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, Controller
             try
             {
                 profile = await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, finalizers), cancellationToken).ConfigureAwait(false);
+                ownWrites.Record(profile);
                 Log.FinalizerAdded(logger, key);
             }
             catch (KubeApiException exception) when (exception.IsNotFound)
@@ -56,6 +57,7 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, Controller
             {
                 try
                 {
+                    ownWrites.ExpectPodPatch(ns, patch.Name, patch.ResourceVersion, patch.Annotations);
                     await pods.PatchAsync(ns, patch.Name, new KubePatch(KubePatch.MergePatchType, patch.ToMergePatchJson()), token).ConfigureAwait(false);
                     metrics.PodPatched(success: true);
                 }
