@@ -1,19 +1,18 @@
 using Flamewatch.Kubernetes.Models;
+using Flamewatch.Operator.Kubernetes;
 
 namespace Flamewatch.Operator.Controller;
 
 /// <summary>
-/// Recognises the watch notifications that merely echo the operator's own metadata patches (pod annotations, the
+/// Recognises the watch notifications that merely echo the operator's own metadata patches (pod annotations, a
 /// profile's finalizer), so that they do not enqueue a reconcile: every such patch carries a resourceVersion
 /// precondition, so the echoed object is exactly the state the reconcile that sent it planned for, and
 /// reconciling again would only plan nothing while queueing behind other work.
-/// <list type="bullet">
-/// <item>A pod patch is expected before it is sent (<see cref="ExpectPodPatch"/>): its echo is the notification
-/// that moves the pod from the resourceVersion the patch was planned from to a pod that differs only by the
-/// patched annotations. This holds even when the echo outruns the patch's response.</item>
-/// <item>Any patch's response is recorded (<see cref="Record"/>): a notification carrying the resourceVersion it
-/// returned is its echo.</item>
-/// </list>
+/// A patch is expected before it is sent (<see cref="ExpectPodPatch"/>, <see cref="ExpectFinalizersPatch"/>): its
+/// echo is the notification that moves the object from the resourceVersion the patch was planned from (its
+/// precondition) to an object that differs only by what was patched, as far as the planner reads it. Expecting
+/// before sending, rather than remembering the version the response returns, also catches echoes that outrun
+/// the response.
 /// Any other notification for the object (a later change, a delete, a relist) is not an echo and forgets the
 /// entry, so at most one entry per live object is kept. This is a predicate on notifications; reconciles still
 /// never ask what caused them.
@@ -33,22 +32,16 @@ internal sealed class OwnWrites
     {
         if (baseVersion is not null)
         {
-            Set(Key<Pod>(@namespace, name), new Expectation(baseVersion, null, annotations));
+            Set(Key<Pod>(@namespace, name), new Expectation(baseVersion, annotations, null));
         }
     }
 
-    /// <summary>Records the object as the operator's own patch returned it.</summary>
-    public void Record<T>(T patched)
-        where T : KubeObject
+    /// <summary>Expects the echo of a finalizer patch of a profile planned from <paramref name="baseVersion"/>; call before sending it.</summary>
+    public void ExpectFinalizersPatch(string @namespace, string name, string? baseVersion, IReadOnlyList<string> finalizers)
     {
-        if (patched.Metadata is { Name: { } name, ResourceVersion: { } version } metadata)
+        if (baseVersion is not null)
         {
-            var key = Key<T>(metadata.Namespace, name);
-            lock (_lock)
-            {
-                _expected.TryGetValue(key, out var expected);
-                SetLocked(key, (expected ?? new Expectation(null, null, null)) with { ResultVersion = version });
-            }
+            Set(Key<ContinuousProfileResource>(@namespace, name), new Expectation(baseVersion, null, finalizers));
         }
     }
 
@@ -75,13 +68,20 @@ internal sealed class OwnWrites
             return false;
         }
 
-        if (expected.ResultVersion is not null && current.Metadata.ResourceVersion == expected.ResultVersion)
+        if (previous.Metadata.ResourceVersion != expected.BaseVersion)
         {
-            return true;
+            return false;
         }
 
-        return expected.Annotations is not null && previous.Metadata.ResourceVersion == expected.BaseVersion
-            && previous is Pod before && current is Pod after && OnlyAnnotationsPatched(before, after, expected.Annotations);
+        return (previous, current) switch
+        {
+            (Pod before, Pod after) when expected.Annotations is not null => OnlyAnnotationsPatched(before, after, expected.Annotations),
+            (ContinuousProfileResource before, ContinuousProfileResource after) when expected.Finalizers is not null =>
+                before.Metadata.Generation == after.Metadata.Generation
+                && (before.Metadata.DeletionTimestamp is null) == (after.Metadata.DeletionTimestamp is null)
+                && (after.Metadata.Finalizers ?? []).SequenceEqual(expected.Finalizers),
+            _ => false,
+        };
     }
 
     /// <summary>Whether <paramref name="after"/> is <paramref name="before"/> with exactly the patched annotations (null: removed) and nothing else the planner reads changed.</summary>
@@ -121,21 +121,16 @@ internal sealed class OwnWrites
     {
         lock (_lock)
         {
-            SetLocked(key, expectation);
-        }
-    }
+            if (_expected.Count >= MaxRemembered && !_expected.ContainsKey(key))
+            {
+                _expected.Clear();
+            }
 
-    private void SetLocked(string key, Expectation expectation)
-    {
-        if (_expected.Count >= MaxRemembered && !_expected.ContainsKey(key))
-        {
-            _expected.Clear();
+            _expected[key] = expectation;
         }
-
-        _expected[key] = expectation;
     }
 
     private static string Key<T>(string? @namespace, string name) => $"{typeof(T).Name}/{@namespace}/{name}";
 
-    private sealed record Expectation(string? BaseVersion, string? ResultVersion, IReadOnlyDictionary<string, string?>? Annotations);
+    private sealed record Expectation(string BaseVersion, IReadOnlyDictionary<string, string?>? Annotations, IReadOnlyList<string>? Finalizers);
 }

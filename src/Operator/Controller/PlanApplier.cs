@@ -37,8 +37,8 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
             var finalizers = new List<string>(profile.Metadata.Finalizers ?? []) { V1Alpha1ContinuousProfile.Finalizer };
             try
             {
+                ownWrites.ExpectFinalizersPatch(ns, profile.Metadata.Name!, profile.Metadata.ResourceVersion, finalizers);
                 profile = await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, finalizers), cancellationToken).ConfigureAwait(false);
-                ownWrites.Record(profile);
                 Log.FinalizerAdded(logger, key);
             }
             catch (KubeApiException exception) when (exception.IsNotFound)

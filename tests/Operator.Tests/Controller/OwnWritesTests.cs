@@ -43,28 +43,30 @@ public sealed class OwnWritesTests
     }
 
     [Fact]
-    public void The_version_an_own_patch_returned_marks_its_echo()
+    public void The_echo_of_an_own_finalizer_patch_is_recognised_but_not_a_spec_change()
     {
         var writes = new OwnWrites();
-        writes.Record(Pod("42"));
-        Assert.True(writes.IsEcho(Pod("41"), Pod("42")));
+        writes.ExpectFinalizersPatch("shop", "checkout", "7", ["flamewatch.io/finalizer"]);
+        Assert.True(writes.IsEcho(Profile("7", 1), Profile("8", 1, "flamewatch.io/finalizer")));
 
-        writes.Record(Pod("44"));
-        Assert.False(writes.IsEcho(Pod("44"), Pod("45")));
-        Assert.False(writes.IsEcho(Pod("45"), Pod("44")));
+        writes.ExpectFinalizersPatch("shop", "checkout", "8", ["flamewatch.io/finalizer"]);
+        Assert.False(writes.IsEcho(Profile("8", 1), Profile("9", 2, "flamewatch.io/finalizer")));
     }
 
     [Fact]
     public void Only_the_patched_object_is_concerned_and_a_delete_is_never_an_echo()
     {
         var writes = new OwnWrites();
-        writes.Record(Pod("42"));
+        writes.ExpectPodPatch("shop", "p", "41", Select);
 
-        Assert.False(writes.IsEcho(Pod("41", "q"), Pod("42", "q")));
-        Assert.False(writes.IsEcho<ContinuousProfileResource>(
-            new() { Metadata = new ObjectMeta { Name = "p", Namespace = "shop", ResourceVersion = "41" } },
-            new() { Metadata = new ObjectMeta { Name = "p", Namespace = "shop", ResourceVersion = "42" } }));
-        Assert.False(writes.IsEcho(Pod("42"), null));
-        Assert.False(writes.IsEcho(Pod("41"), Pod("42")));
+        Assert.False(writes.IsEcho(Pod("41", "q"), Pod("42", "q", annotations: Annotated())));
+        Assert.False(writes.IsEcho(Profile("41", 1), Profile("42", 1)));
+        Assert.False(writes.IsEcho(Pod("41"), null));
+        Assert.False(writes.IsEcho(Pod("41"), Pod("42", annotations: Annotated())));
     }
+
+    private static ContinuousProfileResource Profile(string resourceVersion, long generation, params string[] finalizers) => new()
+    {
+        Metadata = new ObjectMeta { Name = "checkout", Namespace = "shop", ResourceVersion = resourceVersion, Generation = generation, Finalizers = [.. finalizers] },
+    };
 }
