@@ -22,6 +22,7 @@ internal sealed class ContinuousProfileController(
     IKubeApi api,
     ClusterCache cache,
     EventRecorder events,
+    OwnWrites ownWrites,
     ContinuousProfileReconciler reconciler,
     OperatorState state,
     ControllerMetrics metrics,
@@ -124,6 +125,11 @@ internal sealed class ContinuousProfileController(
 
     private void OnProfileChanged(WorkQueue<ObjectKey> queue, ContinuousProfileResource? previous, ContinuousProfileResource? current)
     {
+        if (ownWrites.IsEcho(previous, current))
+        {
+            return;
+        }
+
         var ns = (current ?? previous)?.Metadata.Namespace;
         foreach (var key in EventMapper.ForProfile(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
         {
@@ -133,6 +139,11 @@ internal sealed class ContinuousProfileController(
 
     private void OnPodChanged(WorkQueue<ObjectKey> queue, Pod? previous, Pod? current)
     {
+        if (ownWrites.IsEcho(previous, current))
+        {
+            return;
+        }
+
         var ns = (current ?? previous)?.Metadata.Namespace;
         foreach (var key in EventMapper.ForPod(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
         {

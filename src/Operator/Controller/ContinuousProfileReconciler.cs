@@ -13,6 +13,21 @@ internal sealed class ContinuousProfileReconciler(IClusterCache cache, PlanAppli
 {
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
+        var (profile, plan) = PlanFromCache(cache, key, time.GetUtcNow());
+        if (!plan.IsEmpty)
+        {
+            await applier.ApplyAsync(profile, plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// The read-and-plan half of a reconcile, without I/O: the profile as the cache shows it (a stand-in carrying only
+    /// its key when it is gone, whose pods are then released) and the plan for it.
+    /// </summary>
+    internal static (ContinuousProfileResource Profile, AnnotationPlan Plan) PlanFromCache(IClusterCache cache, ObjectKey key, DateTimeOffset now)
+    {
         var ns = key.Namespace ?? throw new ArgumentException("ContinuousProfiles are namespaced", nameof(key));
         var profile = cache.GetProfile(key);
 
@@ -26,18 +41,11 @@ internal sealed class ContinuousProfileReconciler(IClusterCache cache, PlanAppli
             .ToList();
         if (profile is null)
         {
-            var orphans = AnnotationPlanner.ReleaseOrphans(ns, key.Name, pods);
-            if (!orphans.IsEmpty)
-            {
-                await applier.ApplyAsync(new ContinuousProfileResource { ApiVersion = ContinuousProfileResource.Type.ApiVersion, Kind = ContinuousProfileResource.Type.Kind, Metadata = new() { Namespace = ns, Name = key.Name } }, orphans, cancellationToken).ConfigureAwait(false);
-            }
-
-            return ReconcileResult.Done;
+            var gone = new ContinuousProfileResource { ApiVersion = ContinuousProfileResource.Type.ApiVersion, Kind = ContinuousProfileResource.Type.Kind, Metadata = new() { Namespace = ns, Name = key.Name } };
+            return (gone, AnnotationPlanner.ReleaseOrphans(ns, key.Name, pods));
         }
 
         var others = cache.ProfilesIn(ns).Where(p => p.Metadata.Name != key.Name).Select(p => p.ToContract()).ToList();
-        var plan = AnnotationPlanner.Plan(profile.ToContract(), pods, others, time.GetUtcNow());
-        await applier.ApplyAsync(profile, plan, cancellationToken).ConfigureAwait(false);
-        return ReconcileResult.Done;
+        return (profile, AnnotationPlanner.Plan(profile.ToContract(), pods, others, now));
     }
 }

@@ -16,7 +16,7 @@ namespace Flamewatch.Operator.Controller;
 /// released; status last). Each pod is patched on its own: one failing pod never keeps the others from being
 /// patched; the failures are reported in the status and the reconcile is retried for them.
 /// </summary>
-internal sealed class PlanApplier(IKubeApi api, EventRecorder events, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
+internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites ownWrites, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
 {
     /// <summary>Pod patches in flight at once for one profile.</summary>
     internal const int PatchParallelism = 8;
@@ -37,6 +37,7 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, Controller
             var finalizers = new List<string>(profile.Metadata.Finalizers ?? []) { V1Alpha1ContinuousProfile.Finalizer };
             try
             {
+                ownWrites.ExpectFinalizersPatch(ns, profile.Metadata.Name!, profile.Metadata.ResourceVersion, finalizers);
                 profile = await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, finalizers), cancellationToken).ConfigureAwait(false);
                 Log.FinalizerAdded(logger, key);
             }
@@ -56,6 +57,7 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, Controller
             {
                 try
                 {
+                    ownWrites.ExpectPodPatch(ns, patch.Name, patch.ResourceVersion, patch.Annotations);
                     await pods.PatchAsync(ns, patch.Name, new KubePatch(KubePatch.MergePatchType, patch.ToMergePatchJson()), token).ConfigureAwait(false);
                     metrics.PodPatched(success: true);
                 }

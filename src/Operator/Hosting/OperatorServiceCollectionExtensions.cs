@@ -38,6 +38,7 @@ internal static class OperatorServiceCollectionExtensions
         services.TryAddSingleton<ClusterCache>();
         services.TryAddSingleton<IClusterCache>(provider => provider.GetRequiredService<ClusterCache>());
         services.TryAddSingleton<EventRecorder>();
+        services.TryAddSingleton<OwnWrites>();
         services.TryAddSingleton<PlanApplier>();
         services.TryAddSingleton<ContinuousProfileReconciler>();
         services.AddHostedService<ContinuousProfileController>();
