@@ -49,6 +49,8 @@ try
     var failures = 0;
     var latencies = new double[bodies.Count];
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocatedBefore = GC.GetTotalAllocatedBytes();
+    var gcBefore = (Gen0: GC.CollectionCount(0), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
     var ingest = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
     {
@@ -68,6 +70,8 @@ try
     })));
     ingest.Stop();
     var cpuPerUpload = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / bodies.Count;
+    var allocatedPerUpload = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / bodies.Count;
+    var gcDuring = (Gen0: GC.CollectionCount(0) - gcBefore.Gen0, Gen2: GC.CollectionCount(2) - gcBefore.Gen2, Pause: GC.GetTotalPauseDuration() - gcBefore.Pause);
     Array.Sort(latencies);
     var megabytes = bodies.Sum(b => (long)b.Body.Length) / 1024.0 / 1024.0;
     Console.WriteLine($"ingest: {bodies.Count} uploads ({megabytes:0} MB) from {Clients} concurrent clients in {ingest.Elapsed.TotalSeconds:0.0} s "
@@ -77,6 +81,8 @@ try
     // bounds what the cores could do alone.
     Console.WriteLine($"ingest CPU: {cpuPerUpload:0.00} ms per upload (agent + clients, all threads) -> at most "
         + $"{Environment.ProcessorCount * 1000 / cpuPerUpload:0} uploads/s on {Environment.ProcessorCount} idle cores; load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    Console.WriteLine($"ingest memory: {allocatedPerUpload:0} KB allocated per upload (agent + clients); {gcDuring.Gen0} GCs, {gcDuring.Gen2} of them gen2, "
+        + $"{gcDuring.Pause.TotalMilliseconds / bodies.Count:0.00} ms GC pause per upload");
     var db = new FileInfo(Path.Combine(dataDir, "profiles.db"));
     var wal = new FileInfo(Path.Combine(dataDir, "profiles.db-wal"));
     Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads");

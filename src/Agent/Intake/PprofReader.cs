@@ -15,11 +15,13 @@ internal sealed class PprofReader
     private readonly List<(int Offset, int Length)> _strings = [];
     private readonly List<(int Offset, int Length)> _samples = [];
     private string?[] _stringCache = [];
+    private byte[]? _rented;
 
-    private PprofReader(ReadOnlyMemory<byte> buffer, string attachment)
+    private PprofReader(ReadOnlyMemory<byte> buffer, string attachment, byte[]? rented)
     {
         _buffer = buffer;
         _attachment = attachment;
+        _rented = rented;
     }
 
     public delegate void SampleVisitor(ReadOnlySpan<ulong> locationIds, ReadOnlySpan<long> values);
@@ -37,11 +39,30 @@ internal sealed class PprofReader
 
     public int SampleCount => _samples.Count;
 
-    public static PprofReader Read(ReadOnlyMemory<byte> raw, string attachment)
+    /// <param name="rented">The pooled array <paramref name="raw"/> lives in, given back by <see cref="ReturnBuffer"/> (or on a read error).</param>
+    public static PprofReader Read(ReadOnlyMemory<byte> raw, string attachment, byte[]? rented = null)
     {
-        var reader = new PprofReader(raw, attachment);
-        reader.ReadProfile();
+        var reader = new PprofReader(raw, attachment, rented);
+        try
+        {
+            reader.ReadProfile();
+        }
+        catch
+        {
+            reader.ReturnBuffer();
+            throw;
+        }
         return reader;
+    }
+
+    /// <summary>Gives a pooled buffer back once the profile has been indexed; the reader must not be used after.</summary>
+    public void ReturnBuffer()
+    {
+        if (_rented is { } rented)
+        {
+            _rented = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>The string at <paramref name="index"/>, or null when out of range.</summary>

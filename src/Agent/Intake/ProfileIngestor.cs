@@ -51,7 +51,14 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
         foreach (var (name, content) in attachments)
         {
             var profile = PprofDecoder.Decode(name, content, options.Value.MaxDecompressedBytes);
-            SampleIndexer.Add(name, profile, symbols, valuesByType);
+            try
+            {
+                SampleIndexer.Add(name, profile, symbols, valuesByType);
+            }
+            finally
+            {
+                profile.ReturnBuffer();
+            }
         }
 
         var app = symbols.Applications.GetOrAdd(application);
