@@ -80,6 +80,19 @@ internal sealed class PprofReader
         return _stringCache[index] ??= Encoding.UTF8.GetString(_buffer.Span.Slice(offset, length));
     }
 
+    /// <summary>The UTF-8 bytes of the string at <paramref name="index"/>; false when out of range.</summary>
+    public bool TryGetStringBytes(long index, out ReadOnlySpan<byte> bytes)
+    {
+        if (index < 0 || index >= _strings.Count)
+        {
+            bytes = default;
+            return false;
+        }
+        var (offset, length) = _strings[(int)index];
+        bytes = _buffer.Span.Slice(offset, length);
+        return true;
+    }
+
     public void VisitSamples(SampleVisitor visitor)
     {
         var locations = new List<ulong>(64);

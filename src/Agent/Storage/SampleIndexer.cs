@@ -30,14 +30,26 @@ internal static class SampleIndexer
         }
 
         var frameOfFunction = new Dictionary<ulong, int>(profile.Functions.Count);
+        var scratch = new byte[1024];
         foreach (var function in profile.Functions)
         {
-            var name = Str(function.Name, "function name");
-            if (name.Length == 0)
+            ReadOnlySpan<byte> Bytes(long index, string what) => profile.TryGetStringBytes(index, out var bytes)
+                ? bytes
+                : throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {profile.StringCount}");
+
+            var nameIndex = function.Name;
+            if (Bytes(nameIndex, "function name").IsEmpty)
             {
-                name = Str(function.SystemName, "function system name");
+                nameIndex = function.SystemName;
             }
-            frameOfFunction[function.Id] = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
+            var key = FrameCache.Key(Bytes(nameIndex, "function system name"), Bytes(function.FileName, "function file"), ref scratch);
+            if (!symbols.FrameSpellings.TryGet(key, out var frame))
+            {
+                var name = Str(nameIndex, "function system name");
+                frame = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
+                symbols.FrameSpellings.Add(key, frame);
+            }
+            frameOfFunction[function.Id] = frame;
         }
         var mappingFiles = new Dictionary<ulong, string>();
         foreach (var mapping in profile.Mappings)
@@ -70,12 +82,14 @@ internal static class SampleIndexer
             framesOfLocation.Set(location.Id, frames);
         }
 
+        // Sized for one entry per sample up front (bounded, as sample and type counts come from the client).
+        var capacity = typeIds.Length <= 8 ? Math.Min(profile.SampleCount, 1 << 16) : 0;
         var perType = new Dictionary<int, long>[typeIds.Length];
         for (var i = 0; i < typeIds.Length; i++)
         {
             if (!valuesByType.TryGetValue(typeIds[i], out perType[i]!))
             {
-                perType[i] = valuesByType[typeIds[i]] = [];
+                perType[i] = valuesByType[typeIds[i]] = new(capacity);
             }
         }
 
