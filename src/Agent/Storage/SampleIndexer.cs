@@ -12,7 +12,25 @@ internal static class SampleIndexer
     /// <summary>Deeper stacks are cut at this many frames from the root.</summary>
     public const int MaxDepth = 1024;
 
+    /// <summary>Indexes one attachment and adds its non-zero values into <paramref name="valuesByType"/> (type id to node to value).</summary>
     public static void Add(string attachment, PprofReader profile, SymbolTables symbols, Dictionary<int, Dictionary<int, long>> valuesByType)
+    {
+        var values = Index(attachment, profile, symbols);
+        for (var column = 0; column < values.Types.Count; column++)
+        {
+            if (!valuesByType.TryGetValue(values.Types[column], out var perType))
+            {
+                perType = valuesByType[values.Types[column]] = [];
+            }
+            foreach (var (node, value) in values.Column(column))
+            {
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType, node, out _) += value;
+            }
+        }
+    }
+
+    /// <summary>Indexes one attachment: its values summed per leaf node, one column per distinct profile type.</summary>
+    public static StackValues Index(string attachment, PprofReader profile, SymbolTables symbols)
     {
         string Str(long index, string what) => profile.GetString(index)
             ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {profile.StringCount}");
@@ -82,16 +100,11 @@ internal static class SampleIndexer
             framesOfLocation.Set(location.Id, frames);
         }
 
-        // Sized for one entry per sample up front (bounded, as sample and type counts come from the client).
-        var capacity = typeIds.Length <= 8 ? Math.Min(profile.SampleCount, 1 << 16) : 0;
-        var perType = new Dictionary<int, long>[typeIds.Length];
-        for (var i = 0; i < typeIds.Length; i++)
-        {
-            if (!valuesByType.TryGetValue(typeIds[i], out perType[i]!))
-            {
-                perType[i] = valuesByType[typeIds[i]] = new(capacity);
-            }
-        }
+        // Types listed twice in one pprof share a column; rows are sized for one per sample up front (bounded,
+        // as sample and type counts come from the client).
+        var types = typeIds.Distinct().ToArray();
+        var columnOf = typeIds.Select(t => Array.IndexOf(types, t)).ToArray();
+        var result = new StackValues(types, Math.Min(profile.SampleCount, (1 << 20) / Math.Max(types.Length, 1)));
 
         var stack = new int[MaxDepth];
         profile.VisitSamples((locationIds, values) =>
@@ -114,15 +127,22 @@ internal static class SampleIndexer
                     stack[depth++] = frame;
                 }
             }
-            var node = symbols.Stack(stack.AsSpan(0, depth));
-            for (var i = 0; i < typeIds.Length; i++)
+            var anyValue = false;
+            foreach (var value in values)
             {
-                if (values[i] != 0)
-                {
-                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType[i], node, out _) += values[i];
-                }
+                anyValue |= value != 0;
+            }
+            if (!anyValue)
+            {
+                return;
+            }
+            var row = result.Row(symbols.Stack(stack.AsSpan(0, depth)));
+            for (var i = 0; i < values.Length; i++)
+            {
+                row[columnOf[i]] += values[i];
             }
         });
+        return result;
     }
 
     /// <summary>Location id to frames: an array when ids are dense (as pprof writers make them), else a dictionary.</summary>
