@@ -95,14 +95,12 @@ internal sealed class PprofReader
 
     public void VisitSamples(SampleVisitor visitor)
     {
-        var locations = new List<ulong>(64);
-        var values = new List<long>(8);
-        var locationBuffer = new ulong[64];
-        var valueBuffer = new long[8];
+        var locations = new ulong[64];
+        var values = new long[8];
         foreach (var (offset, length) in _samples)
         {
-            locations.Clear();
-            values.Clear();
+            var locationCount = 0;
+            var valueCount = 0;
             var span = _buffer.Span.Slice(offset, length);
             var at = 0;
             while (at < span.Length)
@@ -111,34 +109,41 @@ internal sealed class PprofReader
                 switch (field, wire)
                 {
                     case (1, 0):
-                        locations.Add(Varint(span, ref at));
+                        Append(ref locations, ref locationCount, Varint(span, ref at));
                         break;
                     case (1, 2):
-                        Packed(Bytes(span, ref at), locations, v => v);
+                        var packedLocations = Bytes(span, ref at);
+                        for (var p = 0; p < packedLocations.Length;)
+                        {
+                            Append(ref locations, ref locationCount, Varint(packedLocations, ref p));
+                        }
                         break;
                     case (2, 0):
-                        values.Add((long)Varint(span, ref at));
+                        Append(ref values, ref valueCount, (long)Varint(span, ref at));
                         break;
                     case (2, 2):
-                        Packed(Bytes(span, ref at), values, v => (long)v);
+                        var packedValues = Bytes(span, ref at);
+                        for (var p = 0; p < packedValues.Length;)
+                        {
+                            Append(ref values, ref valueCount, (long)Varint(packedValues, ref p));
+                        }
                         break;
                     default:
                         Skip(span, ref at, wire);
                         break;
                 }
             }
-            if (locationBuffer.Length < locations.Count)
-            {
-                locationBuffer = new ulong[locations.Count * 2];
-            }
-            if (valueBuffer.Length < values.Count)
-            {
-                valueBuffer = new long[values.Count * 2];
-            }
-            locations.CopyTo(locationBuffer);
-            values.CopyTo(valueBuffer);
-            visitor(locationBuffer.AsSpan(0, locations.Count), valueBuffer.AsSpan(0, values.Count));
+            visitor(locations.AsSpan(0, locationCount), values.AsSpan(0, valueCount));
         }
+    }
+
+    private static void Append<T>(ref T[] buffer, ref int count, T value)
+    {
+        if (count == buffer.Length)
+        {
+            Array.Resize(ref buffer, buffer.Length * 2);
+        }
+        buffer[count++] = value;
     }
 
     private void ReadProfile()
@@ -233,15 +238,6 @@ internal sealed class PprofReader
             {
                 Skip(message, ref at, wire);
             }
-        }
-    }
-
-    private void Packed<T>(ReadOnlySpan<byte> packed, List<T> into, Func<ulong, T> convert)
-    {
-        var at = 0;
-        while (at < packed.Length)
-        {
-            into.Add(convert(Varint(packed, ref at)));
         }
     }
 

@@ -116,15 +116,9 @@ internal static class SampleIndexer
             var depth = 0;
             for (var l = locationIds.Length - 1; l >= 0 && depth < MaxDepth; l--)
             {
-                var frames = framesOfLocation.Get(locationIds[l])
-                    ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {locationIds[l]}");
-                foreach (var frame in frames)
+                if (!framesOfLocation.AppendTo(locationIds[l], stack, ref depth))
                 {
-                    if (depth == MaxDepth)
-                    {
-                        break;
-                    }
-                    stack[depth++] = frame;
+                    throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {locationIds[l]}");
                 }
             }
             var anyValue = false;
@@ -145,10 +139,16 @@ internal static class SampleIndexer
         return result;
     }
 
-    /// <summary>Location id to frames: an array when ids are dense (as pprof writers make them), else a dictionary.</summary>
+    /// <summary>
+    /// Location id to frames: arrays when ids are dense (as pprof writers make them), else a dictionary. A location
+    /// of one frame (the usual case) is kept inline, so a sample's locations cost no pointer chasing.
+    /// </summary>
     private sealed class LocationTable
     {
-        private readonly int[]?[]? _dense;
+        private const int None = -1;
+        private const int Several = -2;
+        private readonly int[]? _single;
+        private readonly int[][]? _several;
         private readonly Dictionary<ulong, int[]>? _sparse;
 
         public LocationTable(List<(ulong Id, ulong MappingId, ulong Address, ulong[] FunctionIds)> locations)
@@ -156,7 +156,9 @@ internal static class SampleIndexer
             var max = locations.Count == 0 ? 0 : locations.Max(l => l.Id);
             if (max <= (ulong)(4 * locations.Count) + 16)
             {
-                _dense = new int[]?[(int)max + 1];
+                _single = new int[(int)max + 1];
+                _single.AsSpan().Fill(None);
+                _several = new int[(int)max + 1][];
             }
             else
             {
@@ -166,9 +168,10 @@ internal static class SampleIndexer
 
         public void Set(ulong id, int[] frames)
         {
-            if (_dense is not null)
+            if (_single is not null)
             {
-                _dense[id] = frames;
+                _single[id] = frames.Length == 1 ? frames[0] : Several;
+                _several![id] = frames;
             }
             else
             {
@@ -176,8 +179,39 @@ internal static class SampleIndexer
             }
         }
 
-        public int[]? Get(ulong id) => _dense is not null
-            ? id < (ulong)_dense.Length ? _dense[id] : null
-            : _sparse!.GetValueOrDefault(id);
+        /// <summary>Appends the location's frames (root-most first) to <paramref name="stack"/> up to its end.</summary>
+        /// <returns>False when there is no such location.</returns>
+        public bool AppendTo(ulong id, Span<int> stack, ref int depth)
+        {
+            ReadOnlySpan<int> frames;
+            if (_single is not null)
+            {
+                if (id >= (ulong)_single.Length || _single[id] == None)
+                {
+                    return false;
+                }
+                if (_single[id] >= 0)
+                {
+                    if (depth < stack.Length)
+                    {
+                        stack[depth++] = _single[id];
+                    }
+                    return true;
+                }
+                frames = _several![id];
+            }
+            else if (_sparse!.TryGetValue(id, out var found))
+            {
+                frames = found;
+            }
+            else
+            {
+                return false;
+            }
+            var take = Math.Min(frames.Length, stack.Length - depth);
+            frames[..take].CopyTo(stack[depth..]);
+            depth += take;
+            return true;
+        }
     }
 }
