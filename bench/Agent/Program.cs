@@ -8,7 +8,10 @@ using Flamewatch.Profiling.Export;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 const int Pods = 100;
 const int Periods = 80; // 80 x 45 s = 1 h
@@ -107,6 +110,42 @@ try
     var directCpu = (Process.GetCurrentProcess().TotalProcessorTime - directCpuBefore).TotalMilliseconds / Direct;
     Console.WriteLine($"ingest without HTTP ({Direct} uploads, {Clients} tasks): {Direct / direct.Elapsed.TotalSeconds:0} uploads/s, "
         + $"{directCpu:0.00} ms CPU per upload -> HTTP + multipart (both ends) cost {cpuPerUpload - directCpu:0.00} ms per upload");
+
+    // The clients' and HTTP transport's share: the same requests to an endpoint that only drains the body.
+    var sinkBuilder = WebApplication.CreateSlimBuilder();
+    sinkBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+    sinkBuilder.Logging.ClearProviders();
+    await using var sink = sinkBuilder.Build();
+    sink.MapPost("/sink", async (HttpContext context) =>
+    {
+        var buffer = new byte[16 * 1024];
+        while (await context.Request.Body.ReadAsync(buffer) > 0)
+        {
+        }
+        return Results.Ok();
+    });
+    await sink.StartAsync();
+    using var sinkClient = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients })
+    {
+        BaseAddress = new Uri(sink.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
+    };
+    const int Sunk = 4000;
+    var nextSunk = -1;
+    var sinkCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref nextSunk)) < Sunk)
+        {
+            using var content = new ByteArrayContent(bodies[i].Body);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(bodies[i].ContentType);
+            using var response = await sinkClient.PostAsync("/sink", content);
+        }
+    })));
+    var sinkCpu = (Process.GetCurrentProcess().TotalProcessorTime - sinkCpuBefore).TotalMilliseconds / Sunk;
+    await sink.StopAsync();
+    Console.WriteLine($"clients + HTTP transport alone (same requests to an endpoint that drains the body): {sinkCpu:0.00} ms CPU per upload "
+        + $"-> the agent's own share (multipart, intake, store) is {cpuPerUpload - sinkCpu:0.00} ms per upload");
 
     var from = end.AddHours(-1).AddSeconds(-1).ToUnixTimeSeconds();
     var to = end.ToUnixTimeSeconds() + 1;
