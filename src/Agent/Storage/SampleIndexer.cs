@@ -60,12 +60,15 @@ internal static class SampleIndexer
             {
                 nameIndex = function.SystemName;
             }
-            var key = FrameCache.Key(Bytes(nameIndex, "function system name"), Bytes(function.FileName, "function file"), ref scratch);
+            var key = FrameKey(Bytes(nameIndex, "function system name"), Bytes(function.FileName, "function file"), ref scratch);
             if (!symbols.FrameSpellings.TryGet(key, out var frame))
             {
                 var name = Str(nameIndex, "function system name");
                 frame = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
-                symbols.FrameSpellings.Add(key, frame);
+                if (key.Length <= 1024)
+                {
+                    symbols.FrameSpellings.Add(key, frame);
+                }
             }
             frameOfFunction[function.Id] = frame;
         }
@@ -137,6 +140,23 @@ internal static class SampleIndexer
             }
         });
         return result;
+    }
+
+    /// <summary>
+    /// The key a frame's UTF-8 spelling is cached under: the name's length, the name, then the file (so no two
+    /// frames share a key). Different byte spellings of one frame (invalid UTF-8) just get separate entries.
+    /// </summary>
+    private static ReadOnlySpan<byte> FrameKey(ReadOnlySpan<byte> name, ReadOnlySpan<byte> file, ref byte[] scratch)
+    {
+        var length = 4 + name.Length + file.Length;
+        if (scratch.Length < length)
+        {
+            scratch = new byte[Math.Max(length, 2 * scratch.Length)];
+        }
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(scratch, name.Length);
+        name.CopyTo(scratch.AsSpan(4));
+        file.CopyTo(scratch.AsSpan(4 + name.Length));
+        return scratch.AsSpan(0, length);
     }
 
     /// <summary>
