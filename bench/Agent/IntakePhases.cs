@@ -29,13 +29,13 @@ internal static class IntakePhases
                 var t0 = Stopwatch.GetTimestamp();
                 var profile = PprofDecoder.Decode("auto.pprof", pprof, long.MaxValue);
                 var t1 = Stopwatch.GetTimestamp();
-                var values = new Dictionary<int, Dictionary<int, long>>();
-                SampleIndexer.Add("auto.pprof", profile, symbols, values);
+                var values = SampleIndexer.Index("auto.pprof", profile, symbols);
                 var t2 = Stopwatch.GetTimestamp();
-                foreach (var v in values.Values)
+                for (var column = 0; column < values.Types.Count; column++)
                 {
-                    SampleBlob.Encode(v);
+                    values.Encode(column);
                 }
+                profile.ReturnBuffer();
                 phases[0] += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
                 phases[1] += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
                 phases[2] += Stopwatch.GetElapsedTime(t2, Stopwatch.GetTimestamp()).TotalMilliseconds;

@@ -8,7 +8,10 @@ using Flamewatch.Profiling.Export;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 const int Pods = 100;
 const int Periods = 80; // 80 x 45 s = 1 h
@@ -49,6 +52,8 @@ try
     var failures = 0;
     var latencies = new double[bodies.Count];
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocatedBefore = GC.GetTotalAllocatedBytes();
+    var gcBefore = (Gen0: GC.CollectionCount(0), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
     var ingest = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
     {
@@ -68,6 +73,8 @@ try
     })));
     ingest.Stop();
     var cpuPerUpload = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / bodies.Count;
+    var allocatedPerUpload = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / bodies.Count;
+    var gcDuring = (Gen0: GC.CollectionCount(0) - gcBefore.Gen0, Gen2: GC.CollectionCount(2) - gcBefore.Gen2, Pause: GC.GetTotalPauseDuration() - gcBefore.Pause);
     Array.Sort(latencies);
     var megabytes = bodies.Sum(b => (long)b.Body.Length) / 1024.0 / 1024.0;
     Console.WriteLine($"ingest: {bodies.Count} uploads ({megabytes:0} MB) from {Clients} concurrent clients in {ingest.Elapsed.TotalSeconds:0.0} s "
@@ -77,6 +84,8 @@ try
     // bounds what the cores could do alone.
     Console.WriteLine($"ingest CPU: {cpuPerUpload:0.00} ms per upload (agent + clients, all threads) -> at most "
         + $"{Environment.ProcessorCount * 1000 / cpuPerUpload:0} uploads/s on {Environment.ProcessorCount} idle cores; load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    Console.WriteLine($"ingest memory: {allocatedPerUpload:0} KB allocated per upload (agent + clients); {gcDuring.Gen0} GCs, {gcDuring.Gen2} of them gen2, "
+        + $"{gcDuring.Pause.TotalMilliseconds / bodies.Count:0.00} ms GC pause per upload");
     var db = new FileInfo(Path.Combine(dataDir, "profiles.db"));
     var wal = new FileInfo(Path.Combine(dataDir, "profiles.db-wal"));
     Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads");
@@ -101,6 +110,42 @@ try
     var directCpu = (Process.GetCurrentProcess().TotalProcessorTime - directCpuBefore).TotalMilliseconds / Direct;
     Console.WriteLine($"ingest without HTTP ({Direct} uploads, {Clients} tasks): {Direct / direct.Elapsed.TotalSeconds:0} uploads/s, "
         + $"{directCpu:0.00} ms CPU per upload -> HTTP + multipart (both ends) cost {cpuPerUpload - directCpu:0.00} ms per upload");
+
+    // The clients' and HTTP transport's share: the same requests to an endpoint that only drains the body.
+    var sinkBuilder = WebApplication.CreateSlimBuilder();
+    sinkBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+    sinkBuilder.Logging.ClearProviders();
+    await using var sink = sinkBuilder.Build();
+    sink.MapPost("/sink", async (HttpContext context) =>
+    {
+        var buffer = new byte[16 * 1024];
+        while (await context.Request.Body.ReadAsync(buffer) > 0)
+        {
+        }
+        return Results.Ok();
+    });
+    await sink.StartAsync();
+    using var sinkClient = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients })
+    {
+        BaseAddress = new Uri(sink.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
+    };
+    const int Sunk = 4000;
+    var nextSunk = -1;
+    var sinkCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref nextSunk)) < Sunk)
+        {
+            using var content = new ByteArrayContent(bodies[i].Body);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(bodies[i].ContentType);
+            using var response = await sinkClient.PostAsync("/sink", content);
+        }
+    })));
+    var sinkCpu = (Process.GetCurrentProcess().TotalProcessorTime - sinkCpuBefore).TotalMilliseconds / Sunk;
+    await sink.StopAsync();
+    Console.WriteLine($"clients + HTTP transport alone (same requests to an endpoint that drains the body): {sinkCpu:0.00} ms CPU per upload "
+        + $"-> the agent's own share (multipart, intake, store) is {cpuPerUpload - sinkCpu:0.00} ms per upload");
 
     var from = end.AddHours(-1).AddSeconds(-1).ToUnixTimeSeconds();
     var to = end.ToUnixTimeSeconds() + 1;

@@ -27,6 +27,41 @@ public sealed class PprofReaderTests
     }
 
     [Fact]
+    public void FramesSeenBeforeAreReusedAndFramesDifferingOnlyInWhereNameEndsAreKeptApart()
+    {
+        var symbols = new SymbolTables();
+        // "Run" in "Ab.cs" and "RunA" in "b.cs" spell the same bytes end to end; they are different frames.
+        string Leaf(string function, string file)
+        {
+            var profile = Pprofs.Create(["cpu/nanoseconds"], ([function], [1]));
+            profile.StringTable.Add(file);
+            profile.Function[0].Filename = profile.StringTable.Count - 1;
+            var values = SampleIndexer.Index("test.pprof", PprofDecoder.Decode("test.pprof", profile.ToByteArray(), 1 << 20), symbols);
+            var frame = symbols.Frames[SymbolTables.FrameOf(symbols.Nodes[values.Column(0).Single().Key])];
+            return frame.Name + " @ " + frame.File;
+        }
+
+        Assert.Equal("Run @ Ab.cs", Leaf("Run", "Ab.cs"));
+        Assert.Equal("RunA @ b.cs", Leaf("RunA", "b.cs"));
+        Assert.Equal("Run @ Ab.cs", Leaf("Run", "Ab.cs"));
+        Assert.Equal(2, symbols.Frames.Count);
+    }
+
+    [Fact]
+    public void ATypeListedTwiceSumsIntoOneAndAllZeroSamplesStoreNothing()
+    {
+        var profile = Pprofs.Create(["cpu/nanoseconds", "cpu/nanoseconds"], (["Main", "Hot"], [3, 4]), (["Main", "Idle"], [0, 0]));
+        var symbols = new SymbolTables();
+        var values = SampleIndexer.Index("test.pprof", PprofDecoder.Decode("test.pprof", profile.ToByteArray(), 1 << 20), symbols);
+        Assert.Equal([symbols.Types.GetOrAdd("cpu/nanoseconds")], values.Types);
+        Assert.Equal(7, values.Column(0).Single().Value);
+        var blob = values.Encode(0);
+        var totals = new long[SampleBlob.MaxNode(blob) + 1];
+        Assert.Equal(1, SampleBlob.AddTo(blob, totals));
+        Assert.Equal(7, totals.Sum());
+    }
+
+    [Fact]
     public void InlinedLinesUnpackedFieldsAndUnknownFieldsAreRead()
     {
         var profile = Pprofs.Create(["cpu/nanoseconds"], (["Main", "Outer"], [5]));

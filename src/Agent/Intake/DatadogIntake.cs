@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
@@ -33,56 +34,89 @@ internal sealed class DatadogIntake(ProfileIngestor ingestor, ILogger<DatadogInt
             throw IntakeException.BadRequest("the multipart Content-Type has no usable boundary");
         }
 
-        var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
-        EventJson? ev = null;
-        var parts = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        // Parts are read into pooled buffers, given back once the profile is stored (or rejected).
+        var rented = new List<byte[]>();
+        try
         {
-            var disposition = section.GetContentDispositionHeader();
-            var name = disposition?.Name.HasValue == true ? HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "" : "";
-            if (name.Length == 0)
+            var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+            EventJson? ev = null;
+            var parts = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                throw IntakeException.BadRequest("a multipart part has no Content-Disposition name");
-            }
-            var buffer = new MemoryStream();
-            await section.Body.CopyToAsync(buffer, cancellationToken);
-            if (name == "event")
-            {
-                if (buffer.Length > MaxEventBytes)
+                var disposition = section.GetContentDispositionHeader();
+                var name = disposition?.Name.HasValue == true ? HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "" : "";
+                if (name.Length == 0)
                 {
-                    throw IntakeException.BadRequest($"the event part is larger than {MaxEventBytes} bytes");
+                    throw IntakeException.BadRequest("a multipart part has no Content-Disposition name");
                 }
-                ev = ParseEvent(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+                var part = await ReadPartAsync(section.Body, rented, cancellationToken);
+                if (name == "event")
+                {
+                    if (part.Length > MaxEventBytes)
+                    {
+                        throw IntakeException.BadRequest($"the event part is larger than {MaxEventBytes} bytes");
+                    }
+                    ev = ParseEvent(part.Span);
+                }
+                else if (!parts.TryAdd(name, part))
+                {
+                    throw IntakeException.BadRequest($"the part {PprofDecoder.Quote(name)} appears twice");
+                }
             }
-            else if (!parts.TryAdd(name, buffer.GetBuffer().AsMemory(0, (int)buffer.Length)))
+            if (ev is null)
             {
-                throw IntakeException.BadRequest($"the part {PprofDecoder.Quote(name)} appears twice");
+                throw IntakeException.BadRequest("the upload has no 'event' part (event.json)");
             }
-        }
-        if (ev is null)
-        {
-            throw IntakeException.BadRequest("the upload has no 'event' part (event.json)");
-        }
 
-        var attachments = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>();
-        foreach (var name in ev.Attachments ?? [.. parts.Keys])
-        {
-            if (!parts.TryGetValue(name, out var content))
+            var attachments = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>();
+            foreach (var name in ev.Attachments ?? [.. parts.Keys])
             {
-                throw IntakeException.BadRequest($"the event lists attachment {PprofDecoder.Quote(name)} but no part has that name");
+                if (!parts.TryGetValue(name, out var content))
+                {
+                    throw IntakeException.BadRequest($"the event lists attachment {PprofDecoder.Quote(name)} but no part has that name");
+                }
+                attachments.Add(new(name, content));
             }
-            attachments.Add(new(name, content));
+            var tags = ParseTags(ev.TagsProfiler);
+            var service = tags.FirstOrDefault(t => t.Key == "service").Value;
+            if (string.IsNullOrEmpty(service))
+            {
+                throw IntakeException.BadRequest("the event's tags_profiler has no service tag (the application name)");
+            }
+            var labels = tags.Where(t => !IgnoredTags.Contains(t.Key)).ToList();
+            var id = await ingestor.IngestAsync(Path, service, ev.Start, ev.End, labels, attachments, cancellationToken);
+            return TypedResults.Json(new Accepted(id), statusCode: StatusCodes.Status200OK);
         }
-        var tags = ParseTags(ev.TagsProfiler);
-        var service = tags.FirstOrDefault(t => t.Key == "service").Value;
-        if (string.IsNullOrEmpty(service))
+        finally
         {
-            throw IntakeException.BadRequest("the event's tags_profiler has no service tag (the application name)");
+            foreach (var buffer in rented)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
-        var labels = tags.Where(t => !IgnoredTags.Contains(t.Key)).ToList();
-        var id = await ingestor.IngestAsync(Path, service, ev.Start, ev.End, labels, attachments, cancellationToken);
-        return TypedResults.Json(new Accepted(id), statusCode: StatusCodes.Status200OK);
     });
+
+    /// <summary>Reads a part into a pooled buffer (recorded in <paramref name="rented"/>), doubling it as needed.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadPartAsync(Stream body, List<byte[]> rented, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        rented.Add(buffer);
+        var length = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length)
+            {
+                var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, Array.MaxLength));
+                buffer.AsSpan(0, length).CopyTo(grown);
+                rented[^1] = grown;
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = grown;
+            }
+        }
+        return buffer.AsMemory(0, length);
+    }
 
     /// <summary>Splits <c>k1:v1,k2:v2</c>; a tag without a colon gets an empty value, as Datadog treats it.</summary>
     public static List<KeyValuePair<string, string>> ParseTags(string? tags)

@@ -15,11 +15,13 @@ internal sealed class PprofReader
     private readonly List<(int Offset, int Length)> _strings = [];
     private readonly List<(int Offset, int Length)> _samples = [];
     private string?[] _stringCache = [];
+    private byte[]? _rented;
 
-    private PprofReader(ReadOnlyMemory<byte> buffer, string attachment)
+    private PprofReader(ReadOnlyMemory<byte> buffer, string attachment, byte[]? rented)
     {
         _buffer = buffer;
         _attachment = attachment;
+        _rented = rented;
     }
 
     public delegate void SampleVisitor(ReadOnlySpan<ulong> locationIds, ReadOnlySpan<long> values);
@@ -37,11 +39,30 @@ internal sealed class PprofReader
 
     public int SampleCount => _samples.Count;
 
-    public static PprofReader Read(ReadOnlyMemory<byte> raw, string attachment)
+    /// <param name="rented">The pooled array <paramref name="raw"/> lives in, given back by <see cref="ReturnBuffer"/> (or on a read error).</param>
+    public static PprofReader Read(ReadOnlyMemory<byte> raw, string attachment, byte[]? rented = null)
     {
-        var reader = new PprofReader(raw, attachment);
-        reader.ReadProfile();
+        var reader = new PprofReader(raw, attachment, rented);
+        try
+        {
+            reader.ReadProfile();
+        }
+        catch
+        {
+            reader.ReturnBuffer();
+            throw;
+        }
         return reader;
+    }
+
+    /// <summary>Gives a pooled buffer back once the profile has been indexed; the reader must not be used after.</summary>
+    public void ReturnBuffer()
+    {
+        if (_rented is { } rented)
+        {
+            _rented = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>The string at <paramref name="index"/>, or null when out of range.</summary>
@@ -59,16 +80,27 @@ internal sealed class PprofReader
         return _stringCache[index] ??= Encoding.UTF8.GetString(_buffer.Span.Slice(offset, length));
     }
 
+    /// <summary>The UTF-8 bytes of the string at <paramref name="index"/>; false when out of range.</summary>
+    public bool TryGetStringBytes(long index, out ReadOnlySpan<byte> bytes)
+    {
+        if (index < 0 || index >= _strings.Count)
+        {
+            bytes = default;
+            return false;
+        }
+        var (offset, length) = _strings[(int)index];
+        bytes = _buffer.Span.Slice(offset, length);
+        return true;
+    }
+
     public void VisitSamples(SampleVisitor visitor)
     {
-        var locations = new List<ulong>(64);
-        var values = new List<long>(8);
-        var locationBuffer = new ulong[64];
-        var valueBuffer = new long[8];
+        var locations = new ulong[64];
+        var values = new long[8];
         foreach (var (offset, length) in _samples)
         {
-            locations.Clear();
-            values.Clear();
+            var locationCount = 0;
+            var valueCount = 0;
             var span = _buffer.Span.Slice(offset, length);
             var at = 0;
             while (at < span.Length)
@@ -77,34 +109,41 @@ internal sealed class PprofReader
                 switch (field, wire)
                 {
                     case (1, 0):
-                        locations.Add(Varint(span, ref at));
+                        Append(ref locations, ref locationCount, Varint(span, ref at));
                         break;
                     case (1, 2):
-                        Packed(Bytes(span, ref at), locations, v => v);
+                        var packedLocations = Bytes(span, ref at);
+                        for (var p = 0; p < packedLocations.Length;)
+                        {
+                            Append(ref locations, ref locationCount, Varint(packedLocations, ref p));
+                        }
                         break;
                     case (2, 0):
-                        values.Add((long)Varint(span, ref at));
+                        Append(ref values, ref valueCount, (long)Varint(span, ref at));
                         break;
                     case (2, 2):
-                        Packed(Bytes(span, ref at), values, v => (long)v);
+                        var packedValues = Bytes(span, ref at);
+                        for (var p = 0; p < packedValues.Length;)
+                        {
+                            Append(ref values, ref valueCount, (long)Varint(packedValues, ref p));
+                        }
                         break;
                     default:
                         Skip(span, ref at, wire);
                         break;
                 }
             }
-            if (locationBuffer.Length < locations.Count)
-            {
-                locationBuffer = new ulong[locations.Count * 2];
-            }
-            if (valueBuffer.Length < values.Count)
-            {
-                valueBuffer = new long[values.Count * 2];
-            }
-            locations.CopyTo(locationBuffer);
-            values.CopyTo(valueBuffer);
-            visitor(locationBuffer.AsSpan(0, locations.Count), valueBuffer.AsSpan(0, values.Count));
+            visitor(locations.AsSpan(0, locationCount), values.AsSpan(0, valueCount));
         }
+    }
+
+    private static void Append<T>(ref T[] buffer, ref int count, T value)
+    {
+        if (count == buffer.Length)
+        {
+            Array.Resize(ref buffer, buffer.Length * 2);
+        }
+        buffer[count++] = value;
     }
 
     private void ReadProfile()
@@ -199,15 +238,6 @@ internal sealed class PprofReader
             {
                 Skip(message, ref at, wire);
             }
-        }
-    }
-
-    private void Packed<T>(ReadOnlySpan<byte> packed, List<T> into, Func<ulong, T> convert)
-    {
-        var at = 0;
-        while (at < packed.Length)
-        {
-            into.Add(convert(Varint(packed, ref at)));
         }
     }
 

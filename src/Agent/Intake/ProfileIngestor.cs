@@ -47,20 +47,42 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
         }
 
         var symbols = store.Symbols;
+        // One attachment (the usual case) is encoded straight from its rows; several are summed per type first.
+        var samples = new List<KeyValuePair<int, byte[]>>();
         var valuesByType = new Dictionary<int, Dictionary<int, long>>();
         foreach (var (name, content) in attachments)
         {
             var profile = PprofDecoder.Decode(name, content, options.Value.MaxDecompressedBytes);
-            SampleIndexer.Add(name, profile, symbols, valuesByType);
+            try
+            {
+                if (attachments.Count == 1)
+                {
+                    var values = SampleIndexer.Index(name, profile, symbols);
+                    for (var column = 0; column < values.Types.Count; column++)
+                    {
+                        samples.Add(new(values.Types[column], values.Encode(column)));
+                    }
+                }
+                else
+                {
+                    SampleIndexer.Add(name, profile, symbols, valuesByType);
+                }
+            }
+            finally
+            {
+                profile.ReturnBuffer();
+            }
+        }
+        foreach (var (type, values) in valuesByType)
+        {
+            samples.Add(new(type, SampleBlob.Encode(values)));
         }
 
         var app = symbols.Applications.GetOrAdd(application);
         var labelIds = labels.DistinctBy(l => l.Key, StringComparer.Ordinal).Select(l => symbols.Labels.GetOrAdd((app, l.Key, l.Value))).ToArray();
-        var samples = new List<KeyValuePair<int, byte[]>>(valuesByType.Count);
-        foreach (var (type, values) in valuesByType)
+        foreach (var (type, _) in samples)
         {
             symbols.ApplicationTypes.GetOrAdd((app, type));
-            samples.Add(new(type, SampleBlob.Encode(values)));
         }
         var stored = new NewProfile(app, start, end, labelIds, samples);
         long id;

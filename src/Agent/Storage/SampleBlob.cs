@@ -53,7 +53,7 @@ internal static class SampleBlob
         return node;
     }
 
-    private static int WriteVarint(byte[] buffer, int at, ulong value)
+    public static int WriteVarint(byte[] buffer, int at, ulong value)
     {
         while (value >= 0x80)
         {

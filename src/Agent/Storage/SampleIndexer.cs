@@ -12,7 +12,25 @@ internal static class SampleIndexer
     /// <summary>Deeper stacks are cut at this many frames from the root.</summary>
     public const int MaxDepth = 1024;
 
+    /// <summary>Indexes one attachment and adds its non-zero values into <paramref name="valuesByType"/> (type id to node to value).</summary>
     public static void Add(string attachment, PprofReader profile, SymbolTables symbols, Dictionary<int, Dictionary<int, long>> valuesByType)
+    {
+        var values = Index(attachment, profile, symbols);
+        for (var column = 0; column < values.Types.Count; column++)
+        {
+            if (!valuesByType.TryGetValue(values.Types[column], out var perType))
+            {
+                perType = valuesByType[values.Types[column]] = [];
+            }
+            foreach (var (node, value) in values.Column(column))
+            {
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType, node, out _) += value;
+            }
+        }
+    }
+
+    /// <summary>Indexes one attachment: its values summed per leaf node, one column per distinct profile type.</summary>
+    public static StackValues Index(string attachment, PprofReader profile, SymbolTables symbols)
     {
         string Str(long index, string what) => profile.GetString(index)
             ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {profile.StringCount}");
@@ -30,14 +48,29 @@ internal static class SampleIndexer
         }
 
         var frameOfFunction = new Dictionary<ulong, int>(profile.Functions.Count);
+        var scratch = new byte[1024];
         foreach (var function in profile.Functions)
         {
-            var name = Str(function.Name, "function name");
-            if (name.Length == 0)
+            ReadOnlySpan<byte> Bytes(long index, string what) => profile.TryGetStringBytes(index, out var bytes)
+                ? bytes
+                : throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: {what} refers to string {index} of {profile.StringCount}");
+
+            var nameIndex = function.Name;
+            if (Bytes(nameIndex, "function name").IsEmpty)
             {
-                name = Str(function.SystemName, "function system name");
+                nameIndex = function.SystemName;
             }
-            frameOfFunction[function.Id] = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
+            var key = FrameKey(Bytes(nameIndex, "function system name"), Bytes(function.FileName, "function file"), ref scratch);
+            if (!symbols.FrameSpellings.TryGet(key, out var frame))
+            {
+                var name = Str(nameIndex, "function system name");
+                frame = symbols.Frames.GetOrAdd(new Frame(name.Length == 0 ? "?" : name, Str(function.FileName, "function file")));
+                if (key.Length <= 1024)
+                {
+                    symbols.FrameSpellings.Add(key, frame);
+                }
+            }
+            frameOfFunction[function.Id] = frame;
         }
         var mappingFiles = new Dictionary<ulong, string>();
         foreach (var mapping in profile.Mappings)
@@ -70,14 +103,11 @@ internal static class SampleIndexer
             framesOfLocation.Set(location.Id, frames);
         }
 
-        var perType = new Dictionary<int, long>[typeIds.Length];
-        for (var i = 0; i < typeIds.Length; i++)
-        {
-            if (!valuesByType.TryGetValue(typeIds[i], out perType[i]!))
-            {
-                perType[i] = valuesByType[typeIds[i]] = [];
-            }
-        }
+        // Types listed twice in one pprof share a column; rows are sized for one per sample up front (bounded,
+        // as sample and type counts come from the client).
+        var types = typeIds.Distinct().ToArray();
+        var columnOf = typeIds.Select(t => Array.IndexOf(types, t)).ToArray();
+        var result = new StackValues(types, Math.Min(profile.SampleCount, (1 << 20) / Math.Max(types.Length, 1)));
 
         var stack = new int[MaxDepth];
         profile.VisitSamples((locationIds, values) =>
@@ -89,32 +119,56 @@ internal static class SampleIndexer
             var depth = 0;
             for (var l = locationIds.Length - 1; l >= 0 && depth < MaxDepth; l--)
             {
-                var frames = framesOfLocation.Get(locationIds[l])
-                    ?? throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {locationIds[l]}");
-                foreach (var frame in frames)
+                if (!framesOfLocation.AppendTo(locationIds[l], stack, ref depth))
                 {
-                    if (depth == MaxDepth)
-                    {
-                        break;
-                    }
-                    stack[depth++] = frame;
+                    throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(attachment)}: a sample refers to missing location {locationIds[l]}");
                 }
             }
-            var node = symbols.Stack(stack.AsSpan(0, depth));
-            for (var i = 0; i < typeIds.Length; i++)
+            var anyValue = false;
+            foreach (var value in values)
             {
-                if (values[i] != 0)
-                {
-                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perType[i], node, out _) += values[i];
-                }
+                anyValue |= value != 0;
+            }
+            if (!anyValue)
+            {
+                return;
+            }
+            var row = result.Row(symbols.Stack(stack.AsSpan(0, depth)));
+            for (var i = 0; i < values.Length; i++)
+            {
+                row[columnOf[i]] += values[i];
             }
         });
+        return result;
     }
 
-    /// <summary>Location id to frames: an array when ids are dense (as pprof writers make them), else a dictionary.</summary>
+    /// <summary>
+    /// The key a frame's UTF-8 spelling is cached under: the name's length, the name, then the file (so no two
+    /// frames share a key). Different byte spellings of one frame (invalid UTF-8) just get separate entries.
+    /// </summary>
+    private static ReadOnlySpan<byte> FrameKey(ReadOnlySpan<byte> name, ReadOnlySpan<byte> file, ref byte[] scratch)
+    {
+        var length = 4 + name.Length + file.Length;
+        if (scratch.Length < length)
+        {
+            scratch = new byte[Math.Max(length, 2 * scratch.Length)];
+        }
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(scratch, name.Length);
+        name.CopyTo(scratch.AsSpan(4));
+        file.CopyTo(scratch.AsSpan(4 + name.Length));
+        return scratch.AsSpan(0, length);
+    }
+
+    /// <summary>
+    /// Location id to frames: arrays when ids are dense (as pprof writers make them), else a dictionary. A location
+    /// of one frame (the usual case) is kept inline, so a sample's locations cost no pointer chasing.
+    /// </summary>
     private sealed class LocationTable
     {
-        private readonly int[]?[]? _dense;
+        private const int None = -1;
+        private const int Several = -2;
+        private readonly int[]? _single;
+        private readonly int[][]? _several;
         private readonly Dictionary<ulong, int[]>? _sparse;
 
         public LocationTable(List<(ulong Id, ulong MappingId, ulong Address, ulong[] FunctionIds)> locations)
@@ -122,7 +176,9 @@ internal static class SampleIndexer
             var max = locations.Count == 0 ? 0 : locations.Max(l => l.Id);
             if (max <= (ulong)(4 * locations.Count) + 16)
             {
-                _dense = new int[]?[(int)max + 1];
+                _single = new int[(int)max + 1];
+                _single.AsSpan().Fill(None);
+                _several = new int[(int)max + 1][];
             }
             else
             {
@@ -132,9 +188,10 @@ internal static class SampleIndexer
 
         public void Set(ulong id, int[] frames)
         {
-            if (_dense is not null)
+            if (_single is not null)
             {
-                _dense[id] = frames;
+                _single[id] = frames.Length == 1 ? frames[0] : Several;
+                _several![id] = frames;
             }
             else
             {
@@ -142,8 +199,39 @@ internal static class SampleIndexer
             }
         }
 
-        public int[]? Get(ulong id) => _dense is not null
-            ? id < (ulong)_dense.Length ? _dense[id] : null
-            : _sparse!.GetValueOrDefault(id);
+        /// <summary>Appends the location's frames (root-most first) to <paramref name="stack"/> up to its end.</summary>
+        /// <returns>False when there is no such location.</returns>
+        public bool AppendTo(ulong id, Span<int> stack, ref int depth)
+        {
+            ReadOnlySpan<int> frames;
+            if (_single is not null)
+            {
+                if (id >= (ulong)_single.Length || _single[id] == None)
+                {
+                    return false;
+                }
+                if (_single[id] >= 0)
+                {
+                    if (depth < stack.Length)
+                    {
+                        stack[depth++] = _single[id];
+                    }
+                    return true;
+                }
+                frames = _several![id];
+            }
+            else if (_sparse!.TryGetValue(id, out var found))
+            {
+                frames = found;
+            }
+            else
+            {
+                return false;
+            }
+            var take = Math.Min(frames.Length, stack.Length - depth);
+            frames[..take].CopyTo(stack[depth..]);
+            depth += take;
+            return true;
+        }
     }
 }

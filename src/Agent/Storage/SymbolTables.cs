@@ -22,8 +22,11 @@ internal sealed class SymbolTables
     /// <summary>(application id, label key, label value) triples seen; the id is the label id profiles refer to.</summary>
     public Interner<(int Application, string Key, string Value)> Labels { get; } = new();
 
+    /// <summary>Frame ids by their UTF-8 spelling in a pprof (derived, not stored; spellings over 1 KB are not cached).</summary>
+    public SpanKeyCache<byte> FrameSpellings { get; } = new(capacity: 250_000);
+
     /// <summary>Leaf nodes of whole stacks seen recently (derived, not stored).</summary>
-    public StackCache Stacks { get; } = new(capacity: 1_000_000);
+    public SpanKeyCache<int> Stacks { get; } = new(capacity: 1_000_000);
 
     public static long NodeKey(int parent, int frame) => ((long)parent << 32) | (uint)frame;
 
