@@ -336,6 +336,12 @@ internal sealed class ProfilingSession : IAsyncDisposable
         if (end == SessionEnd.Stopped && !_stopping.IsCancellationRequested)
         {
             var error = await _main.Completion.ConfigureAwait(false);
+            // A killed target closes its diagnostic socket before it is gone from /proc: give it a moment, so that
+            // its death is not reported as a stream fault.
+            for (var i = 0; i < 20 && IsAlive(); i++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
+            }
             if (IsAlive() && error is not null)
             {
                 end = SessionEnd.Faulted;
