@@ -21,7 +21,23 @@ internal static class OperatorScenarios
     {
         Console.WriteLine("--- operator under API faults for 30s: watches dropped every 3s, history compacted every 7s, 429/500 bursts, slow requests ---");
         await using var server = await SetUpAsync();
-        using var op = StartOperator(server, "solo");
+        // Like Kubernetes, the harness restarts an operator that exits (it exits when it loses its Lease, which
+        // faulted renewals can cause).
+        var op = StartOperator(server, "solo");
+        var restarts = 0;
+        using var supervising = new CancellationTokenSource();
+        var supervisor = Task.Run(async () =>
+        {
+            while (!supervising.IsCancellationRequested)
+            {
+                if (op.HasExited)
+                {
+                    op.Dispose();
+                    op = StartOperator(server, $"solo-{++restarts}");
+                }
+                await Task.Delay(200);
+            }
+        });
         await CreatePodsAsync(server, 0, 5);
         var faultClock = Stopwatch.StartNew();
         var requestsBefore = OperatorRequests(server);
@@ -60,18 +76,22 @@ internal static class OperatorScenarios
                 server.DelayRequests(TimeSpan.FromSeconds(2), times: 3, match: FromOperator);
             }
         }
-        await objectsCreated;
+        Console.WriteLine($"  faults stopped at {faultClock.Elapsed.TotalSeconds:F0}s; waiting for the harness's creations");
+        await objectsCreated.WaitAsync(TimeSpan.FromSeconds(60));
         var faultRequests = OperatorRequests(server) - requestsBefore;
         server.ClearFaults();
         var converged = await ConvergeAsync(server, ["a", "b", "c"], TimeSpan.FromSeconds(90));
         var idleStart = OperatorRequests(server);
         await Task.Delay(TimeSpan.FromSeconds(10));
         var idle = OperatorRequests(server) - idleStart;
-        Console.WriteLine($"  during faults: {faultRequests} operator requests in 30s ({faultRequests / 30.0:F1}/s); converged {converged?.TotalSeconds:F1}s after the faults stopped; idle afterwards: {idle} requests in 10s");
+        await supervising.CancelAsync();
+        await supervisor;
+        Console.WriteLine($"  during faults: {faultRequests} operator requests (Lease renewals aside) in 30s ({faultRequests / 30.0:F1}/s), {restarts} restart(s) after a lost Lease; converged {converged?.TotalSeconds:F1}s after the faults stopped; idle afterwards: {idle} requests in 10s");
         Checks.That(converged is not null, "the operator did not converge: " + Describe(server, ["a", "b", "c"]));
         Checks.That(faultRequests / 30.0 < 50, "request rate under faults is not bounded");
         Checks.That(idle < 30, "the operator keeps calling the API server when nothing changes");
-        Checks.That(!op.HasExited, "the operator exited");
+        Checks.That(!op.HasExited, "the operator exited after the faults: " + string.Join("\n    ", op.Lines.TakeLast(12)));
+        op.Dispose();
     }
 
     public static async Task OperatorKillsAsync()
@@ -157,14 +177,20 @@ internal static class OperatorScenarios
     private static string? LeaseHolder(TestApiServer server) =>
         (string?)server.Objects("coordination.k8s.io", "leases").FirstOrDefault()?["spec"]?["holderIdentity"];
 
+    /// <summary>
+    /// The operator's reads and writes (list, watch, patch). The harness only creates (POST) and shares the
+    /// operator's User-Agent, so creations are left alone.
+    /// </summary>
     private static bool FromOperator(Microsoft.AspNetCore.Http.HttpRequest request) =>
-        request.Headers.UserAgent.ToString().StartsWith("flamewatch/", StringComparison.Ordinal);
+        request.Method != "POST" && request.Headers.UserAgent.ToString().StartsWith("flamewatch/", StringComparison.Ordinal);
 
     // The harness uses the same client library (and User-Agent) as the operator: its own calls are counted and subtracted.
     private static int _harnessRequests;
 
+    /// <summary>The operator's API requests apart from Lease renewals (which leader election makes every RetryPeriod, 250 ms here).</summary>
     private static int OperatorRequests(TestApiServer server) =>
-        server.Requests.Count(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)) - Volatile.Read(ref _harnessRequests);
+        server.Requests.Count(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal) && !r.PathAndQuery.Contains("/leases", StringComparison.Ordinal))
+        - Volatile.Read(ref _harnessRequests);
 
     /// <summary>Creates each document, retrying injected failures as a user would; an object that already exists counts as created.</summary>
     private static async Task CreateAsync(TestApiServer server, string yaml)
@@ -184,6 +210,10 @@ internal static class OperatorScenarios
                     break;
                 }
                 catch (KubeApiException e) when (e.Status.Code is 429 or >= 500 && attempt < 50)
+                {
+                    await Task.Delay(200);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && attempt < 50)
                 {
                     await Task.Delay(200);
                 }

@@ -47,6 +47,10 @@ internal static class TargetScenarios
             if (cycle >= Warmup)
             {
                 ends[result.End] = ends.GetValueOrDefault(result.End) + 1;
+                if (result.End is not (SessionEnd.Stopped or SessionEnd.ProcessExited))
+                {
+                    Console.WriteLine($"  cycle {cycle - Warmup}: {result.End}: {result.Message}");
+                }
             }
         }
         var elapsed = clock.Elapsed;
@@ -55,6 +59,7 @@ internal static class TargetScenarios
         Console.WriteLine($"  {cycles} cycles in {elapsed.TotalSeconds:F0}s; session ends: {string.Join(", ", ends.Select(e => $"{e.Key}×{e.Value}"))}; {exporter.Count} profiles exported");
         Console.WriteLine($"  harness RSS {Proc.MiB(baselineRss)} after {Warmup} warm-up cycles, {Proc.MiB(rss)} after; fds {baselineFd} → {fd}");
         Checks.That(ends.Values.Sum() == cycles, "not every session ended");
+        Checks.That(ends.GetValueOrDefault(SessionEnd.Faulted) + ends.GetValueOrDefault(SessionEnd.AttachFailed) == 0, "a killed or stopped target was reported as a fault");
         Checks.That(fd <= baselineFd + 8, $"file descriptors leaked: {baselineFd} → {fd}");
         Checks.That(rss < baselineRss + 96L * 1024 * 1024, $"harness memory grew: {Proc.MiB(baselineRss)} → {Proc.MiB(rss)}");
     }
