@@ -85,6 +85,10 @@ verify-manifests: ## Check that charts/flamewatch/crds is byte-identical to conf
 bench: build ## Run the benchmarks and print measured figures.
 	@scripts/bench.sh
 
+.PHONY: chaos
+chaos: build ## Fault scenarios (agent outages and kills, target kill loops, API-server faults, operator kills, two replicas); ~10 min, loopback only.
+	@scripts/chaos.sh $(CHAOS_ARGS)
+
 .PHONY: clean
 clean: ## Remove build outputs.
 	$(DOTNET) clean Operator.sln -c $(CONFIGURATION) -v quiet

@@ -17,6 +17,7 @@ internal static class AgentApp
     {
         ["--data-dir"] = "Agent:DataDir",
         ["--token"] = "Agent:Token",
+        ["--read-token"] = "Agent:ReadToken",
         ["--max-body-bytes"] = "Agent:MaxBodyBytes",
         ["--max-decompressed-bytes"] = "Agent:MaxDecompressedBytes",
         ["--retention"] = "Agent:RetentionMaxAge",
@@ -62,13 +63,14 @@ internal static class AgentApp
         services.AddSingleton<DatadogIntake>();
         services.AddSingleton<PyroscopeIngest>();
         services.AddSingleton<QueryApi>();
-        services.AddSingleton<TokenFilter>();
         return services;
     }
 
     public static WebApplication MapAgent(this WebApplication app)
     {
-        var writes = app.MapGroup("").AddEndpointFilter<TokenFilter>();
+        var options = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
+        var tokenLogger = app.Services.GetRequiredService<ILogger<TokenFilter>>();
+        var writes = app.MapGroup("").AddEndpointFilter(new TokenFilter([options.Token], tokenLogger));
         writes.MapPost(DatadogIntake.Path, (HttpContext context, DatadogIntake intake) => intake.HandleAsync(context));
         writes.MapPost(PyroscopeIngest.Path, (HttpContext context, PyroscopeIngest ingest) => ingest.HandleAsync(context));
 
@@ -85,10 +87,12 @@ internal static class AgentApp
             endpoints = new[] { DatadogIntake.Path, "/v0.4/traces", PyroscopeIngest.Path },
         }));
 
+        // Queries are open unless --read-token is set; the upload token then reads as well.
+        var reads = app.MapGroup("").AddEndpointFilter(new TokenFilter(options.ReadToken is null ? [] : [options.ReadToken, options.Token], tokenLogger));
         var api = app.Services.GetRequiredService<QueryApi>();
-        app.MapGet("/api/applications", api.Applications);
-        app.MapGet("/api/profile", api.Profile);
-        app.MapGet("/api/flamegraph", api.FlameGraph);
+        reads.MapGet("/api/applications", api.Applications);
+        reads.MapGet("/api/profile", api.Profile);
+        reads.MapGet("/api/flamegraph", api.FlameGraph);
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
 
         var webRoot = app.Environment.WebRootPath;

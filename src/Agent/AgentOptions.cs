@@ -11,6 +11,9 @@ internal sealed class AgentOptions
     /// <summary>When set, uploads must carry <c>Authorization: Bearer &lt;token&gt;</c> (or <c>DD-API-KEY</c>).</summary>
     public string? Token { get; set; }
 
+    /// <summary>When set, the query API (<c>/api/...</c>) needs <c>Authorization: Bearer &lt;token&gt;</c> with this token or <see cref="Token"/>.</summary>
+    public string? ReadToken { get; set; }
+
     /// <summary>Largest request body accepted; larger uploads get 413.</summary>
     public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
 

@@ -16,6 +16,10 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add("--token must be non-empty and contain no whitespace.");
         }
+        if (options.ReadToken is { } readToken && (readToken.Length == 0 || readToken.Any(char.IsWhiteSpace)))
+        {
+            failures.Add("--read-token must be non-empty and contain no whitespace.");
+        }
         if (options.MaxBodyBytes is < 1024 or > 1024L * 1024 * 1024)
         {
             failures.Add($"--max-body-bytes must be between 1 KiB and 1 GiB (was {options.MaxBodyBytes}).");

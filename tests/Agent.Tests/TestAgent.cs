@@ -30,6 +30,8 @@ internal sealed class TestAgent : IAsyncDisposable
 
     public ProfileStore Store => _app.Services.GetRequiredService<ProfileStore>();
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<TestAgent> StartAsync(params string[] extraArgs)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "flamewatch-agent-test-" + Guid.NewGuid().ToString("N")[..12]);

@@ -132,6 +132,11 @@ internal sealed class DatadogIntake(ProfileIngestor ingestor, ILogger<DatadogInt
 
     private static EventJson ParseEvent(ReadOnlySpan<byte> json)
     {
+        // JsonDocument checks structure but not the UTF-8 inside strings: reading such a string would throw.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw IntakeException.BadRequest("event.json is not valid UTF-8");
+        }
         try
         {
             using var doc = JsonDocument.Parse(json.ToArray());

@@ -1,20 +1,20 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Agent.Intake;
 
 /// <summary>
-/// When <c>--token</c> is set, write endpoints need <c>Authorization: Bearer &lt;token&gt;</c> (or the token in
-/// <c>DD-API-KEY</c>, which Datadog clients send). Compared in constant time over SHA-256 digests.
+/// Requires one of the given tokens as <c>Authorization: Bearer &lt;token&gt;</c> (or in <c>DD-API-KEY</c>, which
+/// Datadog clients send); with no token configured it lets everything through. Compared in constant time over
+/// SHA-256 digests, so neither the length nor a prefix of a token leaks through timing.
 /// </summary>
-internal sealed class TokenFilter(IOptions<AgentOptions> options, ILogger<TokenFilter> logger) : IEndpointFilter
+internal sealed class TokenFilter(IReadOnlyList<string?> tokens, ILogger logger) : IEndpointFilter
 {
-    private readonly byte[]? _expected = options.Value.Token is { } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token)) : null;
+    private readonly byte[][] _expected = [.. tokens.OfType<string>().Select(t => SHA256.HashData(Encoding.UTF8.GetBytes(t)))];
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (_expected is null)
+        if (_expected.Length == 0)
         {
             return await next(context);
         }
@@ -22,7 +22,13 @@ internal sealed class TokenFilter(IOptions<AgentOptions> options, ILogger<TokenF
         var presented = headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             ? auth["Bearer ".Length..].Trim()
             : headers["DD-API-KEY"].ToString();
-        if (CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _expected))
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        var valid = false;
+        foreach (var expected in _expected)
+        {
+            valid |= CryptographicOperations.FixedTimeEquals(digest, expected);
+        }
+        if (valid)
         {
             return await next(context);
         }

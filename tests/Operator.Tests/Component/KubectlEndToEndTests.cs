@@ -71,6 +71,11 @@ public sealed class KubectlEndToEndTests
             var used = server.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
             Assert.Empty(used.Except(granted));
             Assert.Empty(granted.Except(used));
+
+            // The same holds for what the Helm chart grants the operator's ServiceAccount.
+            var chart = await GrantedByChartAsync(ct);
+            Assert.Empty(used.Except(chart));
+            Assert.Empty(chart.Except(used));
         }
         finally
         {
@@ -83,13 +88,57 @@ public sealed class KubectlEndToEndTests
         }
     }
 
-    /// <summary>(resource, verb) pairs the operator's Role and ClusterRole grant.</summary>
-    private static HashSet<(string Resource, string Verb)> GrantedByRbac()
+    /// <summary>(resource, verb) pairs the operator's Role and ClusterRole in config/rbac grant.</summary>
+    private static HashSet<(string Resource, string Verb)> GrantedByRbac() =>
+        Grants(new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" }
+            .Select(file => TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0]));
+
+    /// <summary>
+    /// (resource, verb) pairs the Helm chart grants the operator's ServiceAccount: the rules of every Role and
+    /// ClusterRole bound to it, as <c>helm template</c> (tools/bin/helm) renders them with default values.
+    /// </summary>
+    private static async Task<HashSet<(string Resource, string Verb)>> GrantedByChartAsync(CancellationToken cancellationToken)
+    {
+        var helm = RepositoryFiles.PathOf("tools/bin/helm");
+        Assert.True(File.Exists(helm), "tools/bin/helm is missing: run `make deps` first");
+        var state = Directory.CreateTempSubdirectory("flamewatch-helm-").FullName;
+        var start = new ProcessStartInfo(helm) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "template", "fw", RepositoryFiles.PathOf("charts/flamewatch"), "--namespace", "flamewatch" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var home in new[] { "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME" })
+        {
+            start.Environment[home] = Path.Combine(state, home);
+        }
+        string rendered;
+        using (var process = Process.Start(start)!)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            Assert.True(process.ExitCode == 0, "helm template failed: " + await stderr);
+            rendered = await stdout;
+        }
+        Directory.Delete(state, recursive: true);
+
+        var docs = TestKit.YamlJson.ParseDocuments(rendered);
+        var account = docs.Single(d => (string?)d["kind"] == "Deployment" && ((string?)d["metadata"]!["name"])!.EndsWith("-operator", StringComparison.Ordinal))
+            ["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>();
+        var boundRoles = docs
+            .Where(d => (string?)d["kind"] is "RoleBinding" or "ClusterRoleBinding"
+                && d["subjects"]!.AsArray().Any(s => (string?)s!["kind"] == "ServiceAccount" && (string?)s["name"] == account))
+            .Select(d => ((string)d["roleRef"]!["kind"]!, (string)d["roleRef"]!["name"]!))
+            .ToHashSet();
+        Assert.NotEmpty(boundRoles);
+        return Grants(docs.Where(d => boundRoles.Contains(((string?)d["kind"] ?? "", (string?)d["metadata"]!["name"] ?? ""))));
+    }
+
+    private static HashSet<(string Resource, string Verb)> Grants(IEnumerable<System.Text.Json.Nodes.JsonObject> roles)
     {
         var pairs = new HashSet<(string, string)>();
-        foreach (var file in new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" })
+        foreach (var role in roles)
         {
-            var role = TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0];
             foreach (var rule in role["rules"]!.AsArray())
             {
                 foreach (var resource in rule!["resources"]!.AsArray())
