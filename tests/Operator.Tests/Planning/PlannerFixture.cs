@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 using Flamewatch.Contracts.Api;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Planning;
-using Flamewatch.Tests.Shared;
 using Flamewatch.TestKit;
+using Flamewatch.Tests.Shared;
 
 namespace Flamewatch.Operator.Tests.Planning;
 
