@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark under bench/ in turn; each prints its own figures, measured side by side in one run.
-# Then a soak: the target app under the collector for SOAK_SECONDS (default 60; e.g. SOAK_SECONDS=1800 make bench).
+# Then a soak: the target app under the collector for SOAK_SECONDS (default 1800, 30 minutes; SOAK_SECONDS=60 make bench for a quick run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s nullglob
@@ -11,4 +11,4 @@ for proj in bench/*/*.csproj; do
   dotnet run -c "${CONFIGURATION:-Release}" --project "$proj" -- "$@"
 done
 echo "=== Soak ==="
-dotnet run -c "${CONFIGURATION:-Release}" --project bench/Chaos -- soak --soak-seconds "${SOAK_SECONDS:-60}"
+dotnet run -c "${CONFIGURATION:-Release}" --project bench/Chaos -- soak --soak-seconds "${SOAK_SECONDS:-1800}"

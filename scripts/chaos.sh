@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make chaos`: runs the fault scenarios of bench/Chaos (each bounded in time, loopback only); each prints what it
 # measured and the run exits non-zero when a check fails. Arguments select scenarios (outage, midupload, targets,
-# apifaults, operatorkills, replicas) and `--cycles N` sets the target kill loop (default 100); e.g.
-# `make chaos CHAOS_ARGS="targets --cycles 300"`.
+# apifaults, operatorkills, replicas) and `--cycles N` sets the target kill loop (default 300); e.g.
+# `make chaos CHAOS_ARGS="targets --cycles 1000"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build bench/Chaos -c "${CONFIGURATION:-Release}" --nologo -v quiet

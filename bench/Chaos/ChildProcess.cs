@@ -56,6 +56,8 @@ internal sealed class ChildProcess : IDisposable
 
     public int OpenFileDescriptors() => Proc.OpenFileDescriptors(_process.Id);
 
+    public int LeakableFileDescriptors() => Proc.LeakableFileDescriptors(_process.Id);
+
     public void Kill()
     {
         if (!_process.HasExited)
@@ -97,6 +99,41 @@ internal static class Proc
     }
 
     public static int OpenFileDescriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    /// <summary>Open descriptors by kind ("socket", "pipe", "anon_inode:[eventfd]", a file's directory, ...).</summary>
+    public static Dictionary<string, int> FileDescriptorKinds(int pid)
+    {
+        var kinds = new Dictionary<string, int>();
+        foreach (var fd in Directory.GetFiles($"/proc/{pid}/fd"))
+        {
+            var target = new FileInfo(fd).LinkTarget;
+            if (target is null)
+            {
+                continue;
+            }
+            var bracket = target.IndexOf(":[", StringComparison.Ordinal);
+            var kind = target.StartsWith("anon_inode:", StringComparison.Ordinal) ? target
+                : bracket > 0 ? target[..bracket]
+                : IsCode(target) ? "code " + Path.GetFileName(target)
+                : Path.GetDirectoryName(target) ?? target;
+            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+        }
+        return kinds;
+    }
+
+    /// <summary>
+    /// Descriptors that can leak: the runtime keeps one open per loaded assembly or native library, and loads them
+    /// lazily (a code path first taken after many cycles adds a few), so those are left out.
+    /// </summary>
+    public static int LeakableFileDescriptors(int pid) => FileDescriptorKinds(pid).Where(k => !k.Key.StartsWith("code ", StringComparison.Ordinal)).Sum(k => k.Value);
+
+    private static bool IsCode(string path) => path.EndsWith(".dll", StringComparison.Ordinal) || path.EndsWith(".so", StringComparison.Ordinal) || path.Contains(".so.", StringComparison.Ordinal);
+
+    /// <summary>What changed between two <see cref="FileDescriptorKinds"/> snapshots, e.g. "socket +2, pipe -1".</summary>
+    public static string Difference(Dictionary<string, int> before, Dictionary<string, int> after) =>
+        string.Join(", ", before.Keys.Union(after.Keys).Order(StringComparer.Ordinal)
+            .Select(k => (Kind: k, Delta: after.GetValueOrDefault(k) - before.GetValueOrDefault(k)))
+            .Where(d => d.Delta != 0).Select(d => $"{d.Kind} {d.Delta:+0;-0}")) is { Length: > 0 } text ? text : "none";
 
     public static string MiB(long bytes) => (bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) + " MiB";
 

@@ -2,9 +2,9 @@ using Flamewatch.Bench.Chaos;
 
 // `make chaos`: fault scenarios, each bounded in time, on loopback only; each prints what it measured.
 // Usage: Flamewatch.Bench.Chaos [scenario ...] [--cycles N] [--soak-seconds S]; scenarios: outage, midupload, targets,
-// apifaults, operatorkills, replicas (the default set), and soak (run by `make bench`, default 60 s).
-var cycles = 100;
-var soakSeconds = 60;
+// apifaults, operatorkills, replicas (the default set), and soak (run by `make bench`, default 30 min).
+var cycles = 300;
+var soakSeconds = 1800;
 var chosen = new List<string>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -36,7 +36,13 @@ foreach (var (name, run) in scenarios.Where(s => chosen.Count == 0 ? s.Name != "
     var clock = System.Diagnostics.Stopwatch.StartNew();
     try
     {
-        await run().WaitAsync(name == "soak" ? TimeSpan.FromSeconds(soakSeconds + 180) : TimeSpan.FromMinutes(6));
+        var limit = name switch
+        {
+            "soak" => TimeSpan.FromSeconds(soakSeconds + 180),
+            "targets" => TimeSpan.FromSeconds(60 + (cycles * 6)),
+            _ => TimeSpan.FromMinutes(6),
+        };
+        await run().WaitAsync(limit);
     }
     catch (Exception e)
     {

@@ -18,13 +18,21 @@ internal static class TargetScenarios
         var random = new Random(11);
         var clock = Stopwatch.StartNew();
         const int Warmup = 5;
+        var baselineKinds = new Dictionary<string, int>();
+        var series = new List<(int Cycle, long Rss, long Managed, int Fds)>();
         for (var cycle = 0; cycle < cycles + Warmup; cycle++)
         {
             if (cycle == Warmup)
             {
                 Settle();
-                (baselineRss, baselineFd) = (Proc.ResidentBytes(self), Proc.OpenFileDescriptors(self));
+                (baselineRss, baselineFd) = (Proc.ResidentBytes(self), Proc.LeakableFileDescriptors(self));
+                baselineKinds = Proc.FileDescriptorKinds(self);
                 clock.Restart();
+            }
+            if (cycle > Warmup && (cycle - Warmup) % 50 == 0)
+            {
+                Settle();
+                series.Add((cycle - Warmup, Proc.ResidentBytes(self), GC.GetTotalMemory(forceFullCollection: true), Proc.LeakableFileDescriptors(self)));
             }
             using var target = ChildProcess.Start("Flamewatch.TestKit.TargetApp.dll", ["hot", "sleep", "alloc"], new Dictionary<string, string> { ["DOTNET_EventPipeThreadSamplingRate"] = "A" });
             await target.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
@@ -55,9 +63,18 @@ internal static class TargetScenarios
         }
         var elapsed = clock.Elapsed;
         Settle();
-        var (rss, fd) = (Proc.ResidentBytes(self), Proc.OpenFileDescriptors(self));
+        var (rss, fd) = (Proc.ResidentBytes(self), Proc.LeakableFileDescriptors(self));
         Console.WriteLine($"  {cycles} cycles in {elapsed.TotalSeconds:F0}s; session ends: {string.Join(", ", ends.Select(e => $"{e.Key}×{e.Value}"))}; {exporter.Count} profiles exported");
-        Console.WriteLine($"  harness RSS {Proc.MiB(baselineRss)} after {Warmup} warm-up cycles, {Proc.MiB(rss)} after; fds {baselineFd} → {fd}");
+        series.Add((cycles, rss, GC.GetTotalMemory(forceFullCollection: true), fd));
+        Console.WriteLine($"  harness RSS {Proc.MiB(baselineRss)} after {Warmup} warm-up cycles, {Proc.MiB(rss)} after; fds (loaded assemblies aside) {baselineFd} → {fd}; changes in all descriptors: ({Proc.Difference(baselineKinds, Proc.FileDescriptorKinds(self))})");
+        Console.WriteLine("  every 50 cycles (cycle: RSS / managed heap / fds apart from assemblies): " + string.Join(", ", series.Select(p => $"{p.Cycle}: {Proc.MiB(p.Rss)} / {Proc.MiB(p.Managed)} / {p.Fds}")));
+        if (series.Count >= 3)
+        {
+            // After the first 50 cycles the harness has reached its working set: later cycles must not keep adding to it.
+            var (early, late) = (series[0], series[^1]);
+            Checks.That(late.Managed < early.Managed + (8L * 1024 * 1024), $"managed heap keeps growing with cycles: {Proc.MiB(early.Managed)} at cycle {early.Cycle} → {Proc.MiB(late.Managed)}");
+            Checks.That(late.Rss < early.Rss + (48L * 1024 * 1024), $"RSS keeps growing with cycles: {Proc.MiB(early.Rss)} at cycle {early.Cycle} → {Proc.MiB(late.Rss)}");
+        }
         Checks.That(ends.Values.Sum() == cycles, "not every session ended");
         Checks.That(ends.GetValueOrDefault(SessionEnd.Faulted) + ends.GetValueOrDefault(SessionEnd.AttachFailed) == 0, "a killed or stopped target was reported as a fault");
         Checks.That(fd <= baselineFd + 8, $"file descriptors leaked: {baselineFd} → {fd}");
