@@ -42,7 +42,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private readonly IProfileExporter _exporter;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly MethodTable _methods = new();
+    private readonly LateBinder _binder;
+    private readonly ThreadCpuClock _cpu;
     private readonly LiveHeapTracker _heap = new();
     private readonly Lock _gate = new();
     private readonly Channel<ProfileUpload> _uploads;
@@ -56,8 +57,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private TraceStream? _main;
     private SampleAggregator _current = new(DateTimeOffset.MinValue);
     private SampleWeigher _mainWeigher = new(SamplerRate.DefaultIntervalMs);
-    private Dictionary<int, long> _cpuAtPeriodStart = [];
-    private double _sliceIntervalMs = SamplerRate.DefaultIntervalMs;
+    private DutyCycledSampler? _dutyCycled;
     private bool _continuous;
     private bool _useTicks;
     private long? _gcHeapBytes;
@@ -79,6 +79,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
         _exporter = exporter;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        _binder = new LateBinder(pid, _logger);
+        _cpu = new ThreadCpuClock(pid);
         _uploads = Channel.CreateBounded<ProfileUpload>(new BoundedChannelOptions(options.ExportQueueCapacity)
         {
             SingleReader = true,
@@ -118,7 +120,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
 
             var intervalMs = SamplerRate.ExpectedIntervalMs(_attach.Environment);
             _continuous = _options.Sampling && SamplerRate.IsContinuous(intervalMs, _options.FrequencyHz);
-            _sliceIntervalMs = intervalMs;
+            if (_options.Sampling && !_continuous)
+            {
+                _dutyCycled = new DutyCycledSampler(_client, _pid, _options.FrequencyHz, intervalMs, OnThreadSample, _logger, _time);
+            }
             _mainWeigher = new SampleWeigher(intervalMs);
             _useTicks = _options.UseAllocationTicks || ProcFs.RuntimeMajorVersion(_pid) is < 10;
             Log.RateMode(_logger, _pid, intervalMs, _continuous ? "continuous" : "duty-cycled", _options.FrequencyHz);
@@ -129,7 +134,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                var exited = !IsAlive();
+                var exited = !ProcFs.IsAlive(_pid);
                 var message = exited ? $"Process {_pid} exited while attaching." : $"Cannot start an EventPipe session in process {_pid}: {e.Message}";
                 _attach = AttachResult.Failed(exited ? AttachOutcome.ProcessExited : AttachOutcome.NoDiagnosticSocket, message);
                 Log.AttachFailed(_logger, _pid, message);
@@ -138,7 +143,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             SubscribeMain(_main);
             _current = new SampleAggregator(_time.GetUtcNow());
-            _cpuAtPeriodStart = CpuTicksByThread();
+            _cpu.Start();
             _main.Run($"flamewatch-{_pid}");
             _state = SessionState.Running;
             _export = Task.Run(ExportLoopAsync, CancellationToken.None);
@@ -200,18 +205,15 @@ internal sealed class ProfilingSession : IAsyncDisposable
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
         if (_continuous)
         {
-            providers.Add(SamplerProvider());
+            providers.Add(DutyCycledSampler.Provider());
         }
         return new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: false, requestStackwalk: true);
     }
 
-    private static EventPipeProvider SamplerProvider() =>
-        new(SampleProfilerTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, 0);
-
     private void SubscribeMain(TraceStream stream)
     {
         var clr = stream.Source.Clr;
-        clr.MethodLoadVerbose += e => _methods.Add(e.MethodStartAddress, (uint)e.MethodSize, e.MethodNamespace, e.MethodName);
+        clr.MethodLoadVerbose += e => _binder.Methods.Add(e.MethodStartAddress, (uint)e.MethodSize, e.MethodNamespace, e.MethodName);
         clr.GCHeapStats += e =>
         {
             lock (_gate)
@@ -257,16 +259,12 @@ internal sealed class ProfilingSession : IAsyncDisposable
         if (_continuous)
         {
             var sampler = new SampleProfilerTraceEventParser(stream.Source);
-            sampler.ThreadSample += e => OnThreadSample(stream, _mainWeigher, e, null);
+            sampler.ThreadSample += e => OnThreadSample(stream, _mainWeigher, e);
         }
     }
 
-    private void OnThreadSample(TraceStream stream, SampleWeigher weigher, ClrThreadSampleTraceData e, Func<bool>? accept)
+    private void OnThreadSample(TraceStream stream, SampleWeigher weigher, ClrThreadSampleTraceData e)
     {
-        if (accept is not null && !accept())
-        {
-            return;
-        }
         var (weight, newRoundMs) = weigher.Add(e.ThreadID, e.TimeStampRelativeMSec);
         var stack = stream.StackOf(e);
         lock (_gate)
@@ -306,17 +304,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
                     periodStart = _current.Start;
                 }
                 var periodEnd = periodStart + _options.Period;
-                if (_continuous)
+                if (_dutyCycled is not null)
                 {
-                    await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
-                }
-                else if (_options.Sampling)
-                {
-                    await RunDutyCycleAsync(periodStart, periodEnd, ended).ConfigureAwait(false);
+                    await _dutyCycled.RunPeriodAsync(periodStart, periodEnd, _options.FirstSliceAtStart && _periods == 0, ended).ConfigureAwait(false);
                 }
                 else
                 {
-                    await DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
+                    await _time.DelayUntilAsync(periodEnd, ended).ConfigureAwait(false);
                 }
                 await EndPeriodAsync(final: false).ConfigureAwait(false);
             }
@@ -390,89 +384,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
         Finish(SessionState.Stopped, end, message ?? $"Stopped profiling process {_pid}.");
     }
 
-    /// <summary>
-    /// Runs the sampler in slices during one period so that it holds frequency × period rounds. The period is split
-    /// into cycles of ≈10 s; each cycle gets one slice at a random phase, sized from the measured round interval, and
-    /// the slice stops as soon as the cycle's share of rounds is reached (rounds after that are ignored).
-    /// </summary>
-    private async Task RunDutyCycleAsync(DateTimeOffset periodStart, DateTimeOffset periodEnd, CancellationToken cancellationToken)
-    {
-        var period = periodEnd - periodStart;
-        var cycles = Math.Max(1, (int)Math.Round(period.TotalSeconds / 10));
-        var cycle = period / cycles;
-        long rounds = 0;
-        for (var c = 0; c < cycles; c++)
-        {
-            var cycleEnd = periodStart + (cycle * (c + 1));
-            var target = (long)Math.Round(_options.FrequencyHz * (cycle * (c + 1)).TotalSeconds) - rounds;
-            if (target > 0)
-            {
-                // Start at a random point that leaves room for twice the expected on-time plus session start-up, so
-                // that a slowed-down sampler (a loaded machine) still reaches the target before the cycle ends.
-                var onTime = TimeSpan.FromMilliseconds(target * _sliceIntervalMs * 2) + TimeSpan.FromMilliseconds(500);
-                var room = cycleEnd - _time.GetUtcNow() - onTime;
-                var atStart = _options.FirstSliceAtStart && _periods == 0 && c == 0;
-                if (room > TimeSpan.Zero && !atStart)
-                {
-                    await Task.Delay(room * Random.Shared.NextDouble(), _time, cancellationToken).ConfigureAwait(false);
-                }
-                rounds += await RunSliceAsync(target, cycleEnd, cancellationToken).ConfigureAwait(false);
-            }
-            await DelayUntilAsync(cycleEnd, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<long> RunSliceAsync(long targetRounds, DateTimeOffset deadline, CancellationToken cancellationToken)
-    {
-        var weigher = new SampleWeigher(_sliceIntervalMs);
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closed = false;
-        TraceStream? stream = null;
-        try
-        {
-            var configuration = new EventPipeSessionConfiguration([SamplerProvider()], circularBufferSizeMB: 16, requestRundown: false, requestStackwalk: true);
-            stream = await TraceStream.StartAsync(_client!, configuration, cancellationToken).ConfigureAwait(false);
-            var sampler = new SampleProfilerTraceEventParser(stream.Source);
-            var current = stream;
-            sampler.ThreadSample += e => OnThreadSample(current, weigher, e, () =>
-            {
-                if (closed)
-                {
-                    return false;
-                }
-                // A sample of a new round beyond the target closes the slice.
-                if (weigher.Rounds >= targetRounds && weigher.WouldStartRound(e.ThreadID, e.TimeStampRelativeMSec))
-                {
-                    closed = true;
-                    reached.TrySetResult();
-                    return false;
-                }
-                return true;
-            });
-            stream.Run($"flamewatch-{_pid}-sampler");
-            var remaining = deadline - _time.GetUtcNow();
-            await Task.WhenAny(reached.Task, stream.Completion, Task.Delay(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, cancellationToken))
-                .ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.SliceFailed(_logger, _pid, e);
-        }
-        finally
-        {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-        if (weigher.Rounds >= 5)
-        {
-            _sliceIntervalMs = weigher.NominalIntervalMs;
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        return Math.Min(weigher.Rounds, targetRounds);
-    }
-
     private async Task EndPeriodAsync(bool final)
     {
         var end = _time.GetUtcNow();
@@ -489,24 +400,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
         }
         _main?.RequestTrim();
-        var cpuNow = CpuTicksByThread(out var names);
-        var threads = new Dictionary<int, ThreadCpu>();
-        foreach (var (tid, ticks) in cpuNow)
-        {
-            long? cpuNs = null;
-            if (ticks >= 0)
-            {
-                cpuNs = (ticks - _cpuAtPeriodStart.GetValueOrDefault(tid)) * (1_000_000_000 / ProcFs.ClockTicksPerSecond);
-            }
-            threads[tid] = new ThreadCpu(names[tid], cpuNs);
-        }
-        _cpuAtPeriodStart = cpuNow;
+        var threads = _cpu.Lap();
         if (final && (period.Values.Count == 0 || end - period.Start < MinimumFinalPeriod))
         {
             return;
         }
 
-        var unresolved = await ResolveAsync(period, allowRundown: IsAlive()).ConfigureAwait(false);
+        var unresolved = await _binder.BindAsync(period, _client, allowRundown: ProcFs.IsAlive(_pid)).ConfigureAwait(false);
         var comments = new List<string>
         {
             $"flamewatch: effective sampling {(period.Rounds / Math.Max(0.001, (end - period.Start).TotalSeconds)).ToString("F1", CultureInfo.InvariantCulture)} Hz ({(_continuous ? "continuous" : "duty-cycled")})",
@@ -515,7 +415,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
         }
-        var profile = PeriodProfileBuilder.Build(period, end, threads, Resolve, 1_000_000_000L / _options.FrequencyHz, comments, _options.ProfileTypes);
+        var profile = PeriodProfileBuilder.Build(period, end, threads, _binder.Resolve, 1_000_000_000L / _options.FrequencyHz, comments, _options.ProfileTypes);
         var bytes = PprofWriter.Write(profile);
         var seconds = Math.Max(0.001, (end - period.Start).TotalSeconds);
         var statistics = new PeriodStatistics(period.Start, end, period.Rounds, period.Rounds / seconds, !_continuous, period.ThreadSamples,
@@ -543,51 +443,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Late binding: resolve every frame of the period against the method table; if some stay unknown (code that was
-    /// JIT'd before attach, or ReadyToRun code first used since), run a short rundown and try again.
-    /// Returns how many distinct frames stayed unresolved.
-    /// </summary>
-    private async Task<int> ResolveAsync(SampleAggregator period, bool allowRundown)
-    {
-        var unresolved = CountUnresolved(period);
-        if (unresolved > 0 && allowRundown && _client is not null)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await Rundown.RunAsync(_client, _methods, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                Log.RundownFailed(_logger, _pid, e);
-            }
-            unresolved = CountUnresolved(period);
-        }
-        return unresolved;
-    }
-
-    private int CountUnresolved(SampleAggregator period)
-    {
-        var unresolved = new HashSet<ulong>();
-        foreach (var stack in period.Stacks)
-        {
-            for (var i = 0; i < stack.Length; i++)
-            {
-                var address = i == 0 ? stack[i] : stack[i] - 1;
-                if (_methods.Resolve(address) is null)
-                {
-                    unresolved.Add(address);
-                }
-            }
-        }
-        return unresolved.Count;
-    }
-
-    // Callers' frames hold return addresses, which may sit just past the call's method: look up address − 1.
-    private string Resolve(ulong address, bool leaf) =>
-        _methods.Resolve(leaf ? address : address - 1) ?? $"0x{address.ToString("x", CultureInfo.InvariantCulture)}";
-
     private async Task ExportLoopAsync()
     {
         await foreach (var upload in _uploads.Reader.ReadAllAsync().ConfigureAwait(false))
@@ -605,22 +460,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
         }
     }
 
-    private Dictionary<int, long> CpuTicksByThread() => CpuTicksByThread(out _);
-
-    private Dictionary<int, long> CpuTicksByThread(out Dictionary<int, string> names)
-    {
-        var ticks = new Dictionary<int, long>();
-        names = [];
-        foreach (var thread in ProcFs.Threads(_pid))
-        {
-            ticks[thread.NamespaceTid] = thread.CpuTicks;
-            names[thread.NamespaceTid] = thread.Name;
-        }
-        return ticks;
-    }
-
-    private bool IsAlive() => ProcFs.Exists(_pid) && !IsZombie();
-
     /// <summary>
     /// Whether the target is gone, allowing for the moment in which a killed process has already closed its
     /// diagnostic stream but is still being torn down (and so still looks alive in /proc).
@@ -629,25 +468,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 40; attempt++)
         {
-            if (!IsAlive())
+            if (!ProcFs.IsAlive(_pid))
             {
                 return true;
             }
             await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
         }
-        return !IsAlive();
-    }
-
-    private bool IsZombie() => ProcFs.State(_pid) is 'Z' or 'X';
-
-    private async Task DelayUntilAsync(DateTimeOffset when, CancellationToken cancellationToken)
-    {
-        var wait = when - _time.GetUtcNow();
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
+        return !ProcFs.IsAlive(_pid);
     }
 
     private void Finish(SessionState state, SessionEnd end, string message)

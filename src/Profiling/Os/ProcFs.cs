@@ -16,6 +16,9 @@ internal static class ProcFs
 
     internal static bool Exists(int pid) => Directory.Exists(Path.Combine(Root, pid.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>The process exists and is neither a zombie nor dead (a killed process lingers as one until reaped).</summary>
+    internal static bool IsAlive(int pid) => Exists(pid) && State(pid) is not ('Z' or 'X');
+
     /// <summary>Field 22 of <c>/proc/&lt;pid&gt;/stat</c> (start time in clock ticks after boot), or null.</summary>
     internal static ulong? StartTime(int pid)
     {
