@@ -82,11 +82,11 @@ verify-manifests: ## Check that charts/flamewatch/crds is byte-identical to conf
 ##@ Benchmarks
 
 .PHONY: bench
-bench: build ## Run the benchmarks and print measured figures.
+bench: build ## Run the benchmarks and print measured figures, then a 30-min soak (SOAK_SECONDS to change).
 	@scripts/bench.sh
 
 .PHONY: chaos
-chaos: build ## Fault scenarios (agent outages and kills, target kill loops, API-server faults, operator kills, two replicas); ~10 min, loopback only.
+chaos: build ## Fault scenarios (agent outages and kills, target kill loops, API-server faults, operator kills, two replicas); ~15 min, loopback only.
 	@scripts/chaos.sh $(CHAOS_ARGS)
 
 .PHONY: clean
