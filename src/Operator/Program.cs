@@ -1,6 +1,6 @@
+using Flamewatch.Kubernetes.Config;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
-using Flamewatch.Operator.Kubernetes;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator;
@@ -18,7 +18,7 @@ internal static class Program
             _ = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
             _ = app.Services.GetRequiredService<IKubeApi>();
         }
-        catch (Exception exception) when (exception is OperatorConfigurationException or OptionsValidationException)
+        catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"flamewatch-operator: {exception.Message}").ConfigureAwait(false);
             return 2;

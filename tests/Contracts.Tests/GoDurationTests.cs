@@ -26,6 +26,7 @@ public sealed class GoDurationTests
     [InlineData("1.s", "digits after the decimal point")]
     [InlineData(" 45s", "expected a number")]
     [InlineData("99999999999h", "longer than")]
+    [InlineData("9999999999999999999999999999h", "longer than")]
     [InlineData("1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s", "longer than 32 characters")]
     public void Rejects_everything_else_with_a_reason(string text, string expectedFragment)
     {
@@ -47,5 +48,56 @@ public sealed class GoDurationTests
         Assert.Equal(expected, text);
         Assert.True(GoDuration.TryParse(text, out var back, out _));
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), back);
+    }
+
+    [Theory]
+    [InlineData("45s")]
+    [InlineData("1m30s")]
+    [InlineData("1.5s")]
+    [InlineData("1m0.25s")]
+    [InlineData("250ms")]
+    [InlineData("8760h")]
+    [InlineData("0.00015ms")]
+    public void Go_syntax_reads_every_crd_duration_the_same(string text)
+    {
+        Assert.True(GoDuration.TryParse(text, out var crd, out _));
+        Assert.True(GoDuration.TryParseGoSyntax(text, out var go));
+        Assert.Equal(crd.TotalMilliseconds, go.TotalMilliseconds, precision: 3);
+    }
+
+    [Theory]
+    [InlineData("-10s", -10_000_000_000)]
+    [InlineData("+1.5h", 5_400_000_000_000)]
+    [InlineData(".5s", 500_000_000)]
+    [InlineData("5.s", 5_000_000_000)]
+    [InlineData("0", 0)]
+    [InlineData("-0", 0)]
+    [InlineData("1500ns", 1_500)]
+    [InlineData("3us", 3_000)]
+    [InlineData("3µs", 3_000)]
+    [InlineData("3μs", 3_000)]
+    [InlineData("1h1m1s1ms1us100ns", 3_661_001_001_100)]
+    public void Go_syntax_also_reads_signs_small_units_and_bare_points(string text, long expectedNanoseconds)
+    {
+        Assert.True(GoDuration.TryParseGoSyntax(text, out var duration));
+        Assert.Equal(TimeSpan.FromTicks(expectedNanoseconds / 100), duration);
+        Assert.False(GoDuration.TryParse(text, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-")]
+    [InlineData(".")]
+    [InlineData("10")]
+    [InlineData("1.2.3s")]
+    [InlineData("1sx")]
+    [InlineData("1 s")]
+    [InlineData("3 days")]
+    [InlineData("PT10S")]
+    [InlineData("9999999999999999999999999999h")]
+    [InlineData("256204779h")]
+    public void Go_syntax_rejects_what_go_rejects_and_what_a_timespan_cannot_hold(string text)
+    {
+        Assert.False(GoDuration.TryParseGoSyntax(text, out _));
     }
 }

@@ -62,6 +62,7 @@ public sealed class PodAnnotationReaderTests
         { FlamewatchAnnotations.Period, "-1s", "not a duration" },
         { FlamewatchAnnotations.Period, "5s", "outside the allowed range 10s to 10m" },
         { FlamewatchAnnotations.Period, "45", "expected a unit" },
+        { FlamewatchAnnotations.Period, "9999999999999999999999999999h", "longer than 365 days" },
         { FlamewatchAnnotations.UploadTimeout, "0s", "greater than zero" },
         { FlamewatchAnnotations.UploadTimeout, "1m", "shorter than the period (45s)" },
         { FlamewatchAnnotations.ApplicationName, "", "1 to 100 characters" },

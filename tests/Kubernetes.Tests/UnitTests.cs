@@ -164,6 +164,16 @@ public sealed class WireFormatTests
     }
 
     [Fact]
+    public void Object_times_are_written_in_utc_and_read_back_from_any_offset()
+    {
+        var meta = new ObjectMeta { CreationTimestamp = new DateTimeOffset(2026, 1, 2, 5, 4, 5, TimeSpan.FromHours(2)) };
+
+        Assert.Equal("""{"creationTimestamp":"2026-01-02T03:04:05Z"}""", KubeJson.Serialize(meta));
+        Assert.Equal(meta.CreationTimestamp, KubeJson.Deserialize<ObjectMeta>("""{"creationTimestamp":"2026-01-02T05:04:05+02:00"}""").CreationTimestamp);
+        Assert.Throws<System.Text.Json.JsonException>(() => KubeJson.Deserialize<ObjectMeta>("""{"creationTimestamp":5}"""));
+    }
+
+    [Fact]
     public void Yaml_manifests_convert_with_kubernetes_scalar_typing()
     {
         var docs = YamlJson.ParseDocuments("""

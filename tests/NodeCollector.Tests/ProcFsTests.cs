@@ -46,25 +46,6 @@ public sealed class ProcFsTests
     }
 
     [Theory]
-    [InlineData("DOTNET_EnableDiagnostics=0", true)]
-    [InlineData("DOTNET_EnableDiagnostics=0x0", true)]
-    [InlineData("COMPlus_EnableDiagnostics=0", true)]
-    [InlineData("DOTNET_EnableDiagnostics_IPC=0", true)]
-    [InlineData("DOTNET_EnableDiagnostics=1", false)]
-    [InlineData("DOTNET_EnableDiagnostics=1;COMPlus_EnableDiagnostics=0", false)]
-    [InlineData("DOTNET_EnableDiagnostics=yes", false)]
-    [InlineData("DOTNET_EnableDiagnostics_Debugger=0", false)]
-    [InlineData("", false)]
-    public void Diagnostics_switches_are_read_as_the_runtime_reads_them(string variables, bool disabled)
-    {
-        var environment = variables.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(v => v.Split('='))
-            .ToDictionary(v => v[0], v => v[1]);
-
-        Assert.Equal(disabled, DiagnosticsEnvironment.IsIpcDisabled(environment));
-    }
-
-    [Theory]
     [InlineData(null, "/tmp")]
     [InlineData("", "/tmp")]
     [InlineData("  ", "/tmp")]

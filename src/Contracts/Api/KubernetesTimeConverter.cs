@@ -4,11 +4,14 @@ using System.Text.Json.Serialization;
 
 namespace Flamewatch.Contracts.Api;
 
-/// <summary>metav1.Time: RFC 3339 in UTC with whole seconds (<c>2026-01-02T03:04:05Z</c>), as the API server stores it.</summary>
+/// <summary>
+/// metav1.Time: RFC 3339 in UTC with whole seconds (<c>2026-01-02T03:04:05Z</c>), as the API server stores it.
+/// The one spelling of it in Flamewatch: the contract types and the Kubernetes client both use this converter.
+/// </summary>
 public sealed class KubernetesTimeConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        DateTimeOffset.Parse(reader.GetString() ?? string.Empty, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        DateTimeOffset.Parse(reader.GetString() ?? throw new JsonException("time must be a string"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(Format(value));

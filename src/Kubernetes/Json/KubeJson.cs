@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Flamewatch.Contracts.Api;
 
 namespace Flamewatch.Kubernetes.Json;
 
@@ -17,7 +18,7 @@ public static class KubeJson
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             NumberHandling = JsonNumberHandling.Strict,
         };
-        options.Converters.Add(new TimeConverter());
+        options.Converters.Add(new KubernetesTimeConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

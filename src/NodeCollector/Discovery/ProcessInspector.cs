@@ -1,4 +1,5 @@
 using System.Globalization;
+using Flamewatch.Profiling.Attach;
 
 namespace Flamewatch.NodeCollector.Discovery;
 

@@ -1,3 +1,4 @@
+using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.NodeCollector.Metrics;
@@ -51,6 +52,6 @@ internal static class CollectorHost
 
             return Results.Text(pods.HasSynced ? "ok\n" : "ok (pod cache not synced yet)\n");
         });
-        app.MapGet("/metrics", (CollectorMetrics metrics) => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", (CollectorMetrics metrics) => Results.Text(metrics.ToPrometheusText(), PrometheusTextWriter.ContentType));
     }
 }

@@ -1,4 +1,4 @@
-using Flamewatch.Kubernetes.Config;
+using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
@@ -27,21 +27,7 @@ internal static class CollectorServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessDiscoveryOptions>, ProcessDiscoveryOptionsValidator>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IKubeApi>(provider =>
-        {
-            var settings = provider.GetRequiredService<IOptions<CollectorOptions>>().Value;
-            KubeClientConfig config;
-            try
-            {
-                config = string.IsNullOrEmpty(settings.Kubeconfig) ? KubeClientConfig.Load() : KubeClientConfig.FromFile(settings.Kubeconfig);
-            }
-            catch (KubeConfigException exception)
-            {
-                throw new CollectorConfigurationException($"no usable Kubernetes configuration: {exception.Message}", exception);
-            }
-
-            return new KubeApiClient(config, timeProvider: provider.GetRequiredService<TimeProvider>(), logger: provider.GetRequiredService<ILogger<KubeApiClient>>());
-        });
+        services.AddKubernetesClient(provider => provider.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig);
         services.TryAddSingleton(provider =>
         {
             var node = provider.GetRequiredService<IOptions<CollectorOptions>>().Value.NodeName;

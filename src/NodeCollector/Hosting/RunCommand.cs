@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Flamewatch.Kubernetes.Config;
 using Flamewatch.NodeCollector.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -72,7 +73,7 @@ internal static class RunCommand
         {
             app = CollectorHost.Build(settings);
         }
-        catch (Exception exception) when (exception is CollectorConfigurationException or OptionsValidationException)
+        catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"flamewatch-collector: {exception.Message}").ConfigureAwait(false);
             return ExitBadConfiguration;
@@ -84,7 +85,7 @@ internal static class RunCommand
             {
                 await ((IHost)app).RunAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (exception is CollectorConfigurationException or OptionsValidationException)
+            catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
             {
                 await Console.Error.WriteLineAsync($"flamewatch-collector: {exception.Message}").ConfigureAwait(false);
                 return ExitBadConfiguration;

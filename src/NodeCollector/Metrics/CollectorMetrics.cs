@@ -1,10 +1,9 @@
-using System.Globalization;
-using System.Text;
+using Flamewatch.Kubernetes.Hosting;
 
 namespace Flamewatch.NodeCollector.Metrics;
 
 /// <summary>
-/// The collector's Prometheus metrics (served at <c>/metrics</c>), every series present from the start at zero.
+/// The collector's Prometheus metrics (served at <c>/metrics</c> by <see cref="PrometheusTextWriter"/>), every series present from the start at zero.
 /// Counters follow the drop-and-count idea: what the collector could not deliver is counted, never waited for.
 /// </summary>
 internal sealed class CollectorMetrics
@@ -88,57 +87,51 @@ internal sealed class CollectorMetrics
 
     public string ToPrometheusText()
     {
-        var text = new StringBuilder();
-        Header("flamewatch_collector_sessions_active", "gauge", "Profiling sessions running now (one per .NET process)");
-        Line("flamewatch_collector_sessions_active", "", _sessionsActive());
-        Header("flamewatch_collector_sessions_started_total", "counter", "Profiling sessions started");
-        Line("flamewatch_collector_sessions_started_total", "", Interlocked.Read(ref _sessionsStarted));
-        Header("flamewatch_collector_sessions_ended_total", "counter", "Profiling sessions ended (stopped, target exited or failed)");
-        Line("flamewatch_collector_sessions_ended_total", "", Interlocked.Read(ref _sessionsEnded));
-        Header("flamewatch_collector_samples_total", "counter", "Samples aggregated into profiles, by kind");
-        Line("flamewatch_collector_samples_total", "kind=\"thread\"", Interlocked.Read(ref _threadSamples));
-        Line("flamewatch_collector_samples_total", "kind=\"allocation\"", Interlocked.Read(ref _allocationSamples));
-        Header("flamewatch_collector_profiles_total", "counter", "Profiles built (one per process and period)");
-        Line("flamewatch_collector_profiles_total", "", Interlocked.Read(ref _profiles));
-        Header("flamewatch_collector_profile_bytes_total", "counter", "Compressed pprof bytes built");
-        Line("flamewatch_collector_profile_bytes_total", "", Interlocked.Read(ref _profileBytes));
-        Header("flamewatch_collector_uploads_total", "counter", "Upload attempts, by result");
+        var text = new PrometheusTextWriter()
+            .Family("flamewatch_collector_sessions_active", PrometheusMetricType.Gauge, "Profiling sessions running now (one per .NET process)")
+            .Sample("flamewatch_collector_sessions_active", _sessionsActive())
+            .Family("flamewatch_collector_sessions_started_total", PrometheusMetricType.Counter, "Profiling sessions started")
+            .Sample("flamewatch_collector_sessions_started_total", Interlocked.Read(ref _sessionsStarted))
+            .Family("flamewatch_collector_sessions_ended_total", PrometheusMetricType.Counter, "Profiling sessions ended (stopped, target exited or failed)")
+            .Sample("flamewatch_collector_sessions_ended_total", Interlocked.Read(ref _sessionsEnded))
+            .Family("flamewatch_collector_samples_total", PrometheusMetricType.Counter, "Samples aggregated into profiles, by kind")
+            .Sample("flamewatch_collector_samples_total", Interlocked.Read(ref _threadSamples), ("kind", "thread"))
+            .Sample("flamewatch_collector_samples_total", Interlocked.Read(ref _allocationSamples), ("kind", "allocation"))
+            .Family("flamewatch_collector_profiles_total", PrometheusMetricType.Counter, "Profiles built (one per process and period)")
+            .Sample("flamewatch_collector_profiles_total", Interlocked.Read(ref _profiles))
+            .Family("flamewatch_collector_profile_bytes_total", PrometheusMetricType.Counter, "Compressed pprof bytes built")
+            .Sample("flamewatch_collector_profile_bytes_total", Interlocked.Read(ref _profileBytes))
+            .Family("flamewatch_collector_uploads_total", PrometheusMetricType.Counter, "Upload attempts, by result");
         lock (_lock)
         {
             foreach (var result in UploadResults)
             {
-                Line("flamewatch_collector_uploads_total", $"result=\"{result}\"", _uploads[result]);
+                text.Sample("flamewatch_collector_uploads_total", _uploads[result], ("result", result));
             }
         }
 
-        Header("flamewatch_collector_upload_bytes_total", "counter", "Bytes of pprof attachments the receiver accepted");
-        Line("flamewatch_collector_upload_bytes_total", "", Interlocked.Read(ref _uploadBytes));
         var (queueFull, abandoned) = _dropped();
-        Header("flamewatch_collector_uploads_dropped_total", "counter", "Profiles never delivered, by reason");
-        Line("flamewatch_collector_uploads_dropped_total", "reason=\"queue_full\"", queueFull);
-        Line("flamewatch_collector_uploads_dropped_total", "reason=\"abandoned\"", abandoned);
-        Header("flamewatch_collector_attach_failures_total", "counter", "Attaches that failed, by outcome");
+        text.Family("flamewatch_collector_upload_bytes_total", PrometheusMetricType.Counter, "Bytes of pprof attachments the receiver accepted")
+            .Sample("flamewatch_collector_upload_bytes_total", Interlocked.Read(ref _uploadBytes))
+            .Family("flamewatch_collector_uploads_dropped_total", PrometheusMetricType.Counter, "Profiles never delivered, by reason")
+            .Sample("flamewatch_collector_uploads_dropped_total", queueFull, ("reason", "queue_full"))
+            .Sample("flamewatch_collector_uploads_dropped_total", abandoned, ("reason", "abandoned"))
+            .Family("flamewatch_collector_attach_failures_total", PrometheusMetricType.Counter, "Attaches that failed, by outcome");
         lock (_lock)
         {
             foreach (var (outcome, count) in _attachFailures.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                Line("flamewatch_collector_attach_failures_total", $"outcome=\"{outcome}\"", count);
+                text.Sample("flamewatch_collector_attach_failures_total", count, ("outcome", outcome));
             }
         }
 
-        Header("flamewatch_collector_scans_total", "counter", "Discovery scans of the node's processes");
-        Line("flamewatch_collector_scans_total", "", Interlocked.Read(ref _scans));
-        Header("flamewatch_collector_events_total", "counter", "Kubernetes Events recorded on pods");
-        Line("flamewatch_collector_events_total", "", Interlocked.Read(ref _eventsRecorded));
-        Header("flamewatch_collector_events_dropped_total", "counter", "Kubernetes Events not recorded (rate limit or API error)");
-        Line("flamewatch_collector_events_dropped_total", "", Interlocked.Read(ref _eventsDropped));
-        return text.ToString();
-
-        void Header(string name, string type, string help) => text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-        void Line(string name, string labels, double value) => text.Append(name)
-            .Append(labels.Length > 0 ? "{" + labels + "}" : string.Empty).Append(' ')
-            .Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        return text
+            .Family("flamewatch_collector_scans_total", PrometheusMetricType.Counter, "Discovery scans of the node's processes")
+            .Sample("flamewatch_collector_scans_total", Interlocked.Read(ref _scans))
+            .Family("flamewatch_collector_events_total", PrometheusMetricType.Counter, "Kubernetes Events recorded on pods")
+            .Sample("flamewatch_collector_events_total", Interlocked.Read(ref _eventsRecorded))
+            .Family("flamewatch_collector_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded (rate limit or API error)")
+            .Sample("flamewatch_collector_events_dropped_total", Interlocked.Read(ref _eventsDropped))
+            .ToString();
     }
 }

@@ -1,3 +1,4 @@
+using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Operator.Controller;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -51,6 +52,6 @@ internal static class OperatorHost
             ? Results.Text("ok\n")
             : Results.Text("informer caches not synced yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/metrics", (Metrics.ControllerMetrics metrics) =>
-            Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
+            Results.Text(metrics.ToPrometheusText(), PrometheusTextWriter.ContentType));
     }
 }

@@ -1,11 +1,8 @@
-using Flamewatch.Kubernetes.Config;
-using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Operator.Controller;
-using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator.Hosting;
@@ -18,21 +15,7 @@ internal static class OperatorServiceCollectionExtensions
         services.AddOptions<OperatorOptions>().Bind(configuration.GetSection(OperatorOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OperatorOptions>, OperatorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IKubeApi>(provider =>
-        {
-            var settings = provider.GetRequiredService<IOptions<OperatorOptions>>().Value;
-            KubeClientConfig config;
-            try
-            {
-                config = string.IsNullOrEmpty(settings.Kubeconfig) ? KubeClientConfig.Load() : KubeClientConfig.FromFile(settings.Kubeconfig);
-            }
-            catch (KubeConfigException exception)
-            {
-                throw new OperatorConfigurationException($"no usable Kubernetes configuration: {exception.Message}", exception);
-            }
-
-            return new KubeApiClient(config, timeProvider: provider.GetRequiredService<TimeProvider>(), logger: provider.GetRequiredService<ILogger<KubeApiClient>>());
-        });
+        services.AddKubernetesClient(provider => provider.GetRequiredService<IOptions<OperatorOptions>>().Value.Kubeconfig);
         services.TryAddSingleton<ControllerMetrics>();
         services.TryAddSingleton<OperatorState>();
         services.TryAddSingleton<ClusterCache>();

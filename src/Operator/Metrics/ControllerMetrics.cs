@@ -1,12 +1,11 @@
-using System.Globalization;
-using System.Text;
+using Flamewatch.Kubernetes.Hosting;
 
 namespace Flamewatch.Operator.Metrics;
 
 /// <summary>
 /// The controller-runtime metrics operators are monitored by, under the same names and labels
 /// (pkg/internal/controller/metrics and pkg/metrics/workqueue), every series present from the start at zero.
-/// Served in the Prometheus text format at /metrics.
+/// Served in the Prometheus text format at /metrics (<see cref="PrometheusTextWriter"/>).
 /// </summary>
 internal sealed class ControllerMetrics
 {
@@ -89,53 +88,38 @@ internal sealed class ControllerMetrics
 
     public string ToPrometheusText()
     {
-        var c = $"controller=\"{ControllerName}\"";
-        var q = $"controller=\"{ControllerName}\",name=\"{ControllerName}\"";
-        var text = new StringBuilder();
+        (string, string) controller = ("controller", ControllerName);
+        (string, string) queue = ("name", ControllerName);
+        var text = new PrometheusTextWriter();
         lock (_lock)
         {
-            Header("controller_runtime_reconcile_total", "counter", "Total number of reconciliations per controller");
+            text.Family("controller_runtime_reconcile_total", PrometheusMetricType.Counter, "Total number of reconciliations per controller");
             foreach (var result in Results)
             {
-                Line("controller_runtime_reconcile_total", $"{c},result=\"{result}\"", _reconcileTotal[result]);
+                text.Sample("controller_runtime_reconcile_total", _reconcileTotal[result], controller, ("result", result));
             }
 
-            Header("controller_runtime_reconcile_errors_total", "counter", "Total number of reconciliation errors per controller");
-            Line("controller_runtime_reconcile_errors_total", c, _reconcileErrors);
-
-            Header("controller_runtime_reconcile_time_seconds", "histogram", "Length of time per reconciliation per controller");
-            for (var i = 0; i < Buckets.Length; i++)
-            {
-                Line("controller_runtime_reconcile_time_seconds_bucket", $"{c},le=\"{Buckets[i].ToString(CultureInfo.InvariantCulture)}\"", _bucketCounts[i]);
-            }
-
-            Line("controller_runtime_reconcile_time_seconds_bucket", $"{c},le=\"+Inf\"", _timeCount);
-            Line("controller_runtime_reconcile_time_seconds_sum", c, _timeSum);
-            Line("controller_runtime_reconcile_time_seconds_count", c, _timeCount);
+            text.Family("controller_runtime_reconcile_errors_total", PrometheusMetricType.Counter, "Total number of reconciliation errors per controller")
+                .Sample("controller_runtime_reconcile_errors_total", _reconcileErrors, controller)
+                .Histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", Buckets, _bucketCounts, _timeCount, _timeSum, controller);
         }
 
-        Header("controller_runtime_max_concurrent_reconciles", "gauge", "Maximum number of concurrent reconciles per controller");
-        Line("controller_runtime_max_concurrent_reconciles", c, 1);
-        Header("workqueue_depth", "gauge", "Current depth of workqueue");
-        Line("workqueue_depth", q, _queueDepth());
-        Header("workqueue_adds_total", "counter", "Total number of adds handled by workqueue");
-        Line("workqueue_adds_total", q, Interlocked.Read(ref _queueAdds));
-        Header("workqueue_retries_total", "counter", "Total number of retries handled by workqueue");
-        Line("workqueue_retries_total", q, Interlocked.Read(ref _queueRetries));
-        Header("leader_election_master_status", "gauge", "Whether this replica is the leader (1) or not (0)");
-        Line("leader_election_master_status", "name=\"flamewatch-operator\"", _isLeader() ? 1 : 0);
-        Header("flamewatch_operator_pod_patches_total", "counter", "Pod annotation patches sent, by result");
-        Line("flamewatch_operator_pod_patches_total", "result=\"success\"", Interlocked.Read(ref _podPatches));
-        Line("flamewatch_operator_pod_patches_total", "result=\"error\"", Interlocked.Read(ref _podPatchFailures));
-        Header("flamewatch_operator_events_dropped_total", "counter", "Kubernetes Events not recorded because of the per-object rate limit");
-        Line("flamewatch_operator_events_dropped_total", string.Empty, Interlocked.Read(ref _eventsDropped));
-        return text.ToString();
-
-        void Header(string name, string type, string help) => text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-        void Line(string name, string labels, double value) => text.Append(name)
-            .Append(labels.Length > 0 ? "{" + labels + "}" : string.Empty).Append(' ')
-            .Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        return text
+            .Family("controller_runtime_max_concurrent_reconciles", PrometheusMetricType.Gauge, "Maximum number of concurrent reconciles per controller")
+            .Sample("controller_runtime_max_concurrent_reconciles", 1, controller)
+            .Family("workqueue_depth", PrometheusMetricType.Gauge, "Current depth of workqueue")
+            .Sample("workqueue_depth", _queueDepth(), controller, queue)
+            .Family("workqueue_adds_total", PrometheusMetricType.Counter, "Total number of adds handled by workqueue")
+            .Sample("workqueue_adds_total", Interlocked.Read(ref _queueAdds), controller, queue)
+            .Family("workqueue_retries_total", PrometheusMetricType.Counter, "Total number of retries handled by workqueue")
+            .Sample("workqueue_retries_total", Interlocked.Read(ref _queueRetries), controller, queue)
+            .Family("leader_election_master_status", PrometheusMetricType.Gauge, "Whether this replica is the leader (1) or not (0)")
+            .Sample("leader_election_master_status", _isLeader() ? 1 : 0, ("name", "flamewatch-operator"))
+            .Family("flamewatch_operator_pod_patches_total", PrometheusMetricType.Counter, "Pod annotation patches sent, by result")
+            .Sample("flamewatch_operator_pod_patches_total", Interlocked.Read(ref _podPatches), ("result", "success"))
+            .Sample("flamewatch_operator_pod_patches_total", Interlocked.Read(ref _podPatchFailures), ("result", "error"))
+            .Family("flamewatch_operator_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded because of the per-object rate limit")
+            .Sample("flamewatch_operator_events_dropped_total", Interlocked.Read(ref _eventsDropped))
+            .ToString();
     }
 }

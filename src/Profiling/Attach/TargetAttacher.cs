@@ -36,8 +36,7 @@ internal static class TargetAttacher
         {
             return AttachResult.Failed(AttachOutcome.NotDotNet, $"Process {pid} is not a .NET process (no CoreCLR runtime loaded).");
         }
-        if (IsDisabled(environment, "DOTNET_EnableDiagnostics") || IsDisabled(environment, "COMPlus_EnableDiagnostics")
-            || IsDisabled(environment, "DOTNET_EnableDiagnostics_IPC"))
+        if (DiagnosticsEnvironment.IsIpcDisabled(environment))
         {
             return AttachResult.Failed(AttachOutcome.DiagnosticsDisabled,
                 $"Process {pid} started with DOTNET_EnableDiagnostics=0; it has no diagnostic socket. Restart it without that setting.");
@@ -71,7 +70,7 @@ internal static class TargetAttacher
     /// <summary>The target's socket seen through its root: <c>/proc/&lt;pid&gt;/root/&lt;TMPDIR&gt;/dotnet-diagnostic-&lt;nspid&gt;-&lt;start&gt;-socket</c>.</summary>
     internal static string? FindSocket(int pid, IReadOnlyDictionary<string, string> environment)
     {
-        var tmp = environment.TryGetValue("TMPDIR", out var dir) && dir.Length > 0 ? dir : "/tmp";
+        var tmp = environment.TryGetValue(DiagnosticsEnvironment.TempDirectoryVariable, out var dir) && dir.Length > 0 ? dir : "/tmp";
         var nsPid = ProcFs.NamespacePid(pid) ?? pid;
         var folder = Path.Join(ProcFs.Root, pid.ToString(CultureInfo.InvariantCulture), "root", tmp);
         try
@@ -118,7 +117,4 @@ internal static class TargetAttacher
                 $"Process {pid} runs .NET but its diagnostic socket does not answer ({e.Message}).");
         }
     }
-
-    private static bool IsDisabled(IReadOnlyDictionary<string, string> environment, string name) =>
-        environment.TryGetValue(name, out var value) && value.Trim() == "0";
 }

@@ -1,8 +1,11 @@
 using System.Globalization;
 
-namespace Flamewatch.NodeCollector.Discovery;
+namespace Flamewatch.Profiling.Attach;
 
-/// <summary>How the .NET runtime reads the environment settings that decide where, and whether, it opens its diagnostic socket.</summary>
+/// <summary>
+/// How the .NET runtime reads the environment settings that decide where, and whether, it opens its diagnostic socket.
+/// The collector's discovery and <see cref="TargetAttacher"/> both judge a process by these rules.
+/// </summary>
 internal static class DiagnosticsEnvironment
 {
     /// <summary>The directory for the socket, when set and non-empty; otherwise the runtime uses <c>/tmp</c>.</summary>

@@ -1,0 +1,9 @@
+namespace Flamewatch.Kubernetes.Hosting;
+
+/// <summary>The metric types of the Prometheus text format that Flamewatch exposes (the <c># TYPE</c> line).</summary>
+public enum PrometheusMetricType
+{
+    Counter,
+    Gauge,
+    Histogram,
+}
