@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Flamewatch.Kubernetes.Config;
+using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Local;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -72,6 +74,10 @@ internal static class RunCommand
         try
         {
             app = CollectorHost.Build(settings);
+
+            // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
+            _ = app.Services.GetRequiredService<IOptions<CollectorOptions>>().Value;
+            _ = app.Services.GetRequiredService<IKubeApi>();
         }
         catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
         {

@@ -8,9 +8,10 @@ public sealed class RunCommandTests
     [Fact]
     public async Task Bad_configuration_exits_with_code_2_and_names_each_problem()
     {
-        var (exitCode, error) = await RunCollectorAsync(["run", "--agent", "agent:8126"], environment => environment.Remove("NODE_NAME"));
+        var (exitCode, error, output) = await RunCollectorAsync(["run", "--agent", "agent:8126"], environment => environment.Remove("NODE_NAME"));
 
         Assert.Equal(2, exitCode);
+        AssertNoStackTrace(error, output);
         Assert.Contains("flamewatch-collector:", error);
         Assert.Contains("NODE_NAME", error);
         Assert.Contains("--agent 'agent:8126'", error);
@@ -22,7 +23,7 @@ public sealed class RunCommandTests
         var home = Directory.CreateTempSubdirectory("flamewatch-collector-home-").FullName;
         try
         {
-            var (exitCode, error) = await RunCollectorAsync(
+            var (exitCode, error, output) = await RunCollectorAsync(
                 ["run", "--agent", "http://127.0.0.1:9", "--port", "0", "--bind-address", "127.0.0.1", "--node-name", "node-1"],
                 environment =>
                 {
@@ -33,6 +34,7 @@ public sealed class RunCommandTests
                 });
 
             Assert.Equal(2, exitCode);
+            AssertNoStackTrace(error, output);
             Assert.Contains(
                 "flamewatch-collector: no usable Kubernetes configuration: no Kubernetes configuration found; tried: KUBECONFIG (not set); " + Path.Combine(home, ".kube", "config"),
                 error,
@@ -44,7 +46,14 @@ public sealed class RunCommandTests
         }
     }
 
-    private static async Task<(int ExitCode, string Error)> RunCollectorAsync(string[] args, Action<IDictionary<string, string?>> environment)
+    /// <summary>A configuration error is one line for a person, not a host failure with a stack trace.</summary>
+    private static void AssertNoStackTrace(string error, string output)
+    {
+        Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", error + output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Error, string Output)> RunCollectorAsync(string[] args, Action<IDictionary<string, string?>> environment)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -59,7 +68,6 @@ public sealed class RunCommandTests
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
-        _ = await stdout;
-        return (process.ExitCode, await stderr);
+        return (process.ExitCode, await stderr, await stdout);
     }
 }
