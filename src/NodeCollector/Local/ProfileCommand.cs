@@ -59,6 +59,13 @@ internal static class ProfileCommand
             Description = "Service name the profiles are uploaded under (default: the target's entry assembly or process name).",
         };
         var uploadTimeout = DurationOption("--upload-timeout", "How long one upload may take before it is abandoned and retried (default 10s).", TimeSpan.FromSeconds(10));
+        uploadTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<TimeSpan?>() is { } value && value > TimeSpan.FromMinutes(10))
+            {
+                r.AddError($"--upload-timeout must be at most 10m (was {value.TotalSeconds:0.#}s).");
+            }
+        });
         var labels = new Option<string[]>("--label")
         {
             Description = "A custom label added to every profile, as key=value; repeatable.",

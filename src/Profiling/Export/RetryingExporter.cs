@@ -13,8 +13,8 @@ namespace Flamewatch.Profiling.Export;
 /// <para>
 /// Closing (<see cref="CloseAsync"/>, or <see cref="DisposeAsync"/> with <see cref="RetryingExporterOptions.DrainTimeout"/>)
 /// stops taking uploads and delivers what is queued (the last period, flushed at stop, is usually among it) within one
-/// deadline for the whole queue. A pending backoff ends at once so the next attempt starts now; no retry starts whose
-/// backoff would end past the deadline; at the deadline the attempt in flight is cancelled. Whatever is unsent then is
+/// deadline for the whole queue. A retry waiting for its backoff (or about to) starts at once; after that attempt, no
+/// retry starts whose backoff would end past the deadline; at the deadline the attempt in flight is cancelled. Whatever is unsent then is
 /// abandoned and counted, so every upload handed over ends up counted exactly once: <see cref="Exported"/>,
 /// <see cref="Dropped"/> or <see cref="Abandoned"/>.
 /// </para>
@@ -119,6 +119,7 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
     public async Task<int> CloseAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, RetryingExporterOptions.MaxDrainTimeout);
         bool first;
         lock (_gate)
         {
@@ -206,6 +207,7 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
     {
         for (var attempt = 1; ; attempt++)
         {
+            bool beganWhileClosing;
             lock (_gate)
             {
                 if (!ReferenceEquals(_queue.First?.Value, upload))
@@ -213,6 +215,7 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
                     return; // Dropped (and counted) while it waited for a retry.
                 }
                 _sending = upload;
+                beganWhileClosing = _closeStarted;
             }
             if (attempt > 1)
             {
@@ -245,7 +248,7 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
             }
             var retryable = failure is TimeoutException or HttpRequestException || failure is ExportException { IsRetryable: true };
             var delay = _options.Backoff(attempt, (failure as ExportException)?.RetryAfter);
-            if (!retryable || attempt >= _options.MaxAttempts || !RetryFitsBeforeDeadline(delay))
+            if (!retryable || attempt >= _options.MaxAttempts || (beganWhileClosing && !EndsBeforeDeadline(delay)))
             {
                 Finish(upload);
                 Interlocked.Increment(ref _abandoned);
@@ -253,7 +256,7 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
                 return;
             }
             LogRetrying(_logger, upload.ApplicationName, attempt, delay.TotalSeconds, failure.Message);
-            await BackOffAsync(delay, cancellationToken).ConfigureAwait(false);
+            await BackOffAsync(delay, interruptedByClosing: !beganWhileClosing, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -270,27 +273,27 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
         }
     }
 
-    /// <summary>Whether a retry after <paramref name="delay"/> would still start before closing's deadline (always, while not closing).</summary>
-    private bool RetryFitsBeforeDeadline(TimeSpan delay)
+    /// <summary>Whether a wait of <paramref name="delay"/> from now ends before closing's deadline.</summary>
+    private bool EndsBeforeDeadline(TimeSpan delay)
     {
         DateTimeOffset deadline;
         lock (_gate)
         {
-            if (!_closeStarted)
-            {
-                return true;
-            }
             deadline = _deadline;
         }
         return _timeProvider.GetUtcNow() + delay < deadline;
     }
 
-    /// <summary>Waits <paramref name="delay"/>, or less when closing begins meanwhile: the next attempt then starts at once.</summary>
-    private async Task BackOffAsync(TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits <paramref name="delay"/> before the next attempt. When <paramref name="interruptedByClosing"/> (the failed
+    /// attempt began before closing), closing ends the wait, or skips it if closing has already begun, so the upload is
+    /// tried once more before the deadline. Attempts that began while closing only retry when their backoff ends before
+    /// the deadline (checked by the caller).
+    /// </summary>
+    private async Task BackOffAsync(TimeSpan delay, bool interruptedByClosing, CancellationToken cancellationToken)
     {
-        if (_closing.IsCancellationRequested)
+        if (!interruptedByClosing)
         {
-            // Already closing: the wait ends before the deadline (checked by the caller).
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
             return;
         }

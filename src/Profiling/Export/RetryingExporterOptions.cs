@@ -22,6 +22,9 @@ public sealed class RetryingExporterOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest <see cref="DrainTimeout"/> (and <see cref="RetryingExporter.CloseAsync"/> timeout) accepted.</summary>
+    public static readonly TimeSpan MaxDrainTimeout = TimeSpan.FromDays(1);
+
     /// <summary>
     /// The wait before attempt <paramref name="attempt"/> + 1: exponential, with jitter in [b/2, b] so that
     /// clients that failed together do not retry together; at least <paramref name="retryAfter"/>; at most <see cref="MaxBackoff"/>.
@@ -45,5 +48,6 @@ public sealed class RetryingExporterOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(InitialBackoff, TimeSpan.Zero, nameof(InitialBackoff));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackoff, InitialBackoff, nameof(MaxBackoff));
         ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero, nameof(DrainTimeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DrainTimeout, MaxDrainTimeout, nameof(DrainTimeout));
     }
 }
