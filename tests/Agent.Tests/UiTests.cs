@@ -57,17 +57,17 @@ public sealed class UiTests
         const string readToken = "ui-read-5c1f0e9a";
         await using var agent = await TestAgent.StartAsync("--read-token", readToken);
 
-        // A real profile: this test process, profiled by the in-process Profiler while it spins, stored by the agent.
+        // A real profile: this test process, profiled by the in-process Profiler while it counts primes, stored by the agent.
         var application = "ui-signed-" + Guid.NewGuid().ToString("N")[..8];
         await using (var profiler = new Profiler(applicationName: application, period: TimeSpan.FromSeconds(30), uploadTimeout: TimeSpan.FromSeconds(10),
             agentAddress: agent.BaseAddress.ToString().TrimEnd('/')))
         {
             await profiler.StartAsync(cts.Token);
-            Spin(TimeSpan.FromSeconds(2));
+            CountPrimesFor(TimeSpan.FromSeconds(2));
             await profiler.StopAsync(cts.Token);
             Assert.True(profiler.Statistics.UploadsSucceeded == 1, $"the profile was not stored: {profiler.Statistics}");
         }
-        var spin = $"{typeof(UiTests).FullName}.{nameof(Spin)}";
+        var busy = $"{typeof(UiTests).FullName}.{nameof(CountPrimesFor)}";
 
         var url = new Uri(agent.BaseAddress, $"/?application={application}&type=cpu-time/nanoseconds");
         var screenshot = Path.Combine(TestPaths.Artifacts, "sign-in-refused.png");
@@ -92,7 +92,7 @@ public sealed class UiTests
 
         // The right token shows the stored profile's frames; the form goes and sign-out appears.
         var signedIn = seen.GetProperty("signedIn");
-        Assert.Contains(spin, Frames(signedIn));
+        Assert.Contains(busy, Frames(signedIn));
         Assert.Contains("1 profile(s) merged", signedIn.GetProperty("status").GetString(), StringComparison.Ordinal);
         Assert.False(signedIn.GetProperty("signInVisible").GetBoolean());
         Assert.True(signedIn.GetProperty("signOutVisible").GetBoolean());
@@ -101,7 +101,7 @@ public sealed class UiTests
 
         // A reload keeps the session.
         var reloaded = seen.GetProperty("reloaded");
-        Assert.Contains(spin, Frames(reloaded));
+        Assert.Contains(busy, Frames(reloaded));
         Assert.False(reloaded.GetProperty("signInVisible").GetBoolean());
 
         // Sign-out forgets the token and the profile data, also across a reload.
@@ -126,18 +126,21 @@ public sealed class UiTests
 
     private static HashSet<string?> Frames(JsonElement view) => view.GetProperty("frames").EnumerateArray().Select(f => f.GetString()).ToHashSet();
 
+    /// <summary>Keeps this thread busy in managed code for <paramref name="duration"/>: the frame the flame graph must show.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Spin(TimeSpan duration)
+    private static int CountPrimesFor(TimeSpan duration)
     {
         var clock = Stopwatch.StartNew();
-        var state = 1u;
-        while (clock.Elapsed < duration)
+        var primes = 0;
+        for (var candidate = 3; clock.Elapsed < duration; candidate += 2)
         {
-            for (var i = 0; i < 100_000; i++)
+            var prime = true;
+            for (var divisor = 3; divisor * divisor <= candidate && prime; divisor += 2)
             {
-                state = (state * 1664525) + 1013904223;
+                prime = candidate % divisor != 0;
             }
+            primes += prime ? 1 : 0;
         }
-        GC.KeepAlive(state);
+        return primes;
     }
 }

@@ -2,16 +2,13 @@
 // for the token; a wrong token is refused; the right one shows the flame graph; a reload keeps the session; signing
 // out returns to the form and forgets the token. Records every request the page makes. Prints one JSON line.
 // Usage: UI_TOKEN=<right token> node ui-sign-in-check.js <page url> <wrong token> [screenshot of the refused sign-in]
-const { chromium } = require('playwright-core'); // found through NODE_PATH (tools/node_modules)
+const { launch } = require('./browser');
 
 (async () => {
 const [url, wrongToken, screenshot] = process.argv.slice(2);
 const token = process.env.UI_TOKEN;
 if (!token || !wrongToken) throw new Error('usage: UI_TOKEN=<token> node ui-sign-in-check.js <url> <wrong token>');
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
   const errors = [];

@@ -105,16 +105,7 @@ public sealed class RetryingExporterCloseTests
     public async Task A_full_queue_drops_the_oldest_upload_that_is_not_being_sent_so_none_is_counted_twice()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var receiving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var inner = new FakeExporter(async (attempt, cancellationToken) =>
-        {
-            if (attempt == 1)
-            {
-                receiving.TrySetResult();
-                await release.Task.WaitAsync(cancellationToken);
-            }
-        });
+        var (inner, receiving, release) = HeldOnFirstAttempt();
         var exporter = new RetryingExporter(inner, new RetryingExporterOptions { Capacity = 2 });
         var uploads = Enumerable.Range(0, 5).Select(i => Upload($"period-{i}")).ToList();
         await exporter.ExportAsync(uploads[0], timeout.Token);
@@ -136,13 +127,7 @@ public sealed class RetryingExporterCloseTests
     public async Task With_a_capacity_of_one_an_upload_arriving_while_one_is_sent_is_dropped_and_counted()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var receiving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var inner = new FakeExporter(async (_, cancellationToken) =>
-        {
-            receiving.TrySetResult();
-            await release.Task.WaitAsync(cancellationToken);
-        });
+        var (inner, receiving, release) = HeldOnFirstAttempt();
         var exporter = new RetryingExporter(inner, new RetryingExporterOptions { Capacity = 1 });
         await exporter.ExportAsync(Upload("period-0"), timeout.Token);
         await receiving.Task.WaitAsync(timeout.Token);
@@ -171,6 +156,22 @@ public sealed class RetryingExporterCloseTests
         Assert.Equal((0L, 2L), (exporter.Exported, exporter.Abandoned));
         await exporter.DisposeAsync();
         Assert.Equal(2L, exporter.Abandoned);
+    }
+
+    /// <summary>A receiver whose first attempt signals <c>Receiving</c> and then waits for <c>Release</c>; later attempts succeed at once.</summary>
+    private static (FakeExporter Inner, TaskCompletionSource Receiving, TaskCompletionSource Release) HeldOnFirstAttempt()
+    {
+        var receiving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inner = new FakeExporter(async (attempt, cancellationToken) =>
+        {
+            if (attempt == 1)
+            {
+                receiving.TrySetResult();
+                await release.Task.WaitAsync(cancellationToken);
+            }
+        });
+        return (inner, receiving, release);
     }
 
     private static ProfileUpload Upload(string name) =>
