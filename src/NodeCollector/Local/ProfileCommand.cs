@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Flamewatch.Profiling;
+using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Export;
 using Flamewatch.Profiling.Local;
 using Microsoft.Extensions.Logging;
@@ -12,13 +13,14 @@ namespace Flamewatch.NodeCollector.Local;
 /// <c>flamewatch-collector profile --pid N [--duration 30s] [--period 45s] [--frequency 100] [--profile-types cpu,wall,...]
 /// (--output file.pb.gz|dir | --agent http://host:port|unix:///path.sock)</c>: profiles one local process and writes pprof
 /// files, or uploads one profile per period to an agent (until Ctrl-C or the process exits, unless --duration is given).
-/// Exit codes: 0 success, 1 usage error, 2 cannot profile the process (not found, not .NET, diagnostics disabled,
-/// permission), 3 the process exited or the stream failed.
+/// Exit codes: 0 success (Ctrl-C included, once profiling runs), 1 usage error, 2 cannot profile the process (not found,
+/// not .NET, diagnostics disabled, permission), 3 the process exited or the stream failed, 130 Ctrl-C before profiling started.
 /// </summary>
 internal static class ProfileCommand
 {
     public const int ExitCannotProfile = 2;
     public const int ExitEndedEarly = 3;
+    public const int ExitInterrupted = 130;
 
     public static Command Create()
     {
@@ -218,7 +220,15 @@ internal static class ProfileCommand
             .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning));
         await using var exporter = ChooseExporter(destination, isDirectory, loggerFactory);
         await using var session = new ProfilingSession(pid, options, exporter, loggerFactory.CreateLogger("Flamewatch.Profiling"));
-        var attach = await session.StartAsync(stopping.Token).ConfigureAwait(false);
+        AttachResult attach;
+        try
+        {
+            attach = await session.StartAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return Fail(ExitInterrupted, "interrupted before profiling started.");
+        }
         if (!attach.Succeeded)
         {
             return Fail(ExitCannotProfile, attach.Message);
