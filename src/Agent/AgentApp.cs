@@ -24,6 +24,10 @@ internal static class AgentApp
         ["--retention-max-bytes"] = "Agent:RetentionMaxBytes",
     };
 
+    /// <summary>Scripts, styles and API calls from the agent only; no inline script, plugins, framing or form posts.</summary>
+    public const string UiContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -87,20 +91,45 @@ internal static class AgentApp
             endpoints = new[] { DatadogIntake.Path, "/v0.4/traces", PyroscopeIngest.Path },
         }));
 
-        // Queries are open unless --read-token is set; the upload token then reads as well.
-        var reads = app.MapGroup("").AddEndpointFilter(new TokenFilter(options.ReadToken is null ? [] : [options.ReadToken, options.Token], tokenLogger));
+        // Queries are open unless --read-token is set; the upload token then reads as well. Protected answers are
+        // not kept in the browser's cache, so signing out of the UI leaves no profile data behind.
+        var reads = app.MapGroup("").AddEndpointFilter(new TokenFilter(options.ReadToken is null ? [] : [options.ReadToken, options.Token], tokenLogger, missingIsExpected: true));
+        if (options.ReadToken is not null)
+        {
+            reads.AddEndpointFilter((context, next) =>
+            {
+                context.HttpContext.Response.Headers.CacheControl = "no-store";
+                return next(context);
+            });
+        }
         var api = app.Services.GetRequiredService<QueryApi>();
         reads.MapGet("/api/applications", api.Applications);
         reads.MapGet("/api/profile", api.Profile);
         reads.MapGet("/api/flamegraph", api.FlameGraph);
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
 
+        // The UI's static files are open even with --read-token: they hold no data and no secret, and the page asks
+        // for the token when the API answers 401. It keeps the token in session storage, so the page allows no
+        // script, style or connection from elsewhere and no framing.
         var webRoot = app.Environment.WebRootPath;
         if (Directory.Exists(webRoot))
         {
             var files = new PhysicalFileProvider(webRoot);
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = files,
+                OnPrepareResponse = file =>
+                {
+                    var headers = file.Context.Response.Headers;
+                    headers.ContentSecurityPolicy = UiContentSecurityPolicy;
+                    headers.XContentTypeOptions = "nosniff";
+                    headers["Referrer-Policy"] = "no-referrer";
+                    headers.XFrameOptions = "DENY";
+                    // The bundle's file names do not change between versions: revalidate, so an upgrade shows at once.
+                    headers.CacheControl = "no-cache";
+                },
+            });
         }
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -12,13 +12,14 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add("--data-dir must name a directory.");
         }
-        if (options.Token is { } token && (token.Length == 0 || token.Any(char.IsWhiteSpace)))
+        // A token travels in an HTTP header, which carries printable ASCII only (Kestrel rejects other bytes).
+        if (options.Token is { } token && !IsSendableToken(token))
         {
-            failures.Add("--token must be non-empty and contain no whitespace.");
+            failures.Add("--token must be non-empty printable ASCII without whitespace.");
         }
-        if (options.ReadToken is { } readToken && (readToken.Length == 0 || readToken.Any(char.IsWhiteSpace)))
+        if (options.ReadToken is { } readToken && !IsSendableToken(readToken))
         {
-            failures.Add("--read-token must be non-empty and contain no whitespace.");
+            failures.Add("--read-token must be non-empty printable ASCII without whitespace.");
         }
         if (options.MaxBodyBytes is < 1024 or > 1024L * 1024 * 1024)
         {
@@ -42,4 +43,6 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsSendableToken(string token) => token.Length > 0 && token.All(c => c is > ' ' and < '\x7f');
 }

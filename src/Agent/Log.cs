@@ -21,9 +21,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Rejected upload to {Path} with {StatusCode}: {Reason}")]
     public static partial void UploadRejected(this ILogger logger, string path, int statusCode, string reason);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Rejected a request to {Path} without a valid token")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Rejected a request to {Path}: the token presented is not valid")]
     public static partial void Unauthorized(this ILogger logger, string path);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Flamewatch agent listening; UI at {Url}")]
     public static partial void Listening(this ILogger logger, string url);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "Answered 401 to a request to {Path} that carried no token")]
+    public static partial void TokenMissing(this ILogger logger, string path);
 }

@@ -65,6 +65,7 @@ internal sealed class ProfilerRun
     /// </summary>
     public async Task StopAsync(TimeSpan budget, CancellationToken cancellationToken)
     {
+        var stopping = Stopwatch.StartNew();
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(budget);
         _uploader.BeginFlush(deadline);
@@ -77,10 +78,6 @@ internal sealed class ProfilerRun
         {
             await _started.WaitAsync(deadline.Token).ConfigureAwait(false);
             await _session.StopAsync(deadline.Token).ConfigureAwait(false);
-            while (_queued.Pending > 0 && !_uploader.FlushFailed)
-            {
-                await Task.Delay(50, deadline.Token).ConfigureAwait(false);
-            }
             complete = true;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -88,9 +85,12 @@ internal sealed class ProfilerRun
             // Everything still running was cancelled with the deadline: let it wind down (and count what it dropped).
             await Task.WhenAny(_session.Completion, Task.Delay(FlushGrace)).ConfigureAwait(false);
         }
-        var unsent = _queued.Pending;
+        // Periods queued before Stop (waiting for a retry) get what is left of the budget, unless the agent just failed.
+        var rest = complete && !_uploader.FlushFailed ? budget - stopping.Elapsed : TimeSpan.Zero;
+        var unsent = await _queued.CloseAsync(rest > TimeSpan.Zero ? rest : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         await _queued.DisposeAsync().ConfigureAwait(false);
-        _counters.Dropped(unsent + _queued.Dropped + _queued.Abandoned);
+        // The queue counts what it dropped when full, what it gave up on, and what was still unsent at close.
+        _counters.Dropped(_queued.Dropped + _queued.Abandoned);
         if (!complete || unsent > 0)
         {
             ProfilerLog.FlushIncomplete(_logger, budget.TotalSeconds, unsent);

@@ -18,4 +18,19 @@ public sealed class AgentOptionsTests
         Assert.Contains("--retention", error.Message, StringComparison.Ordinal);
         Assert.Contains("--token", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--token", "jeton-été")]
+    [InlineData("--read-token", "tab\tinside")]
+    [InlineData("--read-token", "bell\u0007")]
+    public async Task A_token_a_header_cannot_carry_stops_the_agent_at_startup(string flag, string token)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var app = AgentApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", Path.GetTempPath(), flag, token]);
+            await app.StartAsync(cts.Token);
+        });
+        Assert.Contains($"{flag} must be non-empty printable ASCII", error.Message, StringComparison.Ordinal);
+    }
 }

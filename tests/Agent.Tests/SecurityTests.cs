@@ -114,4 +114,36 @@ public sealed class SecurityTests
         using var health = await agent.Client.GetAsync("/healthz", cts.Token);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
+
+    [Fact]
+    public async Task With_a_read_token_the_UI_shell_loads_without_it_holds_no_secret_and_allows_nothing_from_elsewhere()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var agent = await TestAgent.StartAsync("--token", Token, "--read-token", ReadToken);
+        foreach (var path in new[] { "/", "/index.html", "/app.js", "/app.css", "/flamewatch.css" })
+        {
+            using var response = await agent.Client.GetAsync(path, cts.Token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
+            var body = await response.Content.ReadAsStringAsync(cts.Token);
+            Assert.DoesNotContain(Token, body, StringComparison.Ordinal);
+            Assert.DoesNotContain(ReadToken, body, StringComparison.Ordinal);
+            var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+            Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+            Assert.Contains("connect-src 'self'", policy, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+            Assert.Contains("form-action 'none'", policy, StringComparison.Ordinal);
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+
+        // The query API behind the shell is not open, and what it answers with the token is not cached.
+        using (var denied = await agent.Client.GetAsync("/api/applications", cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/applications");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ReadToken);
+        using var allowed = await agent.Client.SendAsync(request, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.True(allowed.Headers.CacheControl?.NoStore, "protected answers must carry Cache-Control: no-store");
+    }
 }

@@ -87,6 +87,33 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Stop_with_a_period_waiting_for_a_retry_and_the_agent_down_returns_within_the_upload_timeout()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var uploadTimeout = TimeSpan.FromSeconds(3);
+        await using var profiler = new Profiler(applicationName: "agent-down-queued", period: Period, uploadTimeout: uploadTimeout,
+            agentAddress: $"http://127.0.0.1:{AgentProcess.FreePort()}");
+        profiler.Start();
+        // The first period's upload fails and waits in the retry queue (backoff 1 s doubling); the next period runs long
+        // enough to be uploaded at Stop.
+        while (profiler.Statistics.UploadsFailed == 0)
+        {
+            await Task.Delay(200, timeout.Token);
+        }
+        Spin(TimeSpan.FromSeconds(1.5));
+        var stopping = Stopwatch.StartNew();
+        await profiler.StopAsync(timeout.Token);
+        output.WriteLine($"Stop with a period queued for retry and the agent down took {stopping.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(stopping.Elapsed < uploadTimeout + TimeSpan.FromSeconds(1.5), $"Stop took {stopping.Elapsed}");
+
+        // Both the queued period and the partial one are counted as dropped, each once.
+        var statistics = profiler.Statistics;
+        Assert.Equal(2, statistics.ProfilesCollected);
+        Assert.Equal(0, statistics.UploadsSucceeded);
+        Assert.Equal(2, statistics.ProfilesDropped);
+    }
+
+    [Fact]
     public async Task Stop_with_an_agent_that_never_answers_returns_within_the_upload_timeout()
     {
         var uploadTimeout = TimeSpan.FromSeconds(3);

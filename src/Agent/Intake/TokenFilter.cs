@@ -6,9 +6,10 @@ namespace Flamewatch.Agent.Intake;
 /// <summary>
 /// Requires one of the given tokens as <c>Authorization: Bearer &lt;token&gt;</c> (or in <c>DD-API-KEY</c>, which
 /// Datadog clients send); with no token configured it lets everything through. Compared in constant time over
-/// SHA-256 digests, so neither the length nor a prefix of a token leaks through timing.
+/// SHA-256 digests, so neither the length nor a prefix of a token leaks through timing. A wrong token is logged as a
+/// warning; a missing one too, unless <paramref name="missingIsExpected"/> (the UI asks without a token first).
 /// </summary>
-internal sealed class TokenFilter(IReadOnlyList<string?> tokens, ILogger logger) : IEndpointFilter
+internal sealed class TokenFilter(IReadOnlyList<string?> tokens, ILogger logger, bool missingIsExpected = false) : IEndpointFilter
 {
     private readonly byte[][] _expected = [.. tokens.OfType<string>().Select(t => SHA256.HashData(Encoding.UTF8.GetBytes(t)))];
 
@@ -32,7 +33,14 @@ internal sealed class TokenFilter(IReadOnlyList<string?> tokens, ILogger logger)
         {
             return await next(context);
         }
-        logger.Unauthorized(context.HttpContext.Request.Path.Value ?? "");
+        if (presented.Length == 0 && missingIsExpected)
+        {
+            logger.TokenMissing(context.HttpContext.Request.Path.Value ?? "");
+        }
+        else
+        {
+            logger.Unauthorized(context.HttpContext.Request.Path.Value ?? "");
+        }
         context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
         return IntakeResults.Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
     }

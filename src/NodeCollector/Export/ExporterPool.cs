@@ -10,7 +10,7 @@ namespace Flamewatch.NodeCollector.Export;
 /// The exporter chain of every session: <c>RetryingExporter(Counting(DatadogAgentExporter | PyroscopeExporter))</c>, one
 /// chain per distinct upload timeout (pods may set their own), shared by the sessions that use that timeout. A chain no
 /// session uses and with nothing queued is disposed on <see cref="TrimAsync"/>; <see cref="DrainAsync"/> lets queued uploads go
-/// out at shutdown.
+/// out at shutdown, within one deadline.
 /// </summary>
 internal sealed class ExporterPool(IOptions<CollectorOptions> options, CollectorMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     : IAsyncDisposable
@@ -78,22 +78,19 @@ internal sealed class ExporterPool(IOptions<CollectorOptions> options, Collector
         }
     }
 
-    /// <summary>Waits until every queue is empty or <paramref name="timeout"/> has passed.</summary>
+    /// <summary>
+    /// Closes every queue at once, each delivering what it holds within <paramref name="timeout"/> (one deadline for all);
+    /// what is unsent then is abandoned and counted. Uploads handed over later are refused (and counted by their session).
+    /// </summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
-        var deadline = timeProvider.GetUtcNow() + timeout;
-        while (timeProvider.GetUtcNow() < deadline)
+        List<Chain> chains;
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                if (_chains.Values.All(c => c.Exporter.Pending == 0))
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), timeProvider).ConfigureAwait(false);
+            chains = [.. _chains.Values];
         }
+
+        await Task.WhenAll(chains.Select(c => c.Exporter.CloseAsync(timeout))).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -105,10 +102,8 @@ internal sealed class ExporterPool(IOptions<CollectorOptions> options, Collector
             _chains.Clear();
         }
 
-        foreach (var chain in chains)
-        {
-            await chain.DisposeAsync().ConfigureAwait(false);
-        }
+        // Concurrently: each chain may spend up to its upload timeout delivering what it still holds.
+        await Task.WhenAll(chains.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 
     private (RetryingExporter Exporter, IDisposable Transport) Create(TimeSpan uploadTimeout)
@@ -117,7 +112,7 @@ internal sealed class ExporterPool(IOptions<CollectorOptions> options, Collector
         IProfileExporter transport = settings.AgentProtocol == AgentProtocol.Pyroscope
             ? new PyroscopeExporter(settings.Agent!, uploadTimeout, settings.Token)
             : new DatadogAgentExporter(settings.Agent!, uploadTimeout, settings.Token);
-        var exporter = new RetryingExporter(new CountingExporter(transport, metrics), new RetryingExporterOptions(), timeProvider,
+        var exporter = new RetryingExporter(new CountingExporter(transport, metrics), new RetryingExporterOptions { DrainTimeout = uploadTimeout }, timeProvider,
             loggerFactory.CreateLogger<RetryingExporter>());
         return (exporter, (IDisposable)transport);
     }

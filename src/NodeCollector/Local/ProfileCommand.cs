@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using Flamewatch.Profiling;
+using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Export;
 using Flamewatch.Profiling.Local;
 using Microsoft.Extensions.Logging;
@@ -11,13 +13,14 @@ namespace Flamewatch.NodeCollector.Local;
 /// <c>flamewatch-collector profile --pid N [--duration 30s] [--period 45s] [--frequency 100] [--profile-types cpu,wall,...]
 /// (--output file.pb.gz|dir | --agent http://host:port|unix:///path.sock)</c>: profiles one local process and writes pprof
 /// files, or uploads one profile per period to an agent (until Ctrl-C or the process exits, unless --duration is given).
-/// Exit codes: 0 success, 1 usage error, 2 cannot profile the process (not found, not .NET, diagnostics disabled,
-/// permission), 3 the process exited or the stream failed.
+/// Exit codes: 0 success (Ctrl-C included, once profiling runs), 1 usage error, 2 cannot profile the process (not found,
+/// not .NET, diagnostics disabled, permission), 3 the process exited or the stream failed, 130 Ctrl-C before profiling started.
 /// </summary>
 internal static class ProfileCommand
 {
     public const int ExitCannotProfile = 2;
     public const int ExitEndedEarly = 3;
+    public const int ExitInterrupted = 130;
 
     public static Command Create()
     {
@@ -58,6 +61,13 @@ internal static class ProfileCommand
             Description = "Service name the profiles are uploaded under (default: the target's entry assembly or process name).",
         };
         var uploadTimeout = DurationOption("--upload-timeout", "How long one upload may take before it is abandoned and retried (default 10s).", TimeSpan.FromSeconds(10));
+        uploadTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<TimeSpan?>() is { } value && value > TimeSpan.FromMinutes(10))
+            {
+                r.AddError($"--upload-timeout must be at most 10m (was {value.TotalSeconds:0.#}s).");
+            }
+        });
         var labels = new Option<string[]>("--label")
         {
             Description = "A custom label added to every profile, as key=value; repeatable.",
@@ -188,10 +198,37 @@ internal static class ProfileCommand
             return Fail(1, string.Join(" ", errors));
         }
 
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning));
+        // The first Ctrl-C (or SIGTERM) stops profiling and keeps what was collected: the partial period is written or
+        // uploaded (within the upload timeout) before the process exits. A second one ends the process at once.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            if (Interlocked.Increment(ref signals) == 1)
+            {
+                context.Cancel = true;
+                stopping.Cancel();
+            }
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        // Log lines go to stderr with the other messages; stdout carries only the paths of written files.
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning));
         await using var exporter = ChooseExporter(destination, isDirectory, loggerFactory);
         await using var session = new ProfilingSession(pid, options, exporter, loggerFactory.CreateLogger("Flamewatch.Profiling"));
-        var attach = await session.StartAsync(cancellationToken).ConfigureAwait(false);
+        AttachResult attach;
+        try
+        {
+            attach = await session.StartAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return Fail(ExitInterrupted, "interrupted before profiling started.");
+        }
         if (!attach.Succeeded)
         {
             return Fail(ExitCannotProfile, attach.Message);
@@ -199,13 +236,10 @@ internal static class ProfileCommand
         Console.Error.WriteLine(duration == Timeout.InfiniteTimeSpan
             ? $"Profiling process {pid} as '{options.ApplicationName}' at {frequency} Hz, uploading every {options.Period.TotalSeconds:0.#}s to {destination.Agent!.Address}; Ctrl-C stops."
             : $"Profiling process {pid} for {duration.TotalSeconds:0.#}s at {frequency} Hz ...");
-        try
+        await Task.WhenAny(session.Completion, Task.Delay(duration, stopping.Token)).ConfigureAwait(false);
+        if (stopping.IsCancellationRequested && destination.Agent is { } target)
         {
-            await Task.WhenAny(session.Completion, Task.Delay(duration, cancellationToken)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl-C: stop and keep what was collected.
+            Console.Error.WriteLine($"Stopping: uploading the last, partial period (at most {target.UploadTimeout.TotalSeconds:0.#}s); Ctrl-C again quits at once.");
         }
         var result = await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
         if (exporter.Inner is FileProfileExporter files)
@@ -233,7 +267,9 @@ internal static class ProfileCommand
         IProfileExporter sender = agent.Protocol == "pyroscope"
             ? new PyroscopeExporter(agent.Address, agent.UploadTimeout, token)
             : new DatadogAgentExporter(agent.Address, agent.UploadTimeout, token);
-        var retrying = new RetryingExporter(sender, logger: loggerFactory.CreateLogger("Flamewatch.Export"));
+        // Closing (at Ctrl-C or the end of --duration) delivers what is queued, the last partial period included,
+        // within one upload timeout.
+        var retrying = new RetryingExporter(sender, new RetryingExporterOptions { DrainTimeout = agent.UploadTimeout }, logger: loggerFactory.CreateLogger("Flamewatch.Export"));
         return new OwnedExporter(retrying, (IDisposable)sender);
     }
 

@@ -16,6 +16,16 @@ public sealed class RetryingExporterOptions
     public int MaxAttempts { get; set; } = 6;
 
     /// <summary>
+    /// How long closing (<see cref="RetryingExporter.DisposeAsync"/>) may spend delivering what is still queued: one
+    /// deadline for the whole queue, not per upload. What is unsent then is abandoned and counted. Default 10 s, the
+    /// default upload timeout; zero abandons the queue at once.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest <see cref="DrainTimeout"/> (and <see cref="RetryingExporter.CloseAsync"/> timeout) accepted.</summary>
+    public static readonly TimeSpan MaxDrainTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// The wait before attempt <paramref name="attempt"/> + 1: exponential, with jitter in [b/2, b] so that
     /// clients that failed together do not retry together; at least <paramref name="retryAfter"/>; at most <see cref="MaxBackoff"/>.
     /// </summary>
@@ -37,5 +47,7 @@ public sealed class RetryingExporterOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxAttempts, 1, nameof(MaxAttempts));
         ArgumentOutOfRangeException.ThrowIfLessThan(InitialBackoff, TimeSpan.Zero, nameof(InitialBackoff));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackoff, InitialBackoff, nameof(MaxBackoff));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero, nameof(DrainTimeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DrainTimeout, MaxDrainTimeout, nameof(DrainTimeout));
     }
 }

@@ -1,14 +1,11 @@
 // Drives the agent's UI in headless Chromium: waits for the flame graph, lists its frames, hovers one
 // frame, clicks another to zoom, and saves a screenshot. Prints one JSON line with what it saw.
 // Usage: node ui-check.js <page url> <frame to hover> <frame to click> <screenshot path>
-const { chromium } = require('playwright-core'); // found through NODE_PATH (tools/node_modules)
+const { launch } = require('./browser');
 
 (async () => {
 const [url, hoverName, clickName, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
   const errors = [];

@@ -1,12 +1,86 @@
 // Flamewatch agent UI: pick an application, profile type, time range and label filters, then browse the
 // merged flame graph (d3-flame-graph). Hovering a frame shows its total and self value in the type's unit;
 // clicking a frame zooms to it.
+//
+// When the agent runs with --read-token its query API answers 401. The page then asks for the token, keeps it in
+// this tab's sessionStorage (gone when the tab closes) and sends it as "Authorization: Bearer" on every API call.
+// The token never goes into a URL, where it would end up in logs and browser history.
 import { select } from 'd3-selection';
 import flamegraph from 'd3-flame-graph';
 
 const $ = (id) => document.getElementById(id);
 const state = { apps: [], filters: [] };
 let chart = null;
+
+const TOKEN_KEY = 'flamewatch.token';
+
+/** The query API answered 401: no token was sent, or the one sent was rejected. */
+class Unauthorized extends Error {
+  constructor(sentToken) {
+    super('the agent requires a valid token');
+    this.sentToken = sentToken;
+  }
+}
+
+function storedToken() {
+  try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
+}
+
+function storeToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+  } catch { /* storage disabled: the token lasts until the page is left */ }
+}
+
+/** GET an API path with the token (the stored one unless given) in the Authorization header; throws Unauthorized on 401. */
+async function api(path, token = storedToken()) {
+  const headers = token ? { Authorization: 'Bearer ' + token } : {};
+  const response = await fetch(path, { headers, cache: 'no-store' });
+  if (response.status === 401) throw new Unauthorized(Boolean(token));
+  return response;
+}
+
+async function errorOf(response) {
+  try { return (await response.json()).error || response.statusText; } catch { return response.statusText; }
+}
+
+function showSignIn({ error = '', info = '' } = {}) {
+  state.apps = []; state.filters = [];
+  chart = null;
+  $('chart').replaceChildren();
+  $('details').textContent = '\u00a0';
+  $('filters').replaceChildren();
+  for (const id of ['controls', 'filters', 'status', 'details', 'sign-out']) $(id).hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = error;
+  $('sign-in-info').textContent = info;
+  $('token').value = '';
+  $('token').focus();
+  delete document.body.dataset.loaded;
+  document.body.dataset.view = 'sign-in';
+}
+
+function showProfiles() {
+  $('sign-in').hidden = true;
+  for (const id of ['controls', 'filters', 'status', 'details']) $(id).hidden = false;
+  $('sign-out').hidden = !storedToken();
+  document.body.dataset.view = 'profiles';
+}
+
+/** Runs a UI action: a 401 leads back to the sign-in form, other failures show in the status line. */
+async function run(action) {
+  try {
+    await action();
+  } catch (e) {
+    if (e instanceof Unauthorized) {
+      const rejected = e.sentToken;
+      storeToken(null);
+      showSignIn(rejected ? { error: 'The agent no longer accepts the saved token; sign in again.' } : {});
+    } else {
+      $('status').textContent = 'Error: ' + e.message;
+    }
+  }
+}
 
 function formatValue(value, unit) {
   const abs = Math.abs(value);
@@ -73,7 +147,7 @@ function renderFilters() {
     const chip = document.createElement('span');
     chip.className = 'filter'; chip.title = 'remove';
     chip.textContent = `${k} = ${v} ✕`;
-    chip.onclick = () => { state.filters.splice(i, 1); renderFilters(); load(); };
+    chip.onclick = () => { state.filters.splice(i, 1); renderFilters(); run(load); };
     return chip;
   }));
 }
@@ -82,9 +156,9 @@ async function load() {
   if (!$('application').value) return;
   const [, unit] = $('type').value.split(/\/(?=[^/]*$)/);
   $('status').textContent = 'Loading…';
-  const response = await fetch('api/flamegraph?' + query());
+  const response = await api('api/flamegraph?' + query());
+  if (!response.ok) { $('status').textContent = await errorOf(response); return; }
   const body = await response.json();
-  if (!response.ok) { $('status').textContent = body.error || response.statusText; return; }
   const root = body.root;
   $('status').textContent = `${body.profiles} profile(s) merged · ${body.type} · total ${formatValue(root.value, unit)}`;
   $('chart').replaceChildren();
@@ -102,29 +176,75 @@ async function load() {
   document.body.dataset.loaded = String(Date.now());
 }
 
-async function init() {
-  const response = await fetch('api/applications');
-  state.apps = await response.json();
+/** Shows the applications the API listed and the flame graph of the one chosen (by ?application= or the first). */
+async function start(apps) {
+  showProfiles();
+  state.apps = apps; state.filters = [];
+  renderFilters();
   if (!state.apps.length) { $('status').textContent = 'No profiles stored yet. Point a profiler at this agent (POST /profiling/v1/input).'; return; }
   const params = new URLSearchParams(location.search);
   fill($('application'), state.apps.map((a) => a.name), params.get('application') ?? state.apps[0].name);
   onApplicationChanged();
   if (params.get('type')) $('type').value = params.get('type');
   if (params.get('range')) $('range').value = params.get('range');
-  $('application').onchange = () => { onApplicationChanged(); load(); };
-  $('type').onchange = load;
-  $('range').onchange = load;
-  $('label-key').onchange = () => {
-    const app = currentApp();
-    fill($('label-value'), app.labels[$('label-key').value] ?? [], '');
-  };
-  $('add-filter').onclick = () => {
-    const k = $('label-key').value, v = $('label-value').value;
-    if (!k) return;
-    state.filters.push([k, v]); renderFilters(); load();
-  };
-  $('reset-zoom').onclick = () => chart && chart.resetZoom();
   await load();
 }
 
-init().catch((e) => { $('status').textContent = 'Error: ' + e.message; });
+async function boot() {
+  const response = await api('api/applications');
+  if (!response.ok) throw new Error(await errorOf(response));
+  await start(await response.json());
+}
+
+$('application').onchange = () => run(async () => { onApplicationChanged(); await load(); });
+$('type').onchange = () => run(load);
+$('range').onchange = () => run(load);
+$('label-key').onchange = () => {
+  const app = currentApp();
+  fill($('label-value'), app.labels[$('label-key').value] ?? [], '');
+};
+$('add-filter').onclick = () => {
+  const k = $('label-key').value, v = $('label-value').value;
+  if (!k) return;
+  state.filters.push([k, v]); renderFilters(); run(load);
+};
+$('reset-zoom').onclick = () => chart && chart.resetZoom();
+
+$('sign-in').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const token = $('token').value.trim();
+  $('sign-in-info').textContent = '';
+  $('sign-in-error').textContent = '';
+  if (!token) { $('sign-in-error').textContent = 'Enter the token.'; return; }
+  if (/[^\x21-\x7e]/.test(token)) {
+    // Browsers (and the agent) carry only printable ASCII in a header; no valid token has anything else.
+    $('sign-in-error').textContent = 'Wrong token: a token is printable ASCII without spaces.';
+    return;
+  }
+  $('sign-in-button').disabled = true;
+  $('sign-in-error').textContent = '';
+  $('sign-in-info').textContent = 'Checking…';
+  try {
+    const response = await api('api/applications', token);
+    if (!response.ok) throw new Error(await errorOf(response));
+    const apps = await response.json();
+    storeToken(token);
+    $('token').value = '';
+    await run(() => start(apps));
+  } catch (e) {
+    $('sign-in-info').textContent = '';
+    $('sign-in-error').textContent = e instanceof Unauthorized
+      ? 'Wrong token: the agent rejected it.'
+      : 'Could not sign in: ' + e.message;
+    $('token').select();
+  } finally {
+    $('sign-in-button').disabled = false;
+  }
+});
+
+$('sign-out').onclick = () => {
+  storeToken(null);
+  showSignIn({ info: 'Signed out.' });
+};
+
+run(boot);
