@@ -64,7 +64,8 @@ public sealed class Profiler : IDisposable, IAsyncDisposable
         _settings = ProfilerSettings.Resolve(options, Environment.GetEnvironmentVariable);
         _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<Profiler>();
-        _agent = new DatadogAgentExporter(_settings.AgentAddress, _settings.UploadTimeout);
+        var token = ProfilerSettings.ResolveToken(options, Environment.GetEnvironmentVariable);
+        _agent = new DatadogAgentExporter(_settings.AgentAddress, _settings.UploadTimeout, token);
     }
 
     /// <summary>The service name sent with every profile.</summary>

@@ -16,6 +16,9 @@ public sealed class ProfilerOptions
     /// <summary>Environment variable read when <see cref="AgentAddress"/> is not set.</summary>
     public const string AgentAddressVariable = "FLAMEWATCH_AGENT_URL";
 
+    /// <summary>Environment variable read when <see cref="AgentToken"/> is not set.</summary>
+    public const string AgentTokenVariable = "FLAMEWATCH_TOKEN";
+
     /// <summary>The agent address when neither <see cref="AgentAddress"/> nor <c>FLAMEWATCH_AGENT_URL</c> is set: a local agent on the Datadog port.</summary>
     public const string DefaultAgentAddress = "http://127.0.0.1:8126";
 
@@ -39,6 +42,12 @@ public sealed class ProfilerOptions
     /// agent speaking the Datadog profiling intake. Default: <c>FLAMEWATCH_AGENT_URL</c>, else <see cref="DefaultAgentAddress"/>.
     /// </summary>
     public string? AgentAddress { get; set; }
+
+    /// <summary>
+    /// Bearer token for an agent that requires one (a Flamewatch agent started with <c>--token</c>); also sent as
+    /// <c>DD-API-KEY</c>. Printable ASCII. Default: <c>FLAMEWATCH_TOKEN</c>, else none.
+    /// </summary>
+    public string? AgentToken { get; set; }
 
     /// <summary>Aggregation window and upload interval: one profile per period. 10 s – 10 min; default 45 s.</summary>
     public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(45);

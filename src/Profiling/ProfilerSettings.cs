@@ -66,6 +66,22 @@ internal sealed record ProfilerSettings(
         return new ProfilerSettings(name, address, options.Period, options.UploadTimeout, labels, options.SamplingFrequency, options.ProfileTypes);
     }
 
+    /// <summary>
+    /// The agent token (<see cref="ProfilerOptions.AgentToken"/>, else <c>FLAMEWATCH_TOKEN</c>), or null. Kept out of
+    /// the settings record so that it never shows in a printed or logged <see cref="ProfilerSettings"/>.
+    /// </summary>
+    public static string? ResolveToken(ProfilerOptions options, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var token = options.AgentToken ?? NonEmpty(environment(ProfilerOptions.AgentTokenVariable));
+        if (token is not null && (token.Length == 0 || token.Any(c => c is < '!' or > '~')))
+        {
+            // An HTTP header carries only printable ASCII; the agent accepts no other token either.
+            throw new ArgumentException("The agent token must be printable ASCII without spaces.", "agentToken");
+        }
+        return token;
+    }
+
     /// <summary>Labels describing this runtime, sent with every profile.</summary>
     public static IReadOnlyDictionary<string, string> AutomaticLabels() => new Dictionary<string, string>(StringComparer.Ordinal)
     {

@@ -26,6 +26,9 @@ public sealed class OptionsTests
         ["1001 Hz"] = ("samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 1001)),
         ["no profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: ProfileTypes.None)),
         ["unknown profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: (ProfileTypes)64)),
+        ["agent token with a space"] = ("agentToken", () => new Profiler(new ProfilerOptions { ApplicationName = "app", AgentToken = "two words" })),
+        ["agent token with a non-ASCII letter"] = ("agentToken", () => new Profiler(new ProfilerOptions { ApplicationName = "app", AgentToken = "tökén" })),
+        ["empty agent token"] = ("agentToken", () => new Profiler(new ProfilerOptions { ApplicationName = "app", AgentToken = "" })),
         ["period of 1 s through ProfilerOptions"] = ("period", () => new Profiler(new ProfilerOptions { ApplicationName = "app", Period = TimeSpan.FromSeconds(1) })),
     };
 
