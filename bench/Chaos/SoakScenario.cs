@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Bench.Chaos;
 
@@ -11,8 +12,7 @@ internal static class SoakScenario
     public static async Task SoakAsync(TimeSpan duration)
     {
         Console.WriteLine($"--- soak: target app under the collector for {duration.TotalMinutes:F1} min (period 10s) ---");
-        using var agent = Agent.Create();
-        await agent.StartAsync();
+        await using var agent = await AgentProcess.StartAsync(CancellationToken.None);
         using var target = ChildProcess.Start("Flamewatch.TestKit.TargetApp.dll", ["hot", "sleep", "alloc"], new Dictionary<string, string> { ["DOTNET_EventPipeThreadSamplingRate"] = "A" });
         await target.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
         using var collector = ChildProcess.Start("flamewatch-collector.dll",
@@ -25,12 +25,12 @@ internal static class SoakScenario
             samples.Add((clock.Elapsed, target.ResidentBytes(), collector.ResidentBytes(), collector.OpenFileDescriptors()));
             await Task.Delay(TimeSpan.FromSeconds(5));
         }
-        var profiles = (await agent.ProfileCountsAsync()).GetValueOrDefault("soak");
+        var profiles = (await agent.ApplicationsAsync(CancellationToken.None)).GetValueOrDefault("soak")?.Profiles ?? 0;
         var fifth = Math.Max(1, samples.Count / 5);
         var (first, last) = (samples.Take(fifth).ToList(), samples.TakeLast(fifth).ToList());
         Console.WriteLine($"  {clock.Elapsed.TotalMinutes:F1} min, {profiles} profiles stored; target alive: {!target.HasExited}, collector alive: {!collector.HasExited}");
-        Console.WriteLine($"  target RSS: first fifth avg {Proc.MiB((long)first.Average(s => s.Target))}, last fifth avg {Proc.MiB((long)last.Average(s => s.Target))}, max {Proc.MiB(samples.Max(s => s.Target))}");
-        Console.WriteLine($"  collector RSS: first fifth avg {Proc.MiB((long)first.Average(s => s.Collector))}, last fifth avg {Proc.MiB((long)last.Average(s => s.Collector))}, max {Proc.MiB(samples.Max(s => s.Collector))}; collector fds {samples[0].CollectorFds} → {samples[^1].CollectorFds}");
+        Console.WriteLine($"  target RSS: first fifth avg {ProcessReadings.MiB((long)first.Average(s => s.Target))}, last fifth avg {ProcessReadings.MiB((long)last.Average(s => s.Target))}, max {ProcessReadings.MiB(samples.Max(s => s.Target))}");
+        Console.WriteLine($"  collector RSS: first fifth avg {ProcessReadings.MiB((long)first.Average(s => s.Collector))}, last fifth avg {ProcessReadings.MiB((long)last.Average(s => s.Collector))}, max {ProcessReadings.MiB(samples.Max(s => s.Collector))}; collector fds {samples[0].CollectorFds} → {samples[^1].CollectorFds}");
         Checks.That(!target.HasExited, "the target crashed");
         Checks.That(!collector.HasExited, "the collector exited: " + string.Join(" | ", collector.Lines.TakeLast(5)));
         Checks.That(last.Average(s => s.Collector) < first.Average(s => s.Collector) * 1.5 + 32 * 1048576, "collector RSS grew");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Flamewatch.Profiling;
 using Flamewatch.Profiling.Export;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Bench.Chaos;
 
@@ -23,7 +24,7 @@ internal static class TargetScenarios
             if (cycle == Warmup)
             {
                 Settle();
-                (baselineRss, baselineFd) = (Proc.ResidentBytes(self), Proc.OpenFileDescriptors(self));
+                (baselineRss, baselineFd) = (ProcessReadings.ResidentBytes(self), ProcessReadings.OpenFileDescriptors(self));
                 clock.Restart();
             }
             using var target = ChildProcess.Start("Flamewatch.TestKit.TargetApp.dll", ["hot", "sleep", "alloc"], new Dictionary<string, string> { ["DOTNET_EventPipeThreadSamplingRate"] = "A" });
@@ -55,13 +56,13 @@ internal static class TargetScenarios
         }
         var elapsed = clock.Elapsed;
         Settle();
-        var (rss, fd) = (Proc.ResidentBytes(self), Proc.OpenFileDescriptors(self));
+        var (rss, fd) = (ProcessReadings.ResidentBytes(self), ProcessReadings.OpenFileDescriptors(self));
         Console.WriteLine($"  {cycles} cycles in {elapsed.TotalSeconds:F0}s; session ends: {string.Join(", ", ends.Select(e => $"{e.Key}×{e.Value}"))}; {exporter.Count} profiles exported");
-        Console.WriteLine($"  harness RSS {Proc.MiB(baselineRss)} after {Warmup} warm-up cycles, {Proc.MiB(rss)} after; fds {baselineFd} → {fd}");
+        Console.WriteLine($"  harness RSS {ProcessReadings.MiB(baselineRss)} after {Warmup} warm-up cycles, {ProcessReadings.MiB(rss)} after; fds {baselineFd} → {fd}");
         Checks.That(ends.Values.Sum() == cycles, "not every session ended");
         Checks.That(ends.GetValueOrDefault(SessionEnd.Faulted) + ends.GetValueOrDefault(SessionEnd.AttachFailed) == 0, "a killed or stopped target was reported as a fault");
         Checks.That(fd <= baselineFd + 8, $"file descriptors leaked: {baselineFd} → {fd}");
-        Checks.That(rss < baselineRss + 96L * 1024 * 1024, $"harness memory grew: {Proc.MiB(baselineRss)} → {Proc.MiB(rss)}");
+        Checks.That(rss < baselineRss + 96L * 1024 * 1024, $"harness memory grew: {ProcessReadings.MiB(baselineRss)} → {ProcessReadings.MiB(rss)}");
     }
 
     private static void Settle()

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Tests.Shared;
+using RepositoryFiles = Flamewatch.TestKit.RepositoryFiles;
 using YamlDotNet.RepresentationModel;
 
 namespace Flamewatch.Contracts.Tests;

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace Flamewatch.TestKit.Processes;
+
+/// <summary>What /proc tells about a Linux process: resident memory, open descriptors, CPU time.</summary>
+public static class ProcessReadings
+{
+    /// <summary>Resident set size in bytes (<c>VmRSS</c>).</summary>
+    public static long ResidentBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS");
+    }
+
+    public static int OpenFileDescriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    /// <summary>User + system CPU time in clock ticks (1/100 s), from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The parent's PID (field 4 of <c>/proc/&lt;pid&gt;/stat</c>), or null when the process is gone.</summary>
+    public static int? ParentPid(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The command line's arguments (empty when the process is gone or a kernel thread).</summary>
+    public static string[] CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>PIDs of every process in this PID namespace.</summary>
+    public static IEnumerable<int> ProcessIds()
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>Bytes as whole mebibytes, e.g. <c>"42 MiB"</c>.</summary>
+    public static string MiB(long bytes) => (bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) + " MiB";
+}
