@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.TestKit;
 using Flamewatch.TestKit.Processes;
@@ -13,7 +14,7 @@ namespace Flamewatch.Bench.Chaos;
 /// API server and the agent process, while the API server drops its watches, compacts its history and answers its
 /// requests with 429/500 or slowly, and the harness annotates, un-annotates, deletes, re-configures and adds pods.
 /// </summary>
-internal static class CollectorScenarios
+internal static partial class CollectorScenarios
 {
     private const string Namespace = "default";
     private const string NodeName = "node-a";
@@ -77,6 +78,8 @@ internal static class CollectorScenarios
                 ["Logging__Console__FormatterOptions__SingleLine"] = "true",
                 ["Logging__LogLevel__Default"] = "Information",
                 ["Logging__LogLevel__Microsoft"] = "Warning",
+                // The informer's list/watch/broken-watch lines explain slow reactions.
+                ["Logging__LogLevel__Flamewatch.NodeCollector.PodInformer"] = "Debug",
             });
         collector.LineReceived += sessions.Add;
         using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
@@ -183,7 +186,9 @@ internal static class CollectorScenarios
             ("added", sessions.FirstAfter("added", CollectorSessionLog.Kinds.Started, changes["added"])),
         };
 
-        // Let the flushed partial periods of the stopped sessions land, then watch what the agent receives.
+        // The collector's watch is open again (it may still have been backing off), then the flushed partial periods
+        // of the stopped sessions land; from then on, watch what the agent receives and what the collector asks.
+        TimeSpan? watching = await WatchOpenAsync(server, TimeSpan.FromSeconds(60), token) ? clock.Elapsed - faultsEnd : null;
         await Task.Delay(TimeSpan.FromSeconds(5), token);
         var before = await CountsAsync(agent, token);
         var idleStart = CollectorRequests(server);
@@ -197,16 +202,23 @@ internal static class CollectorScenarios
         var finalRss = collector.HasExited ? 0 : collector.ResidentBytes();
         var peakRss = rss.IsEmpty ? 0 : rss.Max();
 
-        Console.WriteLine($"  during faults: {faultRequests} collector requests in {faultSeconds:F0}s ({faultRequests / faultSeconds:F1}/s); idle afterwards: {idle} requests in 10s");
+        var backoffs = collector.Lines.Select(l => InformerBackoff().Match(l)).Where(m => m.Success)
+            .Select(m => double.Parse(m.Groups["seconds"].Value, CultureInfo.InvariantCulture)).ToList();
+        Console.WriteLine($"  during faults: {faultRequests} collector requests in {faultSeconds:F0}s ({faultRequests / faultSeconds:F1}/s); idle afterwards: {idle} requests in 10s; "
+            + $"{backoffs.Count} failed pod list/watch attempts, longest backoff {(backoffs.Count == 0 ? 0 : backoffs.Max()):F1}s");
         Console.WriteLine($"  reactions under faults (API call → the collector's session start/stop; added includes starting its container): {string.Join(", ", reactions.Select(r => $"{r.Item1} {Seconds(r.Item2 - changes[r.Item1])}"))}");
-        Console.WriteLine($"  sessions matched the 5 annotated pods of node-a {Seconds(converged is null ? null : converged)} after the faults stopped (t={faultsEnd.TotalSeconds:F0}s); "
+        Console.WriteLine($"  sessions matched the 5 annotated pods of node-a {Seconds(converged)} after the faults stopped (t={faultsEnd.TotalSeconds:F0}s), its pod watch open again {Seconds(watching)} after; "
             + $"duplicate starts: {sessions.DuplicateStarts}, sessions that broke: {sessions.UnexpectedEnds}, failed attaches: {sessions.AttachFailures}");
         Console.WriteLine($"  profiles at the agent in the {s_proofWindow.TotalSeconds:F0}s after: {string.Join(", ", after.Select(c => $"{c.Key} +{c.Value - before.GetValueOrDefault(c.Key)}"))}");
         Console.WriteLine($"  collector alive: {!collector.HasExited}, /healthz {health}; RSS {ProcessReadings.MiB(baselineRss)} before the faults, peak {ProcessReadings.MiB(peakRss)}, {ProcessReadings.MiB(finalRss)} at the end");
 
+        var logFile = Path.Combine(Path.GetTempPath(), "flamewatch-chaos-collectorfaults.log");
+        await File.WriteAllLinesAsync(logFile, collector.Lines, CancellationToken.None);
+        Console.WriteLine($"  the collector's log: {logFile}");
         Checks.That(!collector.HasExited, "the collector exited: " + collector.Tail(10));
         Checks.That(health == 200, "the collector's /healthz answered " + health);
         Checks.That(converged is not null, "the collector's sessions did not match the annotated pods within 60 s: " + Describe(sessions, expected, pods));
+        Checks.That(watching is not null, "the collector's pod watch was not open again within 60 s of the faults' end");
         Checks.That(sessions.DuplicateStarts == 0, $"{sessions.DuplicateStarts} sessions were started for a process that already had one");
         Checks.That(reactions.All(r => r.Item2 is not null), "the collector missed a change: " + string.Join(", ", reactions.Where(r => r.Item2 is null).Select(r => r.Item1)));
         Checks.That(faultRequests / faultSeconds < 5, $"the collector's request rate under faults is not bounded: {faultRequests / faultSeconds:F1}/s");
@@ -287,6 +299,23 @@ internal static class CollectorScenarios
         return null;
     }
 
+    /// <summary>Waits until the collector has a pod watch open (it is the only client that watches); false after <paramref name="timeout"/>.</summary>
+    private static async Task<bool> WatchOpenAsync(TestApiServer server, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (server.OpenWatches == 0)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return true;
+    }
+
     private static List<string> Mismatches(CollectorSessionLog sessions, IReadOnlyDictionary<string, TimeSpan> expected, IReadOnlyDictionary<string, TestPod> pods)
     {
         var running = sessions.Running;
@@ -353,6 +382,9 @@ internal static class CollectorScenarios
 
     private static int CollectorRequests(TestApiServer server) =>
         server.Requests.Count(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal));
+
+    [GeneratedRegex(@"Informer pods: list/watch failed; retrying in (?<seconds>[0-9.]+) s")]
+    private static partial Regex InformerBackoff();
 
     private static string Seconds(TimeSpan? value) => value is { } v ? $"{v.TotalSeconds:F1}s" : "never";
 }
