@@ -179,11 +179,11 @@ internal static partial class CollectorScenarios
         var converged = await ConvergeAsync(sessions, metrics, pods, expected, collector, TimeSpan.FromSeconds(60), token);
         var reactions = new[]
         {
-            ("annotated", sessions.FirstAfter("later", CollectorSessionLog.Kinds.Started, changes["annotated"])),
-            ("un-annotated", sessions.FirstAfter("unannotate", CollectorSessionLog.Kinds.Stopping, changes["un-annotated"])),
-            ("deleted", sessions.FirstAfter("delete", CollectorSessionLog.Kinds.Stopping, changes["deleted"])),
-            ("re-configured", sessions.FirstAfter("change", CollectorSessionLog.Kinds.Started, changes["re-configured"], TimeSpan.FromSeconds(15))),
-            ("added", sessions.FirstAfter("added", CollectorSessionLog.Kinds.Started, changes["added"])),
+            ("annotated", sessions.FirstAfter("later", CollectorSessionLog.SessionStarted, changes["annotated"])),
+            ("un-annotated", sessions.FirstAfter("unannotate", CollectorSessionLog.SessionStopping, changes["un-annotated"])),
+            ("deleted", sessions.FirstAfter("delete", CollectorSessionLog.SessionStopping, changes["deleted"])),
+            ("re-configured", sessions.FirstAfter("change", CollectorSessionLog.SessionStarted, changes["re-configured"], TimeSpan.FromSeconds(15))),
+            ("added", sessions.FirstAfter("added", CollectorSessionLog.SessionStarted, changes["added"])),
         };
 
         // The collector's watch is open again (it may still have been backing off), then the flushed partial periods

@@ -11,10 +11,11 @@ namespace Flamewatch.Bench.Chaos;
 /// </summary>
 internal sealed partial class CollectorSessionLog
 {
-    private const int SessionStarted = 2003;
-    private const int SessionEnded = 2005;
-    private const int SessionStopping = 2006;
-    private const int AttachFailed = 2004;
+    /// <summary>The collector's event ids (src/NodeCollector/Log.cs).</summary>
+    public const int SessionStarted = 2003;
+    public const int AttachFailed = 2004;
+    public const int SessionEnded = 2005;
+    public const int SessionStopping = 2006;
 
     private readonly Lock _lock = new();
     private readonly Stopwatch _clock;
@@ -147,11 +148,4 @@ internal sealed partial class CollectorSessionLog
     internal sealed record RunningSession(TimeSpan Period);
 
     private sealed record SessionEvent(TimeSpan At, string Pod, int Kind, TimeSpan? Period);
-
-    /// <summary>Event ids a caller may ask <see cref="FirstAfter"/> about.</summary>
-    internal static class Kinds
-    {
-        public const int Started = SessionStarted;
-        public const int Stopping = SessionStopping;
-    }
 }

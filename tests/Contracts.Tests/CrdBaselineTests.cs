@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Tests.Shared;
-using RepositoryFiles = Flamewatch.TestKit.RepositoryFiles;
 using YamlDotNet.RepresentationModel;
+using RepositoryFiles = Flamewatch.TestKit.RepositoryFiles;
 
 namespace Flamewatch.Contracts.Tests;
 
