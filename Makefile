@@ -86,7 +86,7 @@ bench: build ## Run the benchmarks and print measured figures, then a 30-min soa
 	@scripts/bench.sh
 
 .PHONY: chaos
-chaos: build ## Fault scenarios (agent outages and kills, target kill loops, API-server faults, operator kills, two replicas); ~15 min, loopback only.
+chaos: build ## Fault scenarios (agent outages and kills, target kill loops, API-server faults on operator and collector, operator kills, two replicas); ~15 min, loopback only.
 	@scripts/chaos.sh $(CHAOS_ARGS)
 
 .PHONY: clean

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using Flamewatch.Profiling.Export;
 using Flamewatch.Profiling.Pprof;
+using Flamewatch.TestKit.Processes;
 using Google.Protobuf;
 
 namespace Flamewatch.Bench.Chaos;
@@ -20,8 +21,7 @@ internal static class AgentScenarios
     public static async Task AgentOutagesAsync()
     {
         Console.WriteLine("--- agent down for several periods (collector local mode, period 2s, upload timeout 1s) ---");
-        using var agent = Agent.Create();
-        await agent.StartAsync();
+        await using var agent = await AgentProcess.StartAsync(CancellationToken.None);
         using var target = ChildProcess.Start("Flamewatch.TestKit.TargetApp.dll", ["hot", "sleep", "alloc"], TargetEnvironment);
         await target.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
         using var collector = ChildProcess.Start("flamewatch-collector.dll",
@@ -42,23 +42,23 @@ internal static class AgentScenarios
         await Task.Delay(TimeSpan.FromSeconds(8));
         foreach (var outage in new[] { 10, 10, 45 })
         {
-            var before = (await agent.ProfileCountsAsync()).GetValueOrDefault("outage");
+            var before = await ProfileCountAsync(agent, "outage");
             agent.Kill();
             Console.WriteLine($"  t={clock.Elapsed.TotalSeconds:F0}s agent killed for {outage}s ({before} profiles stored so far)");
             await Task.Delay(TimeSpan.FromSeconds(outage));
-            await agent.StartAsync();
+            await agent.RestartAsync(CancellationToken.None);
             var recovered = await WaitForStableCountAsync(agent, "outage", TimeSpan.FromSeconds(outage == 45 ? 90 : 25));
             Console.WriteLine($"  t={clock.Elapsed.TotalSeconds:F0}s agent back: {recovered} profiles stored (+{recovered - before} since the outage began; collector alive: {!collector.HasExited})");
         }
         var elapsed = clock.Elapsed;
         await sampling.CancelAsync();
         await sampler;
-        var stored = (await agent.ProfileCountsAsync()).GetValueOrDefault("outage");
+        var stored = await ProfileCountAsync(agent, "outage");
         var dropped = collector.Lines.Count(l => l.Contains("dropped the oldest upload", StringComparison.Ordinal));
         var abandoned = collector.Lines.Count(l => l.Contains("abandoned after", StringComparison.Ordinal));
         Console.WriteLine($"  {elapsed.TotalSeconds:F0}s, ~{elapsed.TotalSeconds / 2:F0} periods: {stored} profiles stored, {dropped} dropped (queue full), {abandoned} abandoned (attempts exhausted), "
-            + $"collector alive: {!collector.HasExited}, collector RSS min {Proc.MiB(rss.Min())} max {Proc.MiB(rss.Max())} last {Proc.MiB(collector.HasExited ? 0 : collector.ResidentBytes())}");
-        Checks.That(!collector.HasExited, "the collector exited: " + string.Join(" | ", collector.Lines.TakeLast(5)));
+            + $"collector alive: {!collector.HasExited}, collector RSS min {ProcessReadings.MiB(rss.Min())} max {ProcessReadings.MiB(rss.Max())} last {ProcessReadings.MiB(collector.HasExited ? 0 : collector.ResidentBytes())}");
+        Checks.That(!collector.HasExited, "the collector exited: " + collector.Tail(5));
         Checks.That(dropped > 0, "a 45 s outage at a 2 s period should overflow the 16-upload queue and be counted");
         Checks.That(stored + dropped + abandoned >= elapsed.TotalSeconds / 2 * 0.6, "profiles went missing without being counted");
     }
@@ -70,8 +70,7 @@ internal static class AgentScenarios
     public static async Task AgentKilledMidUploadAsync()
     {
         Console.WriteLine("--- agent killed mid-upload and restarted (4 uploading clients, 6 SIGKILLs) ---");
-        using var agent = Agent.Create();
-        await agent.StartAsync();
+        await using var agent = await AgentProcess.StartAsync(CancellationToken.None);
         var acknowledged = new ConcurrentBag<long>();
         var failed = 0;
         long sequence = 0;
@@ -103,25 +102,28 @@ internal static class AgentScenarios
             await Task.Delay(random.Next(1000, 3000));
             agent.Kill();
             await Task.Delay(300);
-            await agent.StartAsync();
+            await agent.RestartAsync(CancellationToken.None);
         }
         await Task.Delay(1000);
         await stop.CancelAsync();
         await Task.WhenAll(clients);
-        var stored = await agent.LabelValuesAsync("midupload", "seq");
+        var stored = (await agent.LabelsAsync("midupload", CancellationToken.None)).GetValueOrDefault("seq") ?? [];
         var lost = acknowledged.Count(seq => !stored.Contains(seq.ToString()));
         Console.WriteLine($"  {sequence} uploads attempted, {acknowledged.Count} acknowledged, {failed} failed while the agent was down, {stored.Count} stored; acknowledged but lost: {lost}");
         Checks.That(lost == 0, $"{lost} acknowledged uploads are missing from the store");
     }
 
-    private static async Task<long> WaitForStableCountAsync(Agent agent, string application, TimeSpan timeout)
+    private static async Task<long> ProfileCountAsync(AgentProcess agent, string application) =>
+        (await agent.ApplicationsAsync(CancellationToken.None)).GetValueOrDefault(application)?.Profiles ?? 0;
+
+    private static async Task<long> WaitForStableCountAsync(AgentProcess agent, string application, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         long last = -1;
         var stableSince = clock.Elapsed;
         while (clock.Elapsed < timeout)
         {
-            var count = (await agent.ProfileCountsAsync()).GetValueOrDefault(application);
+            var count = await ProfileCountAsync(agent, application);
             if (count != last)
             {
                 (last, stableSince) = (count, clock.Elapsed);

@@ -3,6 +3,7 @@ using System.Text;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Bench.Chaos;
 
@@ -239,12 +240,7 @@ internal static class OperatorScenarios
     private static async Task<TestApiServer> SetUpAsync()
     {
         var server = await TestApiServer.StartAsync();
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Operator.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
-        }
-        await server.CreateFromYamlAsync(await File.ReadAllTextAsync(Path.Combine(root, "config/crd/bases/flamewatch.io_continuousprofiles.yaml")));
+        await server.CreateFromYamlAsync(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")));
         await server.CreateFromYamlAsync($"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {Namespace}}}\n");
         return server;
     }

@@ -2,7 +2,7 @@ using Flamewatch.Bench.Chaos;
 
 // `make chaos`: fault scenarios, each bounded in time, on loopback only; each prints what it measured.
 // Usage: Flamewatch.Bench.Chaos [scenario ...] [--cycles N] [--soak-seconds S]; scenarios: outage, midupload, targets,
-// apifaults, operatorkills, replicas (the default set), and soak (run by `make bench`, default 30 min).
+// apifaults, collectorfaults, operatorkills, replicas (the default set), and soak (run by `make bench`, default 30 min).
 var cycles = 300;
 var soakSeconds = 1800;
 var chosen = new List<string>();
@@ -27,6 +27,7 @@ var scenarios = new (string Name, Func<Task> Run)[]
     ("midupload", AgentScenarios.AgentKilledMidUploadAsync),
     ("targets", () => TargetScenarios.TargetCyclesAsync(cycles)),
     ("apifaults", OperatorScenarios.ApiFaultsAsync),
+    ("collectorfaults", CollectorScenarios.CollectorFaultsAsync),
     ("operatorkills", OperatorScenarios.OperatorKillsAsync),
     ("replicas", OperatorScenarios.TwoReplicasAsync),
     ("soak", () => SoakScenario.SoakAsync(TimeSpan.FromSeconds(soakSeconds))),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Flamewatch.Profiling;
 using Flamewatch.Profiling.Export;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Bench.Chaos;
 
@@ -25,14 +26,14 @@ internal static class TargetScenarios
             if (cycle == Warmup)
             {
                 Settle();
-                (baselineRss, baselineFd) = (Proc.ResidentBytes(self), Proc.LeakableFileDescriptors(self));
-                baselineKinds = Proc.FileDescriptorKinds(self);
+                (baselineRss, baselineFd) = (ProcessReadings.ResidentBytes(self), ProcessReadings.LeakableFileDescriptors(self));
+                baselineKinds = ProcessReadings.FileDescriptorKinds(self);
                 clock.Restart();
             }
             if (cycle > Warmup && (cycle - Warmup) % 50 == 0)
             {
                 Settle();
-                series.Add((cycle - Warmup, Proc.ResidentBytes(self), GC.GetTotalMemory(forceFullCollection: true), Proc.LeakableFileDescriptors(self)));
+                series.Add((cycle - Warmup, ProcessReadings.ResidentBytes(self), GC.GetTotalMemory(forceFullCollection: true), ProcessReadings.LeakableFileDescriptors(self)));
             }
             using var target = ChildProcess.Start("Flamewatch.TestKit.TargetApp.dll", ["hot", "sleep", "alloc"], new Dictionary<string, string> { ["DOTNET_EventPipeThreadSamplingRate"] = "A" });
             await target.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
@@ -63,22 +64,22 @@ internal static class TargetScenarios
         }
         var elapsed = clock.Elapsed;
         Settle();
-        var (rss, fd) = (Proc.ResidentBytes(self), Proc.LeakableFileDescriptors(self));
+        var (rss, fd) = (ProcessReadings.ResidentBytes(self), ProcessReadings.LeakableFileDescriptors(self));
         Console.WriteLine($"  {cycles} cycles in {elapsed.TotalSeconds:F0}s; session ends: {string.Join(", ", ends.Select(e => $"{e.Key}×{e.Value}"))}; {exporter.Count} profiles exported");
         series.Add((cycles, rss, GC.GetTotalMemory(forceFullCollection: true), fd));
-        Console.WriteLine($"  harness RSS {Proc.MiB(baselineRss)} after {Warmup} warm-up cycles, {Proc.MiB(rss)} after; fds (loaded assemblies aside) {baselineFd} → {fd}; changes in all descriptors: ({Proc.Difference(baselineKinds, Proc.FileDescriptorKinds(self))})");
-        Console.WriteLine("  every 50 cycles (cycle: RSS / managed heap / fds apart from assemblies): " + string.Join(", ", series.Select(p => $"{p.Cycle}: {Proc.MiB(p.Rss)} / {Proc.MiB(p.Managed)} / {p.Fds}")));
+        Console.WriteLine($"  harness RSS {ProcessReadings.MiB(baselineRss)} after {Warmup} warm-up cycles, {ProcessReadings.MiB(rss)} after; fds (loaded assemblies aside) {baselineFd} → {fd}; changes in all descriptors: ({ProcessReadings.Difference(baselineKinds, ProcessReadings.FileDescriptorKinds(self))})");
+        Console.WriteLine("  every 50 cycles (cycle: RSS / managed heap / fds apart from assemblies): " + string.Join(", ", series.Select(p => $"{p.Cycle}: {ProcessReadings.MiB(p.Rss)} / {ProcessReadings.MiB(p.Managed)} / {p.Fds}")));
         if (series.Count >= 3)
         {
             // After the first 50 cycles the harness has reached its working set: later cycles must not keep adding to it.
             var (early, late) = (series[0], series[^1]);
-            Checks.That(late.Managed < early.Managed + (8L * 1024 * 1024), $"managed heap keeps growing with cycles: {Proc.MiB(early.Managed)} at cycle {early.Cycle} → {Proc.MiB(late.Managed)}");
-            Checks.That(late.Rss < early.Rss + (48L * 1024 * 1024), $"RSS keeps growing with cycles: {Proc.MiB(early.Rss)} at cycle {early.Cycle} → {Proc.MiB(late.Rss)}");
+            Checks.That(late.Managed < early.Managed + (8L * 1024 * 1024), $"managed heap keeps growing with cycles: {ProcessReadings.MiB(early.Managed)} at cycle {early.Cycle} → {ProcessReadings.MiB(late.Managed)}");
+            Checks.That(late.Rss < early.Rss + (48L * 1024 * 1024), $"RSS keeps growing with cycles: {ProcessReadings.MiB(early.Rss)} at cycle {early.Cycle} → {ProcessReadings.MiB(late.Rss)}");
         }
         Checks.That(ends.Values.Sum() == cycles, "not every session ended");
         Checks.That(ends.GetValueOrDefault(SessionEnd.Faulted) + ends.GetValueOrDefault(SessionEnd.AttachFailed) == 0, "a killed or stopped target was reported as a fault");
         Checks.That(fd <= baselineFd + 8, $"file descriptors leaked: {baselineFd} → {fd}");
-        Checks.That(rss < baselineRss + 96L * 1024 * 1024, $"harness memory grew: {Proc.MiB(baselineRss)} → {Proc.MiB(rss)}");
+        Checks.That(rss < baselineRss + 96L * 1024 * 1024, $"harness memory grew: {ProcessReadings.MiB(baselineRss)} → {ProcessReadings.MiB(rss)}");
     }
 
     private static void Settle()

@@ -12,6 +12,7 @@ internal enum LogEvent
     InformerWatchFailed = 1103,
     InformerExpired = 1104,
     InformerHandlerFailed = 1105,
+    InformerWatchBroke = 1106,
     LeaderAcquired = 1201,
     LeaderLost = 1202,
     LeaderRenewFailed = 1203,
@@ -32,6 +33,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = (int)LogEvent.InformerWatchEnded, Level = LogLevel.Debug, Message = "Informer {Resource}: watch ended after {Events} events; resuming from {ResourceVersion}")]
     public static partial void InformerWatchEnded(ILogger logger, string resource, int events, string? resourceVersion);
+
+    [LoggerMessage(EventId = (int)LogEvent.InformerWatchBroke, Level = LogLevel.Debug,
+        Message = "Informer {Resource}: watch connection broke after {Events} events and {Seconds:0.#} s ({Reason}); resuming from {ResourceVersion}")]
+    public static partial void InformerWatchBroke(ILogger logger, string resource, int events, double seconds, string? resourceVersion, string reason);
 
     [LoggerMessage(EventId = (int)LogEvent.InformerWatchFailed, Level = LogLevel.Warning, Message = "Informer {Resource}: list/watch failed; retrying in {DelaySeconds} s")]
     public static partial void InformerWatchFailed(ILogger logger, string resource, double delaySeconds, Exception exception);

@@ -1,4 +1,5 @@
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Chart.Tests;
 
@@ -21,7 +22,7 @@ public sealed class ChartApplyTests : IAsyncLifetime
             await File.WriteAllTextAsync(manifests, chart.Text);
             Assert.Equal(0, (await KubectlAsync("create", "namespace", "flamewatch")).ExitCode);
 
-            var crds = await KubectlAsync("apply", "-f", Path.Combine(Repository.Chart, "crds"));
+            var crds = await KubectlAsync("apply", "-f", Path.Combine(Helm.Chart, "crds"));
             Assert.True(crds.ExitCode == 0, crds.Output);
             var first = await KubectlAsync("apply", "-f", manifests);
             Assert.True(first.ExitCode == 0, first.Output);
@@ -33,7 +34,7 @@ public sealed class ChartApplyTests : IAsyncLifetime
 
             var daemonSet = await KubectlAsync("get", "daemonset", "-n", "flamewatch", "fw-flamewatch-collector", "-o", "jsonpath={.spec.template.spec.hostPID}");
             Assert.Equal("true", daemonSet.StdOut);
-            var sample = await KubectlAsync("apply", "-n", "default", "-f", Path.Combine(Repository.Root, "config", "samples", "flamewatch.io_v1alpha1_continuousprofile.yaml"));
+            var sample = await KubectlAsync("apply", "-n", "default", "-f", Path.Combine(RepositoryFiles.Root, "config", "samples", "flamewatch.io_v1alpha1_continuousprofile.yaml"));
             Assert.True(sample.ExitCode == 0, sample.Output);
         }
         finally
@@ -43,5 +44,5 @@ public sealed class ChartApplyTests : IAsyncLifetime
     }
 
     private Task<CommandResult> KubectlAsync(params string[] arguments) =>
-        Command.RunAsync(Repository.Tool("kubectl"), arguments, new Dictionary<string, string> { ["KUBECONFIG"] = _server.KubeconfigPath });
+        Command.RunAsync(RepositoryFiles.Tool("kubectl"), arguments, new Dictionary<string, string?> { ["KUBECONFIG"] = _server.KubeconfigPath });
 }

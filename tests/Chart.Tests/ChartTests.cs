@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Chart.Tests;
 
@@ -20,7 +22,7 @@ public sealed class ChartTests
     [MemberData(nameof(ValueSets))]
     public async Task Lint_passes_strict(string name, string[] values)
     {
-        var arguments = new List<string> { "lint", Repository.Chart, "--strict" };
+        var arguments = new List<string> { "lint", Helm.Chart, "--strict" };
         foreach (var value in values)
         {
             arguments.Add("--set");
@@ -40,7 +42,7 @@ public sealed class ChartTests
         var scratch = Directory.CreateTempSubdirectory("flamewatch-validate-");
         try
         {
-            File.CreateSymbolicLink(Path.Combine(scratch.FullName, "node_modules"), Path.Combine(Repository.Tools, "node_modules"));
+            File.CreateSymbolicLink(Path.Combine(scratch.FullName, "node_modules"), Path.Combine(RepositoryFiles.PathOf("tools"), "node_modules"));
             var script = Path.Combine(scratch.FullName, "validate-manifests.mjs");
             File.Copy(Path.Combine(AppContext.BaseDirectory, "validate-manifests.mjs"), script);
             var manifests = Path.Combine(scratch.FullName, "manifests.yaml");
@@ -176,8 +178,8 @@ public sealed class ChartTests
     [Fact]
     public void Chart_CRDs_are_byte_identical_to_config_crd_bases()
     {
-        var source = Path.Combine(Repository.Root, "config", "crd", "bases");
-        var copy = Path.Combine(Repository.Chart, "crds");
+        var source = Path.Combine(RepositoryFiles.Root, "config", "crd", "bases");
+        var copy = Path.Combine(Helm.Chart, "crds");
         var sourceFiles = Directory.GetFiles(source, "*.yaml").Select(Path.GetFileName).Order().ToArray();
 
         Assert.NotEmpty(sourceFiles);
@@ -194,7 +196,7 @@ public sealed class ChartTests
     public async Task Operator_ClusterRole_grants_exactly_what_config_rbac_grants()
     {
         var chart = await Helm.TemplateAsync();
-        var config = RenderedChart.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "config", "rbac", "role.yaml")));
+        var config = RenderedChart.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryFiles.Root, "config", "rbac", "role.yaml")));
 
         Assert.Equal(
             Rules(config.Single("ClusterRole", "flamewatch-operator")),

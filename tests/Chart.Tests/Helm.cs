@@ -1,3 +1,6 @@
+using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
+
 namespace Flamewatch.Chart.Tests;
 
 /// <summary>The real helm binary, with its state kept out of $HOME.</summary>
@@ -5,15 +8,18 @@ internal static class Helm
 {
     private static readonly string State = Directory.CreateTempSubdirectory("flamewatch-helm-").FullName;
 
-    private static readonly Dictionary<string, string> Environment = new()
+    private static readonly Dictionary<string, string?> Environment = new()
     {
         ["HELM_CACHE_HOME"] = Path.Combine(State, "cache"),
         ["HELM_CONFIG_HOME"] = Path.Combine(State, "config"),
         ["HELM_DATA_HOME"] = Path.Combine(State, "data"),
     };
 
+    /// <summary>The chart's directory (charts/flamewatch).</summary>
+    public static string Chart => RepositoryFiles.PathOf("charts/flamewatch");
+
     public static Task<CommandResult> RunAsync(params string[] arguments) =>
-        Command.RunAsync(Repository.Tool("helm"), arguments, Environment);
+        Command.RunAsync(RepositoryFiles.Tool("helm"), arguments, Environment);
 
     /// <summary>Renders the chart with the given <c>--set</c> values; fails the test when helm fails.</summary>
     public static async Task<RenderedChart> TemplateAsync(params string[] setValues)
@@ -25,7 +31,7 @@ internal static class Helm
 
     public static string[] TemplateArguments(IEnumerable<string> setValues)
     {
-        var arguments = new List<string> { "template", "fw", Repository.Chart, "--namespace", "flamewatch" };
+        var arguments = new List<string> { "template", "fw", Helm.Chart, "--namespace", "flamewatch" };
         foreach (var value in setValues)
         {
             arguments.Add("--set");

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flamewatch.Contracts.Api.V1Alpha1;
-using Flamewatch.Tests.Shared;
+using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Contracts.Tests;
 
@@ -84,24 +84,15 @@ public sealed class CrdAdmissionTests
         try
         {
             File.WriteAllText(input, objects.ToJsonString());
-            var start = new ProcessStartInfo("node")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                ArgumentList =
-                {
-                    RepositoryFiles.PathOf("tests/Contracts.Tests/crd/validate.mjs"),
-                    RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml"),
-                    input,
-                    tools,
-                },
-            };
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "node did not finish within 60 s");
-            Assert.True(process.ExitCode == 0, $"node failed: {stderr.Result}");
-            return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            var result = Command.Run("node",
+            [
+                RepositoryFiles.PathOf("tests/Contracts.Tests/crd/validate.mjs"),
+                RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml"),
+                input,
+                tools,
+            ], timeout: TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0, $"node failed: {result.StdErr}");
+            return result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(line => JsonNode.Parse(line)!.AsObject())
                 .ToDictionary(
                     result => result["name"]!.GetValue<string>(),

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Tests.Shared;
 using YamlDotNet.RepresentationModel;
+using RepositoryFiles = Flamewatch.TestKit.RepositoryFiles;
 
 namespace Flamewatch.Contracts.Tests;
 

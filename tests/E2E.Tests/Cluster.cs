@@ -1,3 +1,5 @@
+using Flamewatch.TestKit.Processes;
+
 namespace Flamewatch.E2E.Tests;
 
 /// <summary>
@@ -75,14 +77,14 @@ public sealed class Cluster : IDisposable
 
     public string ImageTag { get; } = string.Empty;
 
-    internal ShellResult Kubectl(params string[] arguments) =>
-        Shell.Run(Repository.Tool("kubectl"), arguments, TimeSpan.FromMinutes(5), environment: new Dictionary<string, string> { ["KUBECONFIG"] = Kubeconfig });
+    internal CommandResult Kubectl(params string[] arguments) =>
+        Shell.Run(Shell.Tool("kubectl"), arguments, TimeSpan.FromMinutes(5), environment: new Dictionary<string, string?> { ["KUBECONFIG"] = Kubeconfig });
 
-    internal ShellResult KubectlApply(string yaml) =>
-        Shell.Run(Repository.Tool("kubectl"), ["apply", "-f", "-"], TimeSpan.FromMinutes(2), yaml, new Dictionary<string, string> { ["KUBECONFIG"] = Kubeconfig });
+    internal CommandResult KubectlApply(string yaml) =>
+        Shell.Run(Shell.Tool("kubectl"), ["apply", "-f", "-"], TimeSpan.FromMinutes(2), yaml, new Dictionary<string, string?> { ["KUBECONFIG"] = Kubeconfig });
 
-    internal ShellResult Helm(params string[] arguments) =>
-        Shell.Run(Repository.Tool("helm"), arguments, TimeSpan.FromMinutes(10), environment: new Dictionary<string, string>
+    internal CommandResult Helm(params string[] arguments) =>
+        Shell.Run(Shell.Tool("helm"), arguments, TimeSpan.FromMinutes(10), environment: new Dictionary<string, string?>
         {
             ["KUBECONFIG"] = Kubeconfig,
             ["HELM_CACHE_HOME"] = Path.Combine(_scratch, "helm-cache"),
@@ -100,6 +102,6 @@ public sealed class Cluster : IDisposable
         Directory.Delete(_scratch, recursive: true);
     }
 
-    internal static string Require(ShellResult result) =>
+    internal static string Require(CommandResult result) =>
         result.ExitCode == 0 ? result.StdOut : throw new InvalidOperationException(result.Output);
 }

@@ -18,7 +18,7 @@ internal static class ClusterEnvironment
         var kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG");
         if (!string.IsNullOrEmpty(kubeconfig))
         {
-            var version = Shell.Run(Repository.Tool("kubectl"), ["version", "--request-timeout=5s", "-o", "json"], TimeSpan.FromSeconds(15));
+            var version = Shell.Run(Shell.Tool("kubectl"), ["version", "--request-timeout=5s", "-o", "json"], TimeSpan.FromSeconds(15));
             return version.ExitCode == 0 && version.StdOut.Contains("serverVersion", StringComparison.Ordinal)
                 ? (ClusterKind.Existing, string.Empty)
                 : (ClusterKind.None, $"KUBECONFIG={kubeconfig} is set but its cluster does not answer: {version.Output.Trim()}");

@@ -108,6 +108,30 @@ public sealed class InformerTests : ServerTestBase
     }
 
     [Fact]
+    public async Task Watches_cut_after_they_ran_resume_at_once_however_often_it_happens()
+    {
+        // An API server restart or a load balancer cutting long connections breaks a watch that was working: resuming
+        // is not a failure, so no backoff may build up (with 2 s doubling, the fourth cut would blind it for 13-19 s).
+        var (informer, recorder, run, stop) = Start(new InformerOptions { InitialBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(30) });
+        await informer.WaitForSyncAsync(Timeout);
+        for (var cut = 1; cut <= 4; cut++)
+        {
+            await EventuallyAsync(() => informer.WatchCount == cut && Server.OpenWatches == 1, $"watch {cut} open", TimeSpan.FromSeconds(40));
+            await Task.Delay(TimeSpan.FromSeconds(1.2), Timeout);
+            Server.DropWatches();
+        }
+
+        var cutAt = System.Diagnostics.Stopwatch.StartNew();
+        await Api.Pods().CreateAsync(NewPod("after-cuts"), Timeout);
+        await EventuallyAsync(() => recorder.LastFor("after-cuts") == "add", "the pod created after the cuts is seen", TimeSpan.FromSeconds(40));
+
+        Assert.True(cutAt.Elapsed < TimeSpan.FromSeconds(5), $"the informer saw the new pod {cutAt.Elapsed.TotalSeconds:F1} s after the last cut");
+        Assert.Equal(1, informer.ListCount); // resumed from the resourceVersion each time
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task Relists_after_compaction_and_synthesizes_missed_deletes()
     {
         await Api.Pods().CreateAsync(NewPod("gone"), Timeout);

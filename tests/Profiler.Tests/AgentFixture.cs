@@ -1,3 +1,5 @@
+using Flamewatch.TestKit.Processes;
+
 namespace Flamewatch.ProfilerTests;
 
 /// <summary>One real agent for a test class; tests tell their profiles apart by application name.</summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.ProfilerTests;
 
@@ -11,15 +11,14 @@ public sealed class ExampleTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await using var agent = await AgentProcess.StartAsync(timeout.Token);
 
-        var (exitCode, output) = await RunExampleAsync(agent.AgentAddress, timeout.Token);
+        var (exitCode, output) = await RunExampleAsync(agent.Url, timeout.Token);
         Assert.True(exitCode == 0, $"the example exited with {exitCode}:\n{output}");
         Assert.Contains("uploaded: 1", output, StringComparison.Ordinal);
 
         var applications = await agent.ApplicationsAsync(timeout.Token);
         Assert.True(applications.TryGetValue("my-dotnet-app", out var application), $"the agent lists my-dotnet-app; it lists {string.Join(", ", applications.Keys)}");
-        var labels = application.GetProperty("labels");
-        Assert.Equal("data", Assert.Single(labels.GetProperty("my-extra-label").EnumerateArray()).GetString());
-        Assert.Equal(Environment.Version.ToString(), Assert.Single(labels.GetProperty("runtime_version").EnumerateArray()).GetString());
+        Assert.Equal("data", Assert.Single(application.Labels["my-extra-label"]));
+        Assert.Equal(Environment.Version.ToString(), Assert.Single(application.Labels["runtime_version"]));
 
         var cpu = await agent.FlameGraphAsync("my-dotnet-app", "type=cpu-time/nanoseconds&my-extra-label=data", timeout.Token);
         var foo = FlameGraph.Inclusive(cpu.GetProperty("root"), $"{nameof(Example)}.{nameof(Example.Foo)}");
@@ -34,7 +33,7 @@ public sealed class ExampleTests
     public async Task The_example_runs_to_its_end_when_no_agent_listens()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (exitCode, output) = await RunExampleAsync($"http://127.0.0.1:{AgentProcess.FreePort()}", timeout.Token);
+        var (exitCode, output) = await RunExampleAsync($"http://127.0.0.1:{Loopback.FreePort()}", timeout.Token);
         Assert.True(exitCode == 0, $"the example exited with {exitCode}:\n{output}");
         Assert.Contains("profiles collected: 1, uploaded: 0, dropped: 1", output, StringComparison.Ordinal);
         Assert.Contains("last error:", output, StringComparison.Ordinal);
@@ -44,36 +43,23 @@ public sealed class ExampleTests
     public async Task The_example_runs_to_its_end_when_its_process_cannot_be_profiled()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (exitCode, output) = await RunExampleAsync($"http://127.0.0.1:{AgentProcess.FreePort()}", timeout.Token,
-            new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
+        var (exitCode, output) = await RunExampleAsync($"http://127.0.0.1:{Loopback.FreePort()}", timeout.Token,
+            new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0" });
         Assert.True(exitCode == 0, $"the example exited with {exitCode}:\n{output}");
         Assert.Contains("profiles collected: 0, uploaded: 0, dropped: 0", output, StringComparison.Ordinal);
         Assert.Contains("diagnostic socket", output, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Output)> RunExampleAsync(string agentAddress, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "quickstart.dll"));
-        info.Environment[ProfilerOptions.AgentAddressVariable] = agentAddress;
-        info.Environment.Remove(ProfilerOptions.ApplicationNameVariable);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
         {
-            info.Environment[key] = value;
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout + await stderr);
+            [ProfilerOptions.AgentAddressVariable] = agentAddress,
+            [ProfilerOptions.ApplicationNameVariable] = null,
+        };
+        var result = await Command.RunAsync(ChildProcess.DotNetHost, [ChildProcess.AssemblyPath("quickstart.dll")], variables,
+            timeout: Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
+        return (result.ExitCode, result.Output);
     }
 }

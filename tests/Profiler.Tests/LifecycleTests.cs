@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Flamewatch.TestKit.Processes;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -17,7 +18,7 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var (agent, application) = (fixture.Agent, "cycles-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var profiler = new Profiler(applicationName: application, period: Period, uploadTimeout: TimeSpan.FromSeconds(5), agentAddress: agent.AgentAddress);
+        await using var profiler = new Profiler(applicationName: application, period: Period, uploadTimeout: TimeSpan.FromSeconds(5), agentAddress: agent.Url);
 
         for (var cycle = 1; cycle <= 3; cycle++)
         {
@@ -34,7 +35,7 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
         Assert.Equal(0, statistics.UploadsFailed);
         Assert.Equal(0, statistics.ProfilesDropped);
         var listed = (await agent.ApplicationsAsync(timeout.Token))[application];
-        Assert.Equal(3, listed.GetProperty("profiles").GetInt32());
+        Assert.Equal(3, listed.Profiles);
         var cpu = await agent.FlameGraphAsync(application, "type=cpu-time/nanoseconds", timeout.Token);
         Assert.True(FlameGraph.Inclusive(cpu.GetProperty("root"), $"{typeof(LifecycleTests).FullName}.{nameof(Spin)}") > 0,
             "the test's busy method shows up in the profiles of its own process");
@@ -45,7 +46,7 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var (agent, application) = (fixture.Agent, "periodic-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var profiler = new Profiler(applicationName: application, period: Period, uploadTimeout: TimeSpan.FromSeconds(5), agentAddress: agent.AgentAddress);
+        await using var profiler = new Profiler(applicationName: application, period: Period, uploadTimeout: TimeSpan.FromSeconds(5), agentAddress: agent.Url);
         profiler.Start();
         var started = Stopwatch.StartNew();
         while (profiler.Statistics.UploadsSucceeded == 0)
@@ -57,7 +58,7 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
         Spin(TimeSpan.FromSeconds(1.5));
         profiler.Stop();
         Assert.Equal(2, profiler.Statistics.UploadsSucceeded);
-        Assert.Equal(2, (await agent.ApplicationsAsync(timeout.Token))[application].GetProperty("profiles").GetInt32());
+        Assert.Equal(2, (await agent.ApplicationsAsync(timeout.Token))[application].Profiles);
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
         var uploadTimeout = TimeSpan.FromSeconds(3);
         var logs = new CapturingLoggerFactory();
         await using var profiler = new Profiler(applicationName: "agent-down", period: Period, uploadTimeout: uploadTimeout,
-            agentAddress: $"http://127.0.0.1:{AgentProcess.FreePort()}", loggerFactory: logs);
+            agentAddress: $"http://127.0.0.1:{Loopback.FreePort()}", loggerFactory: logs);
         profiler.Start();
         Spin(TimeSpan.FromSeconds(1.5));
         var stopping = Stopwatch.StartNew();
@@ -92,7 +93,7 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var uploadTimeout = TimeSpan.FromSeconds(3);
         await using var profiler = new Profiler(applicationName: "agent-down-queued", period: Period, uploadTimeout: uploadTimeout,
-            agentAddress: $"http://127.0.0.1:{AgentProcess.FreePort()}");
+            agentAddress: $"http://127.0.0.1:{Loopback.FreePort()}");
         profiler.Start();
         // The first period's upload fails and waits in the retry queue (backoff 1 s doubling); the next period runs long
         // enough to be uploaded at Stop.

@@ -132,7 +132,14 @@ public sealed class TestApiServer : IAsyncDisposable
         };
     }
 
-    public KubeApiClient CreateClient() => new(ClientConfig());
+    /// <summary>A client of this server.</summary>
+    /// <param name="userAgent">Sent instead of the Flamewatch client's own (<c>flamewatch/…</c>), so that fault rules and
+    /// request counts can tell a test harness's requests from those of the component under test.</param>
+    public KubeApiClient CreateClient(string? userAgent = null)
+    {
+        var config = ClientConfig();
+        return userAgent is null ? new(config) : new(config, new UserAgentHandler(userAgent, KubeApiClient.CreateHandler(config)));
+    }
 
     private async Task BookmarkLoopAsync()
     {

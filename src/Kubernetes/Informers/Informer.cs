@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Kubernetes.Selectors;
@@ -8,13 +9,17 @@ namespace Flamewatch.Kubernetes.Informers;
 
 /// <summary>
 /// client-go's reflector + indexer in one: a paged LIST, then WATCH from its resourceVersion with bookmarks, a random
-/// server-side timeout and an idle watchdog. A normal end of the watch resumes from the last resourceVersion; an
-/// Expired/410 relists and synthesizes the deletes that happened meanwhile; failures back off exponentially
-/// (reset after a healthy watch). Run it with <see cref="RunAsync"/>.
+/// server-side timeout and an idle watchdog. A normal end of the watch resumes from the last resourceVersion at once,
+/// and so does a watch whose connection broke after it had run (an API server restart, a load balancer cutting long
+/// connections); an Expired/410 relists and synthesizes the deletes that happened meanwhile; failures back off
+/// exponentially (reset after a healthy watch). Run it with <see cref="RunAsync"/>.
 /// </summary>
 public sealed class Informer<T> : IInformer<T>
     where T : KubeObject
 {
+    /// <summary>A watch that ends sooner without an event, or breaks sooner, counts as a failure (client-go's "very short watch").</summary>
+    private static readonly TimeSpan s_minimumHealthyWatch = TimeSpan.FromSeconds(1);
+
     private readonly IResourceClient<T> _client;
     private readonly InformerOptions _options;
     private readonly ILogger _logger;
@@ -120,15 +125,27 @@ public sealed class Informer<T> : IInformer<T>
                 }
 
                 var started = _time.GetUtcNow();
-                var events = await WatchAsync(cancellationToken).ConfigureAwait(false);
+                var (events, broken) = await WatchAsync(cancellationToken).ConfigureAwait(false);
                 var lived = _time.GetUtcNow() - started;
-                if (events == 0 && lived < TimeSpan.FromSeconds(1))
+                if (broken is not null && lived < s_minimumHealthyWatch)
+                {
+                    ExceptionDispatchInfo.Throw(broken);
+                }
+
+                if (events == 0 && lived < s_minimumHealthyWatch)
                 {
                     throw new IOException("very short watch: the watch closed within 1 s without any event");
                 }
 
                 failures = 0;
-                Log.InformerWatchEnded(_logger, _name, events, LastSyncResourceVersion);
+                if (broken is not null)
+                {
+                    Log.InformerWatchBroke(_logger, _name, events, lived.TotalSeconds, LastSyncResourceVersion, broken.Message);
+                }
+                else
+                {
+                    Log.InformerWatchEnded(_logger, _name, events, LastSyncResourceVersion);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -213,7 +230,8 @@ public sealed class Informer<T> : IInformer<T>
         _synced.TrySetResult();
     }
 
-    private async Task<int> WatchAsync(CancellationToken cancellationToken)
+    /// <summary>Watches until the stream ends; returns the events applied and, when the connection broke, why.</summary>
+    private async Task<(int Events, Exception? Broken)> WatchAsync(CancellationToken cancellationToken)
     {
         var min = _options.MinWatchTimeout;
         var timeout = min + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * min.TotalMilliseconds);
@@ -228,13 +246,20 @@ public sealed class Informer<T> : IInformer<T>
         };
         WatchCount++;
         var count = 0;
-        await foreach (var e in _client.WatchAsync(_options.Namespace, options, cancellationToken).ConfigureAwait(false))
+        try
         {
-            count++;
-            Apply(e);
+            await foreach (var e in _client.WatchAsync(_options.Namespace, options, cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+                Apply(e);
+            }
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            return (count, e);
         }
 
-        return count;
+        return (count, null);
     }
 
     private void Apply(WatchEvent<T> e)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Flamewatch.TestKit.Processes;
 using Xunit.Abstractions;
 
 namespace Flamewatch.Agent.Tests.Fuzz;
@@ -32,9 +33,9 @@ public sealed class IntakeFuzzTests(ITestOutputHelper output)
         var count = int.TryParse(Environment.GetEnvironmentVariable("FLAMEWATCH_FUZZ_COUNT"), CultureInfo.InvariantCulture, out var c) ? c : 10_000;
         var bomb = IntakeFuzzer.Bomb(8 * MaxDecompressedBytes);
         await using var agent = await AgentProcess.StartAsync(cts.Token,
-            "--max-body-bytes", MaxBodyBytes.ToString(CultureInfo.InvariantCulture),
-            "--max-decompressed-bytes", MaxDecompressedBytes.ToString(CultureInfo.InvariantCulture));
-        var endPoint = new IPEndPoint(IPAddress.Loopback, agent.BaseAddress.Port);
+            ["--max-body-bytes", MaxBodyBytes.ToString(CultureInfo.InvariantCulture), "--max-decompressed-bytes", MaxDecompressedBytes.ToString(CultureInfo.InvariantCulture)],
+            logLevel: "Error");
+        var endPoint = new IPEndPoint(IPAddress.Loopback, agent.Address.Port);
 
         var keepBoundary = "keep0123456789";
         var keepBody = Uploads.Body(keepBoundary,
@@ -119,7 +120,7 @@ public sealed class IntakeFuzzTests(ITestOutputHelper output)
         await Task.Delay(500, cts.Token);
         var rssAfter = agent.ResidentBytes();
         var fdAfter = agent.OpenFileDescriptors();
-        var dataFiles = Directory.GetFileSystemEntries(agent.DataDir, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        var dataFiles = Directory.GetFileSystemEntries(agent.DataDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
 
         var summary = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"seed {seed}: {count} generated requests in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F0}/s) after {corpus.Length} corpus cases")

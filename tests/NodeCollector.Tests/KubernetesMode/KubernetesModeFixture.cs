@@ -1,10 +1,10 @@
 using System.Globalization;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
-using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.NodeCollector.Hosting;
-using Flamewatch.NodeCollector.Tests.SimulatedNode;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
+using Flamewatch.TestKit.SimulatedNodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,7 +23,7 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
     public const string NodeName = "node-a";
     public const string Namespace = "default";
 
-    private SimulatedNode.SimulatedNode? _node;
+    private SimulatedNode? _node;
     private int _pods;
 
     internal TestApiServer Api { get; private set; } = null!;
@@ -36,7 +36,7 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
 
     internal HttpClient CollectorClient { get; private set; } = null!;
 
-    internal SimulatedNode.SimulatedNode Node => _node ?? throw new InvalidOperationException("no simulated node on this machine");
+    internal SimulatedNode Node => _node ?? throw new InvalidOperationException("no simulated node on this machine");
 
     public async Task InitializeAsync()
     {
@@ -49,11 +49,11 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
         Api = await TestApiServer.StartAsync(cancellationToken: timeout.Token);
         Client = Api.CreateClient();
         Agent = await AgentProcess.StartAsync(timeout.Token);
-        _node = new SimulatedNode.SimulatedNode(NodeCapabilities.Current);
+        _node = new SimulatedNode(NodeCapabilities.Current);
         Collector = CollectorHost.Build(new Dictionary<string, string?>
         {
             ["Collector:NodeName"] = NodeName,
-            ["Collector:Agent"] = Agent.Address.ToString().TrimEnd('/'),
+            ["Collector:Agent"] = Agent.Url,
             ["Collector:Kubeconfig"] = Api.KubeconfigPath,
             ["Collector:Port"] = "0",
             ["Collector:BindAddress"] = "127.0.0.1",
@@ -71,7 +71,7 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
         string name, IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
         CancellationToken cancellationToken, string nodeName = NodeName)
     {
-        var driver = Interlocked.Increment(ref _pods) % 2 == 0 ? CgroupDriver.Cgroupfs : CgroupDriver.Systemd;
+        var driver = Interlocked.Increment(ref _pods) % 2 == 0 ? KubeletCgroupDriver.Cgroupfs : KubeletCgroupDriver.Systemd;
         return PodObjects.CreateAsync(Client, Node, Namespace, name, nodeName, driver, annotations, containers, cancellationToken);
     }
 

@@ -1,6 +1,7 @@
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Supervision;
-using Flamewatch.NodeCollector.Tests.SimulatedNode;
+using Flamewatch.NodeCollector.Tests.SimulatedNodes;
+using Flamewatch.TestKit.SimulatedNodes;
 using static Flamewatch.NodeCollector.Tests.KubernetesMode.KubernetesModeFixture;
 
 namespace Flamewatch.NodeCollector.Tests.KubernetesMode;
@@ -39,8 +40,8 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         Assert.StartsWith(Environment.Version.ToString(), Assert.Single(labels[SessionSpec.RuntimeVersionTag]));
 
         var applications = await fixture.Agent.ApplicationsAsync(token);
-        Assert.DoesNotContain(elsewhereApplication, applications);
-        Assert.DoesNotContain(plain.Name, applications);
+        Assert.DoesNotContain(elsewhereApplication, applications.Keys);
+        Assert.DoesNotContain(plain.Name, applications.Keys);
         Assert.Equal(0, honeypot.Connections);
         Assert.Empty(await fixture.EventsAsync(elsewhere, token));
         Assert.Empty(await fixture.EventsAsync(plain, token));

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using Flamewatch.NodeCollector.Tests.KubernetesMode;
+using Flamewatch.TestKit.Processes;
 using Xunit.Abstractions;
 
 namespace Flamewatch.NodeCollector.Tests.Local;
@@ -37,12 +37,7 @@ public sealed class ProfileCommandTests(ITestOutputHelper output)
     public async Task Ctrl_C_with_the_agent_down_exits_within_the_upload_timeout_and_says_what_was_lost()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        int port;
-        using (var unused = new TcpListener(IPAddress.Loopback, 0))
-        {
-            unused.Start();
-            port = ((IPEndPoint)unused.LocalEndpoint).Port;
-        }
+        var port = Loopback.FreePort();
         var uploadTimeout = TimeSpan.FromSeconds(3);
         var (exitCode, elapsed, _, log) = await InterruptMidPeriodAsync(
             ["--agent", $"http://127.0.0.1:{port}", "--upload-timeout", $"{uploadTimeout.TotalSeconds}s", "--application-name", "agent-down"],

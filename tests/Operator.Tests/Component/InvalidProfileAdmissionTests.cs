@@ -1,5 +1,5 @@
 using Flamewatch.Kubernetes.Rest;
-using Flamewatch.Tests.Shared;
+using Flamewatch.TestKit;
 
 namespace Flamewatch.Operator.Tests.Component;
 

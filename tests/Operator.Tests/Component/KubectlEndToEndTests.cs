@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Flamewatch.Tests.Shared;
+using Flamewatch.TestKit;
 
 namespace Flamewatch.Operator.Tests.Component;
 

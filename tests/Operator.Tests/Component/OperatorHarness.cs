@@ -7,7 +7,6 @@ using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
 using Flamewatch.Operator.Kubernetes;
 using Flamewatch.TestKit;
-using Flamewatch.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

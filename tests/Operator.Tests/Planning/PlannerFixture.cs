@@ -5,7 +5,6 @@ using Flamewatch.Contracts.Api;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Planning;
 using Flamewatch.TestKit;
-using Flamewatch.Tests.Shared;
 
 namespace Flamewatch.Operator.Tests.Planning;
 

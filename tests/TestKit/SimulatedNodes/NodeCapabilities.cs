@@ -1,12 +1,12 @@
-using System.Diagnostics;
+using Flamewatch.TestKit.Processes;
 
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.TestKit.SimulatedNodes;
 
 /// <summary>
 /// What this machine allows for a simulated node: root, PID and mount namespaces (<c>unshare</c>), a writable
 /// cgroup v2 hierarchy (and a cgroup v1 one where the host still mounts them). Detected once, at run time.
 /// </summary>
-internal sealed class NodeCapabilities
+public sealed class NodeCapabilities
 {
     private static readonly Lazy<NodeCapabilities> s_current = new(Detect);
 
@@ -64,11 +64,11 @@ internal sealed class NodeCapabilities
         var probeDirectory = Directory.CreateTempSubdirectory("fw-nscheck-");
         try
         {
-            var (exitCode, output) = Run("unshare", "--pid", "--fork", "--mount-proc", "--mount", "/bin/sh", "-c",
-                "mount -t tmpfs tmpfs \"$0\" && grep NSpid /proc/self/status", probeDirectory.FullName);
-            if (exitCode != 0)
+            var probe = Command.Run("unshare", ["--pid", "--fork", "--mount-proc", "--mount", "/bin/sh", "-c",
+                "mount -t tmpfs tmpfs \"$0\" && grep NSpid /proc/self/status", probeDirectory.FullName], timeout: TimeSpan.FromSeconds(20));
+            if (probe.ExitCode != 0)
             {
-                return new NodeCapabilities($"unshare of PID and mount namespaces failed (exit {exitCode}): {output.Trim()}", null, null);
+                return new NodeCapabilities($"unshare of PID and mount namespaces failed (exit {probe.ExitCode}): {probe.Output.Trim()}", null, null);
             }
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or TimeoutException)
@@ -139,25 +139,5 @@ internal sealed class NodeCapabilities
             error = e.Message;
             return false;
         }
-    }
-
-    private static (int ExitCode, string Output) Run(string fileName, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(20)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} did not finish within 20 s");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }

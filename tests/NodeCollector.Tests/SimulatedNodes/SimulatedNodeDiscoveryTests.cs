@@ -1,6 +1,7 @@
 using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.TestKit.SimulatedNodes;
 
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.NodeCollector.Tests.SimulatedNodes;
 
 /// <summary>Discovery against real processes in their own PID/mount namespaces and kubelet-named cgroups (as root).</summary>
 public sealed class SimulatedNodeDiscoveryTests(SimulatedNodeFixture fixture) : IClassFixture<SimulatedNodeFixture>
@@ -94,7 +95,7 @@ public sealed class SimulatedNodeDiscoveryTests(SimulatedNodeFixture fixture) : 
     {
         using var timeout = new CancellationTokenSource(s_testTimeout);
         using var discovery = NewDiscovery();
-        var withoutApp = new DiscoveryPod(fixture.PodA.Uid, [new DiscoveryContainer("sidecar", "containerd://" + fixture.Sidecar.Id)]);
+        var withoutApp = new DiscoveryPod(fixture.PodA.Uid, [new DiscoveryContainer("sidecar", fixture.Sidecar.StatusContainerId)]);
 
         var scan = await discovery.ScanAsync([withoutApp], timeout.Token);
 
@@ -108,7 +109,7 @@ public sealed class SimulatedNodeDiscoveryTests(SimulatedNodeFixture fixture) : 
     {
         using var timeout = new CancellationTokenSource(s_testTimeout);
         using var discovery = NewDiscovery();
-        var pod = fixture.Node.AddPod(CgroupDriver.Systemd, PodQosClass.BestEffort);
+        var pod = fixture.Node.AddPod(KubeletCgroupDriver.Systemd, PodQos.BestEffort);
         var first = await fixture.Node.StartContainerAsync(pod, "first", ContainerProgram.DotNet, null, timeout.Token);
 
         var before = await discovery.ScanAsync([pod.ToDiscoveryPod()], timeout.Token);

@@ -1,12 +1,10 @@
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
-using Flamewatch.NodeCollector.Discovery;
-using Flamewatch.NodeCollector.Tests.SimulatedNode;
 
-namespace Flamewatch.NodeCollector.Tests.KubernetesMode;
+namespace Flamewatch.TestKit.SimulatedNodes;
 
-/// <summary>Pod objects for simulated pods: what the kubelet and the API server would show a collector (shared with the benchmark).</summary>
-internal static class PodObjects
+/// <summary>Pod objects for simulated pods: what the kubelet and the API server would show a collector.</summary>
+public static class PodObjects
 {
     /// <summary>Environment of the .NET test containers: the runtime samples at 100 Hz, the collector's default, so sampling is
     /// continuous and every partial period holds samples.</summary>
@@ -21,7 +19,7 @@ internal static class PodObjects
     /// here too), and reports their container IDs in the pod's status as the kubelet does.
     /// </summary>
     public static async Task<TestPod> CreateAsync(
-        IKubeApi api, SimulatedNode.SimulatedNode node, string @namespace, string name, string nodeName, CgroupDriver driver,
+        IKubeApi api, SimulatedNode node, string @namespace, string name, string nodeName, KubeletCgroupDriver driver,
         IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
         CancellationToken cancellationToken)
     {
@@ -32,7 +30,7 @@ internal static class PodObjects
             Spec = new PodSpec { NodeName = nodeName, Containers = [.. containers.Select(c => new Container { Name = c.Name, Image = "example.com/" + c.Name + ":1" })] },
         };
         var created = await pods.CreateAsync(pod, cancellationToken).ConfigureAwait(false);
-        var simulated = node.AddPod(driver, PodQosClass.Burstable, created.Metadata.Uid!);
+        var simulated = node.AddPod(driver, PodQos.Burstable, created.Metadata.Uid!);
         foreach (var (container, program) in containers)
         {
             await node.StartContainerAsync(simulated, container, program, null, cancellationToken, environment: TargetEnvironment).ConfigureAwait(false);
@@ -44,7 +42,7 @@ internal static class PodObjects
         current.Status.ContainerStatuses = [.. simulated.Containers.Select(c => new ContainerStatus
         {
             Name = c.Name,
-            ContainerID = "containerd://" + c.Id,
+            ContainerID = c.StatusContainerId,
             Image = "example.com/" + c.Name + ":1",
             Ready = true,
             RestartCount = 0,

@@ -1,6 +1,7 @@
 using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.TestKit.SimulatedNodes;
 
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.NodeCollector.Tests.SimulatedNodes;
 
 /// <summary>The attach probe against real runtimes in other PID and mount namespaces.</summary>
 public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : IClassFixture<SimulatedNodeFixture>
@@ -63,7 +64,7 @@ public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : ICl
         // The runtime makes its socket owner-only (0600) for the app's UID; root reaches it through DAC override.
         const int appUid = 65534;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var pod = fixture.Node.AddPod(CgroupDriver.Systemd, PodQosClass.BestEffort);
+        var pod = fixture.Node.AddPod(KubeletCgroupDriver.Systemd, PodQos.BestEffort);
         var container = await fixture.Node.StartContainerAsync(pod, "nonroot", ContainerProgram.DotNet, null, timeout.Token, runAsUid: appUid);
         using var discovery = new ProcessDiscovery(ProcFs.Host, new ProcessDiscoveryOptions(), TimeProvider.System);
 
@@ -80,7 +81,7 @@ public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : ICl
     public async Task Reports_a_killed_process_as_exited()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var pod = fixture.Node.AddPod(CgroupDriver.Cgroupfs, PodQosClass.Burstable);
+        var pod = fixture.Node.AddPod(KubeletCgroupDriver.Cgroupfs, PodQos.Burstable);
         var container = await fixture.Node.StartContainerAsync(pod, "doomed", ContainerProgram.DotNet, null, timeout.Token);
         var startTime = ProcFs.Host.ReadStat(container.HostPid)!.Value.StartTime;
 

@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.TestKit.Processes;
 
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.TestKit.SimulatedNodes;
 
 /// <summary>
 /// A node laid out as the kubelet lays it out, on this machine: each container is a real process in new PID and mount
 /// namespaces (<c>unshare</c>), with a private tmpfs temp directory, in a cgroup named as the kubelet names it
 /// (systemd or cgroupfs driver). Disposing kills every process and removes every cgroup directory it created.
-/// Needs <see cref="NodeCapabilities.UnsupportedReason"/> to be null.
+/// Needs <see cref="NodeCapabilities.UnsupportedReason"/> to be null. The .NET program is the sleeper
+/// (<c>tests/TestKit/Sleeper</c>): callers reference that project so that its assembly is next to theirs.
 /// </summary>
-internal sealed class SimulatedNode : IAsyncDisposable
+public sealed class SimulatedNode : IAsyncDisposable
 {
     /// <summary>
     /// Joins the container's cgroup (writing 0 to <c>cgroup.procs</c> moves the writer), mounts a private tmpfs on the temp
@@ -22,7 +23,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
 
+    private const string SleeperAssembly = "Flamewatch.TestKit.Sleeper.dll";
+
     private readonly NodeCapabilities _capabilities;
+    private readonly Lock _lock = new();
     private readonly DirectoryInfo _workDirectory;
     private readonly List<SimulatedPod> _pods = [];
     private readonly List<string> _createdCgroups = [];
@@ -38,16 +42,29 @@ internal sealed class SimulatedNode : IAsyncDisposable
         _workDirectory = Directory.CreateTempSubdirectory("fw-simnode-");
     }
 
-    public IReadOnlyList<SimulatedPod> Pods => _pods;
+    public IReadOnlyList<SimulatedPod> Pods
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _pods];
+            }
+        }
+    }
 
     /// <summary>The cgroup hierarchy the cgroupfs layout uses: v1 where the host mounts it, else v2.</summary>
     public string CgroupfsRoot => _capabilities.Cgroup1Root ?? _capabilities.Cgroup2Root!;
 
     /// <param name="uid">The pod UID (e.g. the one the API server gave the Pod object); null = a new one.</param>
-    public SimulatedPod AddPod(CgroupDriver driver, PodQosClass qos, string? uid = null)
+    public SimulatedPod AddPod(KubeletCgroupDriver driver, PodQos qos, string? uid = null)
     {
         var pod = new SimulatedPod(uid ?? Guid.NewGuid().ToString(), driver, qos);
-        _pods.Add(pod);
+        lock (_lock)
+        {
+            _pods.Add(pod);
+        }
+
         return pod;
     }
 
@@ -62,7 +79,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var hierarchy = pod.Driver == CgroupDriver.Systemd ? _capabilities.Cgroup2Root! : CgroupfsRoot;
+        var hierarchy = pod.Driver == KubeletCgroupDriver.Systemd ? _capabilities.Cgroup2Root! : CgroupfsRoot;
         var cgroupDirectory = CreateCgroup(hierarchy, pod.CgroupPath(id));
 
         var privateTemp = tempDirectory ?? "/tmp";
@@ -115,7 +132,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
 
         var launcher = Process.Start(start) ?? throw new InvalidOperationException("unshare did not start");
         var container = new SimulatedContainer(name, id, program, launcher, cgroupDirectory, privateTemp);
-        pod.Add(container);
+        lock (_lock)
+        {
+            pod.Add(container);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_startTimeout);
@@ -134,7 +154,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        foreach (var container in _pods.SelectMany(p => p.Containers))
+        foreach (var container in Pods.SelectMany(p => p.Containers))
         {
             try
             {
@@ -169,21 +189,22 @@ internal sealed class SimulatedNode : IAsyncDisposable
             return ["cat"];
         }
 
-        var dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var target = Path.Combine(AppContext.BaseDirectory, "Flamewatch.NodeCollector.Tests.Target.dll");
-        return [dotnet, target];
+        return [ChildProcess.DotNetHost, ChildProcess.AssemblyPath(SleeperAssembly)];
     }
 
     private string CreateCgroup(string hierarchy, string relativePath)
     {
         var current = hierarchy;
-        foreach (var segment in relativePath.Split('/'))
+        lock (_lock)
         {
-            current = Path.Combine(current, segment);
-            if (!Directory.Exists(current))
+            foreach (var segment in relativePath.Split('/'))
             {
-                Directory.CreateDirectory(current);
-                _createdCgroups.Add(current);
+                current = Path.Combine(current, segment);
+                if (!Directory.Exists(current))
+                {
+                    Directory.CreateDirectory(current);
+                    _createdCgroups.Add(current);
+                }
             }
         }
 
@@ -210,7 +231,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
     /// <summary>The launcher's forked child (PID 1 of the new namespace), once it has exec'd the program (not the shell or setpriv before it).</summary>
     private static async Task<int> WaitForContainerProcessAsync(Process launcher, ContainerProgram program, Task<string> stderr, CancellationToken cancellationToken)
     {
-        var expected = program == ContainerProgram.NotDotNet ? "cat" : "Flamewatch.NodeCollector.Tests.Target.dll";
+        var expected = program == ContainerProgram.NotDotNet ? "cat" : SleeperAssembly;
         while (true)
         {
             if (launcher.HasExited)
@@ -218,10 +239,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
                 throw new InvalidOperationException($"the container exited at start (exit {launcher.ExitCode}): {await stderr.ConfigureAwait(false)}");
             }
 
-            foreach (var pid in ProcFs.Host.ListProcessIds())
+            foreach (var pid in ProcessReadings.ProcessIds())
             {
-                if (ProcFs.Host.ReadStat(pid) is { } stat && stat.ParentPid == launcher.Id &&
-                    ReadCommandLine(pid) is [var command, ..] arguments && command is not ("/bin/sh" or "setpriv") &&
+                if (ProcessReadings.ParentPid(pid) == launcher.Id &&
+                    ProcessReadings.CommandLine(pid) is [var command, ..] arguments && command is not ("/bin/sh" or "setpriv") &&
                     arguments.Any(a => Path.GetFileName(a) == expected))
                 {
                     return pid;
@@ -229,18 +250,6 @@ internal sealed class SimulatedNode : IAsyncDisposable
             }
 
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static string[] ReadCommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (IOException)
-        {
-            return [];
         }
     }
 

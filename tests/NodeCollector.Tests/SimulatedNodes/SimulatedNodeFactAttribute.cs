@@ -1,4 +1,6 @@
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+using Flamewatch.TestKit.SimulatedNodes;
+
+namespace Flamewatch.NodeCollector.Tests.SimulatedNodes;
 
 /// <summary>A fact that needs a simulated node; skipped, with the reason, where the machine cannot build one.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]

@@ -1,18 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.TestKit.SimulatedNodes;
 
 /// <summary>
 /// One container of a simulated pod: a process in its own PID and mount namespaces (PID 1 inside, private tmpfs for
 /// its temp directory), placed in the container's cgroup.
 /// </summary>
-internal sealed class SimulatedContainer(string name, string id, ContainerProgram program, Process launcher, string cgroupDirectory, string tempDirectory)
+public sealed class SimulatedContainer(string name, string id, ContainerProgram program, Process launcher, string cgroupDirectory, string tempDirectory)
 {
     public string Name { get; } = name;
 
     /// <summary>64 hex digits, as containerd makes them.</summary>
     public string Id { get; } = id;
+
+    /// <summary>The ID as the pod's container status reports it: <c>containerd://&lt;id&gt;</c>.</summary>
+    public string StatusContainerId => "containerd://" + Id;
 
     public ContainerProgram Program { get; } = program;
 
@@ -26,7 +29,7 @@ internal sealed class SimulatedContainer(string name, string id, ContainerProgra
     public string TempDirectory { get; } = tempDirectory;
 
     /// <summary>The <c>unshare</c> process that holds the namespaces.</summary>
-    internal Process Launcher { get; } = launcher;
+    public Process Launcher { get; } = launcher;
 
     /// <summary>Kills the container's process (and with it the PID namespace) and waits for the launcher to exit.</summary>
     public async Task KillAsync(CancellationToken cancellationToken)

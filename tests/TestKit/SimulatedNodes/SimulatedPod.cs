@@ -1,23 +1,17 @@
-using Flamewatch.NodeCollector.Discovery;
-
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.TestKit.SimulatedNodes;
 
 /// <summary>A pod on the simulated node: a UID and the cgroup layout its kubelet driver gives it.</summary>
-internal sealed class SimulatedPod(string uid, CgroupDriver driver, PodQosClass qos)
+public sealed class SimulatedPod(string uid, KubeletCgroupDriver driver, PodQos qos)
 {
     private readonly List<SimulatedContainer> _containers = [];
 
     public string Uid { get; } = uid;
 
-    public CgroupDriver Driver { get; } = driver;
+    public KubeletCgroupDriver Driver { get; } = driver;
 
-    public PodQosClass Qos { get; } = qos;
+    public PodQos Qos { get; } = qos;
 
     public IReadOnlyList<SimulatedContainer> Containers => _containers;
-
-    /// <summary>The pod as the Kubernetes API shows it to discovery: UID and <c>containerd://</c> container statuses.</summary>
-    public DiscoveryPod ToDiscoveryPod() =>
-        new(Uid, _containers.Select(c => new DiscoveryContainer(c.Name, "containerd://" + c.Id)).ToList());
 
     internal void Add(SimulatedContainer container) => _containers.Add(container);
 
@@ -26,12 +20,12 @@ internal sealed class SimulatedPod(string uid, CgroupDriver driver, PodQosClass 
     {
         var qos = Qos switch
         {
-            PodQosClass.Burstable => "burstable",
-            PodQosClass.BestEffort => "besteffort",
+            PodQos.Burstable => "burstable",
+            PodQos.BestEffort => "besteffort",
             _ => null,
         };
 
-        if (Driver == CgroupDriver.Systemd)
+        if (Driver == KubeletCgroupDriver.Systemd)
         {
             var podSlice = (qos is null ? "kubepods" : "kubepods-" + qos) + "-pod" + Uid.Replace('-', '_') + ".slice";
             return qos is null

@@ -1,6 +1,6 @@
-using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.TestKit.SimulatedNodes;
 
-namespace Flamewatch.NodeCollector.Tests.SimulatedNode;
+namespace Flamewatch.NodeCollector.Tests.SimulatedNodes;
 
 /// <summary>
 /// One simulated node shared by a test class: pod A (systemd driver, burstable) runs a .NET app with the default /tmp
@@ -41,9 +41,9 @@ public sealed class SimulatedNodeFixture : IAsyncLifetime
         _node = new SimulatedNode(NodeCapabilities.Current);
         try
         {
-            PodA = _node.AddPod(CgroupDriver.Systemd, PodQosClass.Burstable);
-            PodB = _node.AddPod(CgroupDriver.Cgroupfs, PodQosClass.BestEffort);
-            PodC = _node.AddPod(CgroupDriver.Systemd, PodQosClass.Guaranteed);
+            PodA = _node.AddPod(KubeletCgroupDriver.Systemd, PodQos.Burstable);
+            PodB = _node.AddPod(KubeletCgroupDriver.Cgroupfs, PodQos.BestEffort);
+            PodC = _node.AddPod(KubeletCgroupDriver.Systemd, PodQos.Guaranteed);
             await Task.WhenAll(
                 _node.StartContainerAsync(PodA, "app", ContainerProgram.DotNet, null, timeout.Token),
                 _node.StartContainerAsync(PodB, "worker", ContainerProgram.DotNet, _node.NewTempDirectory("worker"), timeout.Token),
