@@ -42,6 +42,42 @@ public sealed class LifecycleTests(AgentFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task An_agent_that_requires_a_token_stores_the_profiles_of_a_profiler_that_sends_it_and_refuses_the_others()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var agent = await AgentProcess.StartAsync(timeout.Token, ["--token", "s3cret-upload-token"]);
+        var (withToken, withoutToken) = ("token-" + Guid.NewGuid().ToString("N")[..8], "no-token-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = (string application, string? token) => new ProfilerOptions
+        {
+            ApplicationName = application,
+            AgentAddress = agent.Url,
+            AgentToken = token,
+            Period = Period,
+            UploadTimeout = TimeSpan.FromSeconds(3),
+        };
+
+        await using (var profiler = new Profiler(options(withToken, "s3cret-upload-token")))
+        {
+            profiler.Start();
+            Spin(TimeSpan.FromSeconds(1.5));
+            profiler.Stop();
+            Assert.Equal(1, profiler.Statistics.UploadsSucceeded);
+        }
+        await using (var profiler = new Profiler(options(withoutToken, null)))
+        {
+            profiler.Start();
+            Spin(TimeSpan.FromSeconds(1.5));
+            profiler.Stop();
+            Assert.Equal(0, profiler.Statistics.UploadsSucceeded);
+            Assert.True(profiler.Statistics.UploadsFailed + profiler.Statistics.ProfilesDropped >= 1, "the refused upload is counted");
+        }
+
+        var applications = await agent.ApplicationsAsync(timeout.Token);
+        Assert.Equal(1, applications[withToken].Profiles);
+        Assert.False(applications.ContainsKey(withoutToken));
+    }
+
+    [Fact]
     public async Task Profiles_are_uploaded_every_period_while_running()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
