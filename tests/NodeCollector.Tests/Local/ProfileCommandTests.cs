@@ -82,7 +82,7 @@ public sealed class ProfileCommandTests(ITestOutputHelper output)
     {
         // Its sampler runs at the configured 100 Hz, so the collector samples continuously: samples from the first second
         // on (duty-cycled sampling could place its first slice after the interrupt).
-        using var target = StartDotnet([Path.Combine(AppContext.BaseDirectory, "Flamewatch.NodeCollector.Tests.Target.dll")], redirectInput: true,
+        using var target = StartDotnet([Path.Combine(AppContext.BaseDirectory, "Flamewatch.TestKit.Sleeper.dll")], redirectInput: true,
             environment: new Dictionary<string, string> { ["DOTNET_EventPipeThreadSamplingRate"] = "A" });
         try
         {
