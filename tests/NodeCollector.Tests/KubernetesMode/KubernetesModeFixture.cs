@@ -47,7 +47,8 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         Api = await TestApiServer.StartAsync(cancellationToken: timeout.Token);
-        Client = Api.CreateClient();
+        // The harness has its own User-Agent: the requests the collector made stay apart (see the RBAC test).
+        Client = Api.CreateClient("flamewatch-tests/1");
         Agent = await AgentProcess.StartAsync(timeout.Token);
         _node = new SimulatedNode(NodeCapabilities.Current);
         Collector = CollectorHost.Build(new Dictionary<string, string?>

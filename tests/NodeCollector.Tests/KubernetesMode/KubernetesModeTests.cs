@@ -1,6 +1,7 @@
 using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Supervision;
 using Flamewatch.NodeCollector.Tests.SimulatedNodes;
+using Flamewatch.TestKit.Rbac;
 using Flamewatch.TestKit.SimulatedNodes;
 using static Flamewatch.NodeCollector.Tests.KubernetesMode.KubernetesModeFixture;
 
@@ -98,6 +99,22 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
 
         Assert.Equal(flushed, await fixture.Agent.ProfileCountAsync(application, null, token));
         Assert.False(pod.Container("app").Launcher.HasExited, "the process itself keeps running; only profiling stops");
+    }
+
+    [SimulatedNodeFact]
+    public async Task The_chart_grants_its_ServiceAccount_exactly_what_its_requests_need()
+    {
+        using var timeout = new CancellationTokenSource(s_testTimeout);
+        var token = timeout.Token;
+        // A pod without a .NET process makes the collector record an Event, besides watching and listing pods.
+        var application = UniqueApplication("rbac");
+        var pod = await fixture.CreatePodAsync(application, Enabled(application), [("shell", ContainerProgram.NotDotNet)], token);
+        await fixture.WaitForEventAsync(pod, EventReasons.NoDotNetProcess, token);
+
+        var used = fixture.Api.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(RbacRules.ResourceVerb).ToHashSet();
+        var granted = RbacRules.GrantedToWorkload(await RbacRules.RenderChartAsync(token), "DaemonSet", "-collector");
+        Assert.Empty(used.Except(granted));
+        Assert.Empty(granted.Except(used));
     }
 
     [SimulatedNodeFact]

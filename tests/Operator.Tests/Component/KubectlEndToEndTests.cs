@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Rbac;
 
 namespace Flamewatch.Operator.Tests.Component;
 
@@ -68,12 +69,12 @@ public sealed class KubectlEndToEndTests
             // Everything the operator process asked of the API server is granted by config/rbac, and nothing more
             // is granted than it used.
             var granted = GrantedByRbac();
-            var used = server.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
+            var used = server.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(RbacRules.ResourceVerb).ToHashSet();
             Assert.Empty(used.Except(granted));
             Assert.Empty(granted.Except(used));
 
             // The same holds for what the Helm chart grants the operator's ServiceAccount.
-            var chart = await GrantedByChartAsync(ct);
+            var chart = RbacRules.GrantedToWorkload(await RbacRules.RenderChartAsync(ct), "Deployment", "-operator");
             Assert.Empty(used.Except(chart));
             Assert.Empty(chart.Except(used));
         }
@@ -90,95 +91,8 @@ public sealed class KubectlEndToEndTests
 
     /// <summary>(resource, verb) pairs the operator's Role and ClusterRole in config/rbac grant.</summary>
     private static HashSet<(string Resource, string Verb)> GrantedByRbac() =>
-        Grants(new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" }
+        RbacRules.Grants(new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" }
             .Select(file => TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0]));
-
-    /// <summary>
-    /// (resource, verb) pairs the Helm chart grants the operator's ServiceAccount: the rules of every Role and
-    /// ClusterRole bound to it, as <c>helm template</c> (tools/bin/helm) renders them with default values.
-    /// </summary>
-    private static async Task<HashSet<(string Resource, string Verb)>> GrantedByChartAsync(CancellationToken cancellationToken)
-    {
-        var helm = RepositoryFiles.PathOf("tools/bin/helm");
-        Assert.True(File.Exists(helm), "tools/bin/helm is missing: run `make deps` first");
-        var state = Directory.CreateTempSubdirectory("flamewatch-helm-").FullName;
-        var start = new ProcessStartInfo(helm) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "template", "fw", RepositoryFiles.PathOf("charts/flamewatch"), "--namespace", "flamewatch" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var home in new[] { "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME" })
-        {
-            start.Environment[home] = Path.Combine(state, home);
-        }
-        string rendered;
-        using (var process = Process.Start(start)!)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            Assert.True(process.ExitCode == 0, "helm template failed: " + await stderr);
-            rendered = await stdout;
-        }
-        Directory.Delete(state, recursive: true);
-
-        var docs = TestKit.YamlJson.ParseDocuments(rendered);
-        var account = docs.Single(d => (string?)d["kind"] == "Deployment" && ((string?)d["metadata"]!["name"])!.EndsWith("-operator", StringComparison.Ordinal))
-            ["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>();
-        var boundRoles = docs
-            .Where(d => (string?)d["kind"] is "RoleBinding" or "ClusterRoleBinding"
-                && d["subjects"]!.AsArray().Any(s => (string?)s!["kind"] == "ServiceAccount" && (string?)s["name"] == account))
-            .Select(d => ((string)d["roleRef"]!["kind"]!, (string)d["roleRef"]!["name"]!))
-            .ToHashSet();
-        Assert.NotEmpty(boundRoles);
-        return Grants(docs.Where(d => boundRoles.Contains(((string?)d["kind"] ?? "", (string?)d["metadata"]!["name"] ?? ""))));
-    }
-
-    private static HashSet<(string Resource, string Verb)> Grants(IEnumerable<System.Text.Json.Nodes.JsonObject> roles)
-    {
-        var pairs = new HashSet<(string, string)>();
-        foreach (var role in roles)
-        {
-            foreach (var rule in role["rules"]!.AsArray())
-            {
-                foreach (var resource in rule!["resources"]!.AsArray())
-                {
-                    foreach (var verb in rule["verbs"]!.AsArray())
-                    {
-                        pairs.Add((resource!.GetValue<string>(), verb!.GetValue<string>()));
-                    }
-                }
-            }
-        }
-
-        return pairs;
-    }
-
-    /// <summary>The RBAC resource (with subresource) and verb of one API request.</summary>
-    private static (string Resource, string Verb) ResourceVerb(TestKit.ApiServer.RecordedRequest request)
-    {
-        var pathAndQuery = request.PathAndQuery.Split('?', 2);
-        var segments = pathAndQuery[0].Trim('/').Split('/');
-        var rest = segments[0] == "api" ? segments[2..] : segments[3..];
-        if (rest.Length >= 2 && rest[0] == "namespaces")
-        {
-            rest = rest[2..];
-        }
-
-        var resource = rest.Length >= 3 ? $"{rest[0]}/{rest[2]}" : rest[0];
-        var isWatch = pathAndQuery.Length > 1 && (pathAndQuery[1].Contains("watch=1", StringComparison.Ordinal) || pathAndQuery[1].Contains("watch=true", StringComparison.Ordinal));
-        var verb = request.Method switch
-        {
-            "GET" when isWatch => "watch",
-            "GET" => rest.Length == 1 ? "list" : "get",
-            "POST" => "create",
-            "PUT" => "update",
-            "PATCH" => "patch",
-            "DELETE" => "delete",
-            _ => request.Method,
-        };
-        return (resource, verb);
-    }
 
     /// <summary>The CRD's additionalPrinterColumns as a kubectl custom-columns spec.</summary>
     private static string PrinterColumns()
