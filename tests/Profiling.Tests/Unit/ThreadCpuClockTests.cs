@@ -17,7 +17,11 @@ public sealed class ThreadCpuClockTests
                 Thread.SpinWait(1000);
             }
             Thread.Sleep(Timeout.Infinite);
-        }) { IsBackground = true, Name = "cpu-lap-spin" };
+        })
+        {
+            IsBackground = true,
+            Name = "cpu-lap-spin",
+        };
         clock.Start();
         spinner.Start();
         Thread.Sleep(1000);
