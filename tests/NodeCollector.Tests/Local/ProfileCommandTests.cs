@@ -133,13 +133,18 @@ public sealed class ProfileCommandTests(ITestOutputHelper output)
 
     private static Process StartDotnet(IEnumerable<string> arguments, bool redirectInput = false, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through `env --default-signal=INT`, which then execs dotnet (same PID): a test run started in the background of
+        // a non-interactive shell inherits SIGINT as ignored, and an ignored SIGINT stays ignored across exec, so the
+        // collector would never see the Ctrl-C this test sends. A terminal's Ctrl-C reaches it with the default disposition.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
