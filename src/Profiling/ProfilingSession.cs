@@ -125,7 +125,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 _dutyCycled = new DutyCycledSampler(_client, _pid, _options.FrequencyHz, intervalMs, OnThreadSample, _logger, _time);
             }
             _mainWeigher = new SampleWeigher(intervalMs);
-            _useTicks = _options.UseAllocationTicks || ProcFs.RuntimeMajorVersion(_pid) is < 10;
+            // AllocationSampled exists from .NET 10 only; an unknown runtime gets the events every supported one has.
+            _useTicks = _options.UseAllocationTicks || _attach.Runtime is not { HasAllocationSampling: true };
             Log.RateMode(_logger, _pid, intervalMs, _continuous ? "continuous" : "duty-cycled", _options.FrequencyHz);
 
             try
@@ -199,8 +200,9 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             else
             {
-                keywords |= AllocationSamplingKeyword | (_options.HeapLiveSize ? LiveHeapTracker.Keywords : 0);
+                keywords |= AllocationSamplingKeyword;
             }
+            keywords |= _options.HeapLiveSize ? LiveHeapTracker.Keywords : 0;
         }
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
         if (_continuous)
@@ -233,7 +235,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
                     _current.AddAllocation(stack, e.ThreadID, e.TypeName, count, bytes);
                     if (_options.HeapLiveSize)
                     {
-                        _heap.OnAllocation(e.Address, e.ObjectSize, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind == GCAllocationKind.Large);
+                        _heap.OnAllocation(e.Address, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind);
                     }
                 }
             };
@@ -243,17 +245,23 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 {
                     return;
                 }
+                // The object that crossed the runtime's ~100 KB threshold stands for every byte allocated since the
+                // last tick of that allocation context: byte-systematic sampling, unbiased at a random phase.
                 var stack = stream.StackOf(e);
                 var size = e.ObjectSize > 0 ? e.ObjectSize : 0;
                 var bytes = (double)e.AllocationAmount64;
                 lock (_gate)
                 {
                     _current.AddAllocation(stack, e.ThreadID, e.TypeName, size > 0 ? bytes / size : 1, bytes);
+                    if (_options.HeapLiveSize)
+                    {
+                        _heap.OnAllocation(e.Address, bytes, stack, e.ThreadID, e.TypeName, e.AllocationKind);
+                    }
                 }
             };
             if (_options.HeapLiveSize)
             {
-                _heap.Subscribe(clr, _gate);
+                _heap.Subscribe(clr, _gate, () => stream.Source.EventsLost);
             }
         }
         if (_continuous)
@@ -389,14 +397,16 @@ internal sealed class ProfilingSession : IAsyncDisposable
         var end = _time.GetUtcNow();
         SampleAggregator period;
         long? gcHeap;
+        var liveScale = 1.0;
         lock (_gate)
         {
             gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
-            if (_options.HeapLiveSize && !_useTicks)
+            if (_options.HeapLiveSize)
             {
-                _heap.AddLiveTo(period);
+                liveScale = LiveScale(_heap.TotalBytes(), gcHeap);
+                _heap.AddLiveTo(period, liveScale);
             }
         }
         _main?.RequestTrim();
@@ -414,6 +424,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
         if (gcHeap is { } heapBytes)
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
+        }
+        if (liveScale < 1)
+        {
+            comments.Add($"flamewatch: inuse-space scaled by {liveScale.ToString("F3", CultureInfo.InvariantCulture)} to the GC heap size (the sampled estimate exceeded it)");
         }
         var profile = PeriodProfileBuilder.Build(period, end, threads, _binder.Resolve, 1_000_000_000L / _options.FrequencyHz, comments, _options.ProfileTypes);
         var bytes = PprofWriter.Write(profile);
@@ -442,6 +456,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
             Log.StreamFaulted(_logger, _pid, e);
         }
     }
+
+    /// <summary>
+    /// Live bytes can never exceed the GC heap measured after the last GC; a sampled estimate above it (sampling noise
+    /// on a small heap) is scaled down to it, and the profile says so.
+    /// </summary>
+    internal static double LiveScale(double estimatedLiveBytes, long? gcHeapBytes) =>
+        gcHeapBytes is long heap && heap > 0 && estimatedLiveBytes > heap ? heap / estimatedLiveBytes : 1;
 
     private async Task ExportLoopAsync()
     {

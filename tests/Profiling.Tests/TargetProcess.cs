@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Flamewatch.TestKit.Runtimes;
 
 namespace Flamewatch.Profiling.Tests;
 
@@ -19,10 +20,20 @@ internal sealed partial class TargetProcess : IDisposable
 
     public static string AppPath => Path.Combine(AppContext.BaseDirectory, "Flamewatch.TestKit.TargetApp.dll");
 
-    public static async Task<TargetProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] scenarios)
+    public static Task<TargetProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] scenarios) =>
+        StartAsync(null, environment, scenarios);
+
+    /// <summary>Starts the target app built for <paramref name="framework"/> (self-contained, see <see cref="TargetRuntimes"/>).</summary>
+    public static async Task<TargetProcess> StartOnAsync(string framework, params string[] scenarios) =>
+        await StartAsync(await TargetRuntimes.TargetAppAsync(framework), null, scenarios);
+
+    private static async Task<TargetProcess> StartAsync(string? executable, IReadOnlyDictionary<string, string>? environment, string[] scenarios)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(AppPath);
+        var info = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null)
+        {
+            info.ArgumentList.Add(AppPath);
+        }
         foreach (var scenario in scenarios)
         {
             info.ArgumentList.Add(scenario);
@@ -43,13 +54,32 @@ internal sealed partial class TargetProcess : IDisposable
     }
 
     /// <summary>Bytes/s the target really allocated between two instants, from its cumulative counters.</summary>
-    public double AllocatedBytesPerSecond(DateTimeOffset from, DateTimeOffset to)
+    public double AllocatedBytesPerSecond(DateTimeOffset from, DateTimeOffset to) =>
+        (CumulativeAt(to, t => t.Bytes) - CumulativeAt(from, t => t.Bytes)) / (to - from).TotalSeconds;
+
+    /// <summary>Bytes the retaining site allocated between two instants (it keeps the latest of them alive).</summary>
+    public double RetainedBytesAllocated(DateTimeOffset from, DateTimeOffset to) =>
+        CumulativeAt(to, t => t.RetainedBytes) - CumulativeAt(from, t => t.RetainedBytes);
+
+    /// <summary>A cumulative counter at an instant, interpolated between the once-a-second ticks (extrapolated past the last).</summary>
+    private double CumulativeAt(DateTimeOffset at, Func<Tick, long> counter)
     {
         lock (_ticks)
         {
-            var before = _ticks.LastOrDefault(t => t.At <= from) ?? _ticks.First();
-            var after = _ticks.FirstOrDefault(t => t.At >= to) ?? _ticks.Last();
-            return (after.Bytes - before.Bytes) / (after.At - before.At).TotalSeconds;
+            var after = _ticks.FindIndex(t => t.At >= at);
+            var (i, j) = after switch
+            {
+                < 0 => (_ticks.Count - 2, _ticks.Count - 1),
+                0 => (0, 1),
+                _ => (after - 1, after),
+            };
+            if (i < 0 || j >= _ticks.Count)
+            {
+                return counter(_ticks[^1]);
+            }
+            var (a, b) = (_ticks[i], _ticks[j]);
+            var fraction = (at - a.At) / (b.At - a.At);
+            return counter(a) + (fraction * (counter(b) - counter(a)));
         }
     }
 
@@ -95,8 +125,9 @@ internal sealed partial class TargetProcess : IDisposable
         var match = TickLine().Match(line);
         if (match.Success)
         {
+            var retained = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
             var tick = new Tick(DateTimeOffset.UtcNow, long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
-                long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) + long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture));
+                retained + long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), retained);
             lock (_ticks)
             {
                 _ticks.Add(tick);
@@ -107,5 +138,5 @@ internal sealed partial class TargetProcess : IDisposable
     [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+)$")]
     private static partial Regex TickLine();
 
-    private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes);
+    private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes);
 }

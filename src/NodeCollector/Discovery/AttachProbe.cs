@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Diagnostics.NETCore.Client;
+using RuntimeInfoReader = Flamewatch.Profiling.Attach.RuntimeInfoReader;
 
 namespace Flamewatch.NodeCollector.Discovery;
 

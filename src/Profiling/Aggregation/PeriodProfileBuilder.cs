@@ -9,9 +9,10 @@ namespace Flamewatch.Profiling.Aggregation;
 /// <item>wall time = every sample's weight, scaled by period / sampled time (1 when sampling continuously, the inverse
 /// duty fraction when duty-cycling);</item>
 /// <item>CPU time = the weights of samples taken while the thread ran managed code; where the thread's exact CPU time
-/// is known from <c>/proc</c>, that time is spread over its managed samples instead (or over all its samples when it
-/// had none: CPU burnt in native code — P/Invoke, the runtime, the kernel on its behalf — is then charged to the
-/// managed frames that called into it, because EventPipe stacks hold managed frames only);</item>
+/// is known from <c>/proc</c>, that time is spread over its managed samples instead, up to their wall time, and the
+/// rest over its other samples (see <see cref="CpuShareMs"/>; CPU burnt in native code — P/Invoke, the runtime, the
+/// kernel on its behalf — is then charged to the managed frames that called into it, because EventPipe stacks hold
+/// managed frames only);</item>
 /// <item>allocation counts/bytes and live bytes as accumulated.</item>
 /// </list>
 /// Dimensions not in <paramref name="types"/> are zero; samples left with no value are omitted.
@@ -47,17 +48,14 @@ internal static class PeriodProfileBuilder
             var cpuMs = values.ManagedMs * scale;
             if (threads.TryGetValue(key.ThreadId, out var thread) && thread.CpuNanoseconds is { } cpuNs)
             {
-                var managed = managedByThread[key.ThreadId];
-                var wall = wallByThread[key.ThreadId];
-                cpuMs = managed > 0 ? cpuNs / 1e6 * (values.ManagedMs / managed)
-                    : wall > 0 ? cpuNs / 1e6 * (values.WallMs / wall)
-                    : 0;
+                cpuMs = CpuShareMs(cpuNs / 1e6, values, managedByThread[key.ThreadId] * scale, wallByThread[key.ThreadId] * scale, scale);
             }
             sampleValues[SampleTypes.CpuTime] = (long)Math.Round(cpuMs * 1e6);
             sampleValues[SampleTypes.WallTime] = (long)Math.Round(values.WallMs * scale * 1e6);
             sampleValues[SampleTypes.AllocSamples] = (long)Math.Round(values.AllocCount);
             sampleValues[SampleTypes.AllocSize] = (long)Math.Round(values.AllocBytes);
-            sampleValues[SampleTypes.InuseSpace] = (long)Math.Round(values.InuseBytes);
+            // Rounded down: the sum stays within the GC heap it was bounded by.
+            sampleValues[SampleTypes.InuseSpace] = (long)Math.Floor(values.InuseBytes);
             Mask(sampleValues, types);
             if (!HasValue(sampleValues))
             {
@@ -93,6 +91,29 @@ internal static class PeriodProfileBuilder
             builder.AddComment(comment);
         }
         return builder.Build(period.Start, duration, SampleTypes.All[SampleTypes.WallTime], periodNanoseconds);
+    }
+
+    /// <summary>
+    /// The part of a thread's measured CPU time (<paramref name="threadCpuMs"/>) that one of its stacks gets. Samples
+    /// the runtime marked as running managed code are on CPU: they get CPU first, up to their own wall time. A thread
+    /// that burnt more CPU than its managed samples cover (the runtime marks a sample "external" whenever the
+    /// thread reached its suspension point in preemptive mode, which on some runtimes is most samples of a busy
+    /// loop) spent the rest on the stacks of its other samples, in proportion to their wall time.
+    /// </summary>
+    internal static double CpuShareMs(double threadCpuMs, SampleValues values, double threadManagedMs, double threadWallMs, double scale)
+    {
+        var managedMs = values.ManagedMs * scale;
+        var otherMs = (values.WallMs - values.ManagedMs) * scale;
+        var threadOtherMs = threadWallMs - threadManagedMs;
+        if (threadManagedMs <= 0)
+        {
+            return threadWallMs > 0 ? threadCpuMs * (values.WallMs * scale / threadWallMs) : 0;
+        }
+        if (threadCpuMs <= threadManagedMs || threadOtherMs <= 0)
+        {
+            return threadCpuMs * (managedMs / threadManagedMs);
+        }
+        return managedMs + ((threadCpuMs - threadManagedMs) * (otherMs / threadOtherMs));
     }
 
     private static void Mask(Span<long> values, ProfileTypes types)

@@ -16,4 +16,6 @@ public enum AttachOutcome
     PermissionDenied,
     /// <summary>The process exited while attaching.</summary>
     ProcessExited,
+    /// <summary>The process runs a .NET older than 8, whose events Flamewatch cannot read truthfully.</summary>
+    UnsupportedRuntime,
 }

@@ -5,6 +5,9 @@ namespace Flamewatch.Profiling.Attach;
 /// <summary>The result of <see cref="TargetAttacher.AttachAsync"/>: a client on success, a reason otherwise.</summary>
 internal sealed record AttachResult(AttachOutcome Outcome, string Message, DiagnosticsClient? Client, IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>The target's runtime, when it told (null: unknown; the session then uses the events every supported runtime has).</summary>
+    public RuntimeVersion? Runtime { get; init; }
+
     public bool Succeeded => Outcome == AttachOutcome.Attached && Client is not null;
 
     public static AttachResult Failed(AttachOutcome outcome, string message) =>

@@ -89,13 +89,33 @@ internal static class TargetAttacher
         }
     }
 
+    /// <summary>The runtime's own version over the socket; null when it cannot say (the session then assumes the oldest supported events).</summary>
+    private static async Task<RuntimeVersion?> ReadRuntimeAsync(DiagnosticsClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (version, _) = await RuntimeInfoReader.ReadAsync(client, cancellationToken).ConfigureAwait(false);
+            return RuntimeVersion.Parse(version);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<AttachResult> ConnectAsync(int pid, DiagnosticsClient client, CancellationToken cancellationToken)
     {
         try
         {
             // The first command proves the socket answers; the environment also tells the sampler rate.
             var environment = await Task.Run(client.GetProcessEnvironment, cancellationToken).ConfigureAwait(false);
-            return new AttachResult(AttachOutcome.Attached, $"Attached to process {pid}.", client, environment);
+            var runtime = pid == System.Environment.ProcessId ? RuntimeVersion.Current : await ReadRuntimeAsync(client, cancellationToken).ConfigureAwait(false);
+            if (runtime is { IsSupported: false })
+            {
+                return AttachResult.Failed(AttachOutcome.UnsupportedRuntime,
+                    $"Process {pid} runs .NET {runtime}; Flamewatch profiles .NET {RuntimeVersion.OldestSupported} and later. Upgrade the app's runtime to profile it.");
+            }
+            return new AttachResult(AttachOutcome.Attached, $"Attached to process {pid}.", client, environment) { Runtime = runtime };
         }
         catch (UnauthorizedAccessException)
         {

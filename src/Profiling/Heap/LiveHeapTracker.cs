@@ -5,12 +5,21 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 namespace Flamewatch.Profiling.Heap;
 
 /// <summary>
-/// Heap live size per allocation stack, without heap snapshots: every object reported by <c>AllocationSampled</c> is
-/// followed through garbage collections with the GC's own survival reports (keyword GCHeapSurvivalAndMovement:
-/// <c>GCBulkSurvivingObjectRanges</c> for sweeping GCs, <c>GCBulkMovedObjectRanges</c> for compacting ones, which
-/// list every surviving plug). An object in a condemned generation that no range covers died; a moved one gets its
-/// new address. At period end each tracked object counts its estimated bytes (the same unbiased weight as for
-/// allocated bytes) as live, so the sum estimates the bytes still live among everything allocated while attached.
+/// Heap live size per allocation stack, without heap snapshots: every sampled object (<c>AllocationSampled</c> on
+/// .NET 10, <c>GCAllocationTick</c> before) is followed through garbage collections with the GC's own survival
+/// reports (keyword GCHeapSurvivalAndMovement: <c>GCBulkSurvivingObjectRanges</c> for sweeping GCs,
+/// <c>GCBulkMovedObjectRanges</c> for compacting ones, which list every surviving plug, moved or not). An object in a
+/// condemned generation that no range covers died; a moved one gets its new address. At period end each tracked
+/// object counts its estimated bytes (the same weight as for allocated bytes) as live, so the sum estimates the bytes
+/// still live among everything allocated while attached.
+/// <para>Like Go's heap profile, the figure is the heap as of the last completed GC: objects allocated since then are
+/// not counted (no GC has looked at them, and most of them are garbage), and an object of generation 2 or of the large
+/// or pinned heaps that died since the last GC that condemned it still counts — the GC heap size holds it too. So the
+/// estimate is bounded by the GC heap measured after the last GC.</para>
+/// <para>Which objects a GC condemns: an ephemeral GC of generation g condemns the small objects of generations ≤ g;
+/// a full blocking GC condemns everything; a background GC sweeps generation 2 and the large and pinned object heaps
+/// only (the ephemeral GCs that run during it report for themselves). A GC that reports no surviving range at all
+/// condemned only dead objects — unless events were lost while it ran, in which case nothing is dropped.</para>
 /// Objects allocated before attach are not seen: the GCHeapStats gauge carries the whole heap.
 /// </summary>
 internal sealed class LiveHeapTracker
@@ -21,28 +30,48 @@ internal sealed class LiveHeapTracker
     /// <summary>Upper bound of tracked objects; beyond it new samples are not tracked (memory stays bounded).</summary>
     public const int MaxTracked = 200_000;
 
-    private const int LargeObjectGeneration = 3;
+    private const int Gen2 = 2;
+
+    /// <summary>Large and pinned objects: collected only by gen2 GCs, never promoted.</summary>
+    private const int UncompactedHeap = 3;
 
     private Dictionary<ulong, Tracked> _tracked = [];
     private readonly Stack<GcContext> _open = new();
+    private long _lostEvents;
+    private long _completedGcs;
 
     public int Count => _tracked.Count;
 
-    public void OnAllocation(ulong address, long size, double bytes, ulong[] stack, int threadId, string typeName, bool large)
+    /// <summary>Samples not tracked because <see cref="MaxTracked"/> was reached.</summary>
+    public long Untracked { get; private set; }
+
+    /// <summary>GCs whose survivors could not be told because events were lost (their condemned objects were kept).</summary>
+    public long UncertainCollections { get; private set; }
+
+    public void OnAllocation(ulong address, double bytes, ulong[] stack, int threadId, string typeName, GCAllocationKind kind)
     {
-        if (address == 0 || _tracked.Count >= MaxTracked)
+        if (address == 0)
         {
             return;
         }
-        _tracked[address] = new Tracked(size, bytes, stack, threadId, typeName, large ? LargeObjectGeneration : 0);
+        if (_tracked.Count >= MaxTracked)
+        {
+            Untracked++;
+            return;
+        }
+        _tracked[address] = new Tracked(bytes, stack, threadId, typeName, kind == GCAllocationKind.Small ? 0 : UncompactedHeap, _completedGcs);
     }
 
-    public void Subscribe(ClrTraceEventParser clr, Lock gate)
+    /// <summary>Tells the tracker how many events the stream has lost so far (a GC during which that grew is uncertain).</summary>
+    public void OnEventsLost(long lostSoFar) => _lostEvents = lostSoFar;
+
+    public void Subscribe(ClrTraceEventParser clr, Lock gate, Func<long> lostEvents)
     {
         clr.GCStart += e =>
         {
             lock (gate)
             {
+                OnEventsLost(lostEvents());
                 OnGcStart(e.Count, e.Depth, e.Type == GCType.BackgroundGC);
             }
         };
@@ -72,13 +101,14 @@ internal sealed class LiveHeapTracker
         {
             lock (gate)
             {
+                OnEventsLost(lostEvents());
                 OnGcEnd(e.Count);
             }
         };
     }
 
     public void OnGcStart(int count, int condemnedGeneration, bool background) =>
-        _open.Push(new GcContext(count, condemnedGeneration, background));
+        _open.Push(new GcContext(count, condemnedGeneration, background, _lostEvents));
 
     public void OnSurvived(ulong start, ulong length)
     {
@@ -108,9 +138,16 @@ internal sealed class LiveHeapTracker
                 break;
             }
         }
-        if (gc is null || gc.Ranges.Count == 0)
+        if (gc is null)
         {
-            // No survival report (events lost, or a runtime without them): keep what we have rather than guess.
+            // Its start was not seen (attached mid-GC): nothing is known about what it condemned.
+            return;
+        }
+        _completedGcs++;
+        if (_lostEvents != gc.LostAtStart)
+        {
+            // Survival reports may be missing: dropping objects now could drop live ones.
+            UncertainCollections++;
             return;
         }
         var ranges = gc.Ranges.ToArray();
@@ -118,8 +155,7 @@ internal sealed class LiveHeapTracker
         var survivors = new Dictionary<ulong, Tracked>(_tracked.Count);
         foreach (var (address, tracked) in _tracked)
         {
-            var condemned = tracked.Generation == LargeObjectGeneration ? gc.Generation >= 2 : tracked.Generation <= gc.Generation;
-            if (!condemned)
+            if (!Condemns(gc, tracked.Generation))
             {
                 survivors[address] = tracked;
                 continue;
@@ -131,19 +167,49 @@ internal sealed class LiveHeapTracker
             }
             var range = ranges[index];
             var moved = range.NewStart + (address - range.Start);
-            var generation = tracked.Generation == LargeObjectGeneration ? LargeObjectGeneration : Math.Min(2, tracked.Generation + 1);
+            var generation = tracked.Generation == UncompactedHeap ? UncompactedHeap : Math.Min(Gen2, tracked.Generation + 1);
             survivors[moved] = tracked with { Generation = generation };
         }
         _tracked = survivors;
     }
 
-    /// <summary>Adds every tracked (still live) object's estimated bytes to the period as live bytes.</summary>
-    public void AddLiveTo(SampleAggregator period)
+    /// <summary>Estimated live bytes as of the last completed GC.</summary>
+    public double TotalBytes()
+    {
+        var total = 0.0;
+        foreach (var tracked in _tracked.Values)
+        {
+            if (tracked.AllocatedBeforeGc < _completedGcs)
+            {
+                total += tracked.Bytes;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Adds the estimated bytes of every object live as of the last completed GC to the period as live bytes, each
+    /// scaled by <paramref name="scale"/> (≤ 1: the estimate is bounded by the GC heap).
+    /// </summary>
+    public void AddLiveTo(SampleAggregator period, double scale = 1)
     {
         foreach (var tracked in _tracked.Values)
         {
-            period.AddInuse(tracked.Stack, tracked.ThreadId, tracked.TypeName, tracked.Bytes);
+            if (tracked.AllocatedBeforeGc < _completedGcs)
+            {
+                period.AddInuse(tracked.Stack, tracked.ThreadId, tracked.TypeName, tracked.Bytes * scale);
+            }
         }
+    }
+
+    private static bool Condemns(GcContext gc, int generation)
+    {
+        if (gc.Background)
+        {
+            // A background GC sweeps generation 2 and the large and pinned heaps only.
+            return generation >= Gen2;
+        }
+        return generation == UncompactedHeap ? gc.Generation >= Gen2 : generation <= gc.Generation;
     }
 
     private static int Find(Range[] ranges, ulong address)
@@ -152,11 +218,12 @@ internal sealed class LiveHeapTracker
         return found >= 0 && address - ranges[found].Start < ranges[found].Length ? found : -1;
     }
 
-    private readonly record struct Tracked(long Size, double Bytes, ulong[] Stack, int ThreadId, string TypeName, int Generation);
+    /// <param name="AllocatedBeforeGc">How many GCs had completed when it was allocated.</param>
+    private readonly record struct Tracked(double Bytes, ulong[] Stack, int ThreadId, string TypeName, int Generation, long AllocatedBeforeGc);
 
     private readonly record struct Range(ulong Start, ulong Length, ulong NewStart);
 
-    private sealed record GcContext(int Count, int Generation, bool Background)
+    private sealed record GcContext(int Count, int Generation, bool Background, long LostAtStart)
     {
         public List<Range> Ranges { get; } = [];
     }

@@ -140,25 +140,6 @@ internal static class ProcFs
         return maps?.Contains("libcoreclr.so", StringComparison.Ordinal);
     }
 
-    /// <summary>Major version of the runtime, from the path of the mapped libcoreclr.so (…/Microsoft.NETCore.App/10.0.12/…).</summary>
-    internal static int? RuntimeMajorVersion(int pid)
-    {
-        var maps = TryRead(Path.Combine(Root, Pid(pid), "maps"));
-        if (maps is null)
-        {
-            return null;
-        }
-        const string Marker = "/Microsoft.NETCore.App/";
-        var at = maps.IndexOf(Marker, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-        var version = maps.AsSpan(at + Marker.Length);
-        var dot = version.IndexOf('.');
-        return dot > 0 && int.TryParse(version[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var major) ? major : null;
-    }
-
     internal static bool CanRead(int pid, string file)
     {
         try

@@ -15,8 +15,7 @@ internal static class Rundown
     {
         // A narrow provider keeps the session's own traffic negligible; rundown is requested separately.
         var providers = new[] { new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.Loader) };
-        var configuration = new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: true, requestStackwalk: false);
-        using var session = await client.StartEventPipeSessionAsync(configuration, cancellationToken).ConfigureAwait(false);
+        using var session = await StartAsync(client, providers, cancellationToken).ConfigureAwait(false);
         var added = 0;
         var processing = Task.Run(() =>
         {
@@ -32,5 +31,24 @@ internal static class Rundown
         await session.StopAsync(cancellationToken).ConfigureAwait(false);
         await processing.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         return added;
+    }
+
+    /// <summary>
+    /// A session without stack walks where the runtime understands that command (.NET 9 and later); .NET 8 answers
+    /// "command not supported" to it, and then gets the older command, whose stack walks cost nothing here because
+    /// rundown events carry no stacks.
+    /// </summary>
+    private static async Task<EventPipeSession> StartAsync(DiagnosticsClient client, EventPipeProvider[] providers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.StartEventPipeSessionAsync(new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: true, requestStackwalk: false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnsupportedCommandException)
+        {
+            return await client.StartEventPipeSessionAsync(new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: true, requestStackwalk: true),
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 }

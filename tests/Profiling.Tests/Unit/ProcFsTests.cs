@@ -28,6 +28,5 @@ public sealed class ProcFsTests
         var threads = ProcFs.Threads(Environment.ProcessId);
         Assert.Contains(threads, t => t.HostTid == Environment.ProcessId);
         Assert.True(ProcFs.HasCoreClr(Environment.ProcessId));
-        Assert.Equal(10, ProcFs.RuntimeMajorVersion(Environment.ProcessId));
     }
 }

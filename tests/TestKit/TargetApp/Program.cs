@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [late] [--seconds N]
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [late] [--seconds N]
+// "alloc" runs a retaining and a transient allocation site; "churn" the transient one alone (every young object dies).
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
 // Scenarios may also come from FLAMEWATCH_TARGET_SCENARIOS (comma-separated); default: all three.
@@ -43,6 +44,9 @@ if (scenarios.Contains("sleep"))
 if (scenarios.Contains("alloc"))
 {
     threads.Add(new Thread(workloads.RunRetainingAllocator) { IsBackground = true, Name = Workloads.RetainingThreadName });
+}
+if (scenarios.Contains("alloc") || scenarios.Contains("churn"))
+{
     threads.Add(new Thread(workloads.RunTransientAllocator) { IsBackground = true, Name = Workloads.TransientThreadName });
 }
 foreach (var thread in threads)

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.Diagnostics.NETCore.Client;
 
-namespace Flamewatch.NodeCollector.Discovery;
+namespace Flamewatch.Profiling.Attach;
 
 /// <summary>
 /// Asks a runtime for its process information (the diagnostics IPC <c>ProcessInfo</c> command) through
