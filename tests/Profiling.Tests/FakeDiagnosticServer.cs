@@ -23,12 +23,14 @@ internal sealed class FakeDiagnosticServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly byte[] _stream;
+    private readonly string? _runtimeVersion;
 
-    private FakeDiagnosticServer(TargetProcess placeholder, string placeholderTemp, byte[] stream)
+    private FakeDiagnosticServer(TargetProcess placeholder, string placeholderTemp, byte[] stream, string? runtimeVersion)
     {
         _placeholder = placeholder;
         _placeholderTemp = placeholderTemp;
         _stream = stream;
+        _runtimeVersion = runtimeVersion;
         _path = Directory.GetFiles(placeholderTemp, $"dotnet-diagnostic-{placeholder.Pid}-*-socket").Single();
         File.Delete(_path);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -42,7 +44,8 @@ internal sealed class FakeDiagnosticServer : IAsyncDisposable
 
     public int TracingRequests { get; private set; }
 
-    public static async Task<FakeDiagnosticServer> StartAsync(byte[] stream)
+    /// <param name="runtimeVersion">What the process-info command answers as the runtime's version; null: the command is unknown.</param>
+    public static async Task<FakeDiagnosticServer> StartAsync(byte[] stream, string? runtimeVersion = null)
     {
         var temp = Directory.CreateTempSubdirectory("flamewatch-placeholder-").FullName;
         var placeholder = await TargetProcess.StartAsync(new Dictionary<string, string> { ["TMPDIR"] = temp }, "sleep");
@@ -50,7 +53,7 @@ internal sealed class FakeDiagnosticServer : IAsyncDisposable
         {
             await Task.Delay(100);
         }
-        return new FakeDiagnosticServer(placeholder, temp, stream);
+        return new FakeDiagnosticServer(placeholder, temp, stream, runtimeVersion);
     }
 
     public async ValueTask DisposeAsync()
@@ -99,6 +102,14 @@ internal sealed class FakeDiagnosticServer : IAsyncDisposable
                     await stream.WriteAsync(Ok([.. LittleEndian((uint)environment.Length), 0, 0]), _stop.Token);
                     await stream.WriteAsync(environment, _stop.Token);
                     break;
+                case (0x04, 0x04) when _runtimeVersion is not null:
+                    // ProcessInfo2: pid, runtime cookie, command line, OS, architecture, entry assembly, runtime version.
+                    await stream.WriteAsync(Ok(ProcessInfo(_runtimeVersion, version3: false)), _stop.Token);
+                    break;
+                case (0x04, 0x08) when _runtimeVersion is not null:
+                    // ProcessInfo3: a payload version, the ProcessInfo2 fields, the portable runtime identifier.
+                    await stream.WriteAsync(Ok(ProcessInfo(_runtimeVersion, version3: true)), _stop.Token);
+                    break;
                 case (0x02, 0x01):
                     // StopTracing: echo the session id.
                     await stream.WriteAsync(Ok(payload.Length >= 8 ? payload[..8] : new byte[8]), _stop.Token);
@@ -132,6 +143,24 @@ internal sealed class FakeDiagnosticServer : IAsyncDisposable
         message[17] = commandId;
         payload.CopyTo(message, 20);
         return message;
+    }
+
+    private byte[] ProcessInfo(string runtimeVersion, bool version3)
+    {
+        using var output = new MemoryStream();
+        if (version3)
+        {
+            output.Write(LittleEndian(0u));
+        }
+        output.Write(LittleEndian((ulong)Pid));
+        output.Write(Guid.NewGuid().ToByteArray());
+        string[] texts = version3 ? ["app", "Linux", "x64", "app", runtimeVersion, "linux-x64"] : ["app", "Linux", "x64", "app", runtimeVersion];
+        foreach (var text in texts)
+        {
+            output.Write(LittleEndian((uint)(text.Length + 1)));
+            output.Write(Encoding.Unicode.GetBytes(text + "\0"));
+        }
+        return output.ToArray();
     }
 
     private static byte[] Environment(string[] variables)
