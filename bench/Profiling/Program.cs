@@ -5,9 +5,14 @@ using Flamewatch.Bench.Profiling;
 // Measures side by side, in one run, on the same pinned target: no profiling, Flamewatch at 100 Hz without the
 // sampler knob (duty-cycled), Flamewatch with DOTNET_EventPipeThreadSamplingRate=A (continuous), and
 // `dotnet-trace collect` with its defaults. Prints throughput ratios, collector CPU and peak RSS per 10 s, and the
-// pprof size of a 45 s period.
+// pprof size of a 45 s period. Then the truth matrix: each dimension on .NET 8, 9 and 10 against known workloads.
+// `-- truth` runs the truth matrix alone.
 var rounds = 3;
 var window = 10;
+if (args.Contains("truth"))
+{
+    return await new TruthMatrix(TimeSpan.FromSeconds(6)).RunAsync();
+}
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -16,4 +21,5 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--window": window = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
     }
 }
-return await new OverheadBenchmark(rounds, TimeSpan.FromSeconds(window)).RunAsync();
+var overhead = await new OverheadBenchmark(rounds, TimeSpan.FromSeconds(window)).RunAsync();
+return overhead != 0 ? overhead : await new TruthMatrix(TimeSpan.FromSeconds(6)).RunAsync();

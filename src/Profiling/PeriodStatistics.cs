@@ -5,6 +5,7 @@ namespace Flamewatch.Profiling;
 /// <param name="EffectiveFrequencyHz">Rounds per second of the period: the average per-thread sampling rate.</param>
 /// <param name="DutyCycled">Whether the sampler ran in slices (target sampler faster than the configured frequency).</param>
 /// <param name="UnresolvedFrames">Distinct frames no method covered (shown as addresses).</param>
+/// <param name="UnresolvedSamples">Thread samples with at least one such frame.</param>
 /// <param name="GcHeapBytes">Σ generation sizes after the last GC of the period (GCHeapStats), or null when none ran.</param>
 public sealed record PeriodStatistics(
     DateTimeOffset Start,
@@ -16,4 +17,5 @@ public sealed record PeriodStatistics(
     long AllocationSamples,
     int UnresolvedFrames,
     int ProfileBytes,
-    long? GcHeapBytes);
+    long? GcHeapBytes,
+    long UnresolvedSamples = 0);

@@ -417,10 +417,17 @@ internal sealed class ProfilingSession : IAsyncDisposable
         }
 
         var unresolved = await _binder.BindAsync(period, _client, allowRundown: ProcFs.IsAlive(_pid)).ConfigureAwait(false);
+        var unresolvedSamples = _binder.UnresolvedSamples(period);
         var comments = new List<string>
         {
             $"flamewatch: effective sampling {(period.Rounds / Math.Max(0.001, (end - period.Start).TotalSeconds)).ToString("F1", CultureInfo.InvariantCulture)} Hz ({(_continuous ? "continuous" : "duty-cycled")})",
+            string.Create(CultureInfo.InvariantCulture,
+                $"flamewatch: unresolved-samples={unresolvedSamples} of {period.ThreadSamples} ({(period.ThreadSamples == 0 ? 0 : (double)unresolvedSamples / period.ThreadSamples):P2}) have a frame no method covers"),
         };
+        if (_attach?.Runtime is { } runtime)
+        {
+            comments.Add($"flamewatch: runtime .NET {runtime}; allocations from {(_useTicks ? "GCAllocationTick (estimated counts)" : "AllocationSampled")}");
+        }
         if (gcHeap is { } heapBytes)
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
@@ -433,7 +440,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         var bytes = PprofWriter.Write(profile);
         var seconds = Math.Max(0.001, (end - period.Start).TotalSeconds);
         var statistics = new PeriodStatistics(period.Start, end, period.Rounds, period.Rounds / seconds, !_continuous, period.ThreadSamples,
-            period.AllocationSamples, unresolved, bytes.Length, gcHeap);
+            period.AllocationSamples, unresolved, bytes.Length, gcHeap, unresolvedSamples);
         Interlocked.Increment(ref _periods);
         Log.PeriodCompleted(_logger, _pid, seconds, period.Rounds, statistics.EffectiveFrequencyHz, period.AllocationSamples, unresolved, bytes.Length);
 
@@ -441,6 +448,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             ["process_id"] = _pid.ToString(CultureInfo.InvariantCulture),
         };
+        if (_attach?.Runtime is { } version)
+        {
+            tags.TryAdd("runtime_version", version.Text);
+        }
         var upload = new ProfileUpload(_options.ApplicationName, period.Start, end, tags, [new ProfileAttachment(ProfileAttachment.DefaultName, bytes)]);
         if (!_uploads.Writer.TryWrite(upload))
         {

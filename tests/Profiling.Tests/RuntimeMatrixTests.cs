@@ -47,6 +47,9 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
         Assert.InRange(sleeperWall, 0.85 * seconds, 1.15 * seconds);
         Assert.True(sleeperCpu <= 0.03 * totalCpu, $"the sleeper has {(double)sleeperCpu / totalCpu:P1} of the CPU");
         Assert.True(unresolved <= 0.01, $"{unresolved:P2} of samples have an unresolved frame");
+        Assert.True(statistics.UnresolvedSamples <= 0.01 * statistics.ThreadSamples, $"{statistics.UnresolvedSamples} of {statistics.ThreadSamples} samples unresolved");
+        Assert.Contains(reader.Comments, c => c.StartsWith("flamewatch: unresolved-samples=", StringComparison.Ordinal));
+        Assert.Contains(reader.Comments, c => c.StartsWith($"flamewatch: runtime .NET {runtime[3..]}.", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -19,6 +19,7 @@ internal sealed class CollectorMetrics
     private readonly Dictionary<string, long> _attachFailures = new(StringComparer.Ordinal);
     private long _threadSamples;
     private long _allocationSamples;
+    private long _unresolvedSamples;
     private long _profiles;
     private long _profileBytes;
     private long _uploadBytes;
@@ -34,8 +35,9 @@ internal sealed class CollectorMetrics
 
     public void ObserveDrops(Func<(long QueueFull, long Abandoned)> dropped) => _dropped = dropped;
 
-    public void PeriodCompleted(long threadSamples, long allocationSamples, int profileBytes)
+    public void PeriodCompleted(long threadSamples, long allocationSamples, int profileBytes, long unresolvedSamples = 0)
     {
+        Interlocked.Add(ref _unresolvedSamples, unresolvedSamples);
         Interlocked.Add(ref _threadSamples, threadSamples);
         Interlocked.Add(ref _allocationSamples, allocationSamples);
         Interlocked.Increment(ref _profiles);
@@ -97,6 +99,8 @@ internal sealed class CollectorMetrics
             .Family("flamewatch_collector_samples_total", PrometheusMetricType.Counter, "Samples aggregated into profiles, by kind")
             .Sample("flamewatch_collector_samples_total", Interlocked.Read(ref _threadSamples), ("kind", "thread"))
             .Sample("flamewatch_collector_samples_total", Interlocked.Read(ref _allocationSamples), ("kind", "allocation"))
+            .Family("flamewatch_collector_samples_unresolved_total", PrometheusMetricType.Counter, "Thread samples with a frame no method covers (shown as an address)")
+            .Sample("flamewatch_collector_samples_unresolved_total", Interlocked.Read(ref _unresolvedSamples))
             .Family("flamewatch_collector_profiles_total", PrometheusMetricType.Counter, "Profiles built (one per process and period)")
             .Sample("flamewatch_collector_profiles_total", Interlocked.Read(ref _profiles))
             .Family("flamewatch_collector_profile_bytes_total", PrometheusMetricType.Counter, "Compressed pprof bytes built")

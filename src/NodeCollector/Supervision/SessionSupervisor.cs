@@ -256,7 +256,7 @@ internal sealed class SessionSupervisor(
             var exporter = exporters.Acquire(spec.Settings.UploadTimeout);
             exporterAcquired = true;
             var session = new ProfilingSession(spec.Process.HostPid, profiling, exporter, _sessionLogger, time);
-            session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes);
+            session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes, statistics.UnresolvedSamples);
             managed.Session = session;
             if (managed.StopRequested)
             {

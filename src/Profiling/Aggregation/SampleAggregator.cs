@@ -38,6 +38,7 @@ internal sealed class SampleAggregator
     {
         var values = Get(new SampleKey(Intern(stack), threadId, null));
         values.WallMs += weightMs;
+        values.ThreadSamples++;
         if (managed)
         {
             values.ManagedMs += weightMs;

@@ -7,6 +7,8 @@ internal sealed class SampleValues
     public double WallMs;
     /// <summary>Sum of sample weights (ms) of samples taken while the thread ran managed code.</summary>
     public double ManagedMs;
+    /// <summary>Thread samples aggregated here.</summary>
+    public long ThreadSamples;
     public double AllocCount;
     public double AllocBytes;
     public double InuseBytes;

@@ -12,10 +12,12 @@ namespace Flamewatch.Profiling.Heap;
 /// condemned generation that no range covers died; a moved one gets its new address. At period end each tracked
 /// object counts its estimated bytes (the same weight as for allocated bytes) as live, so the sum estimates the bytes
 /// still live among everything allocated while attached.
-/// <para>Like Go's heap profile, the figure is the heap as of the last completed GC: objects allocated since then are
-/// not counted (no GC has looked at them, and most of them are garbage), and an object of generation 2 or of the large
-/// or pinned heaps that died since the last GC that condemned it still counts — the GC heap size holds it too. So the
-/// estimate is bounded by the GC heap measured after the last GC.</para>
+/// <para>Each generation is reported as of its own last collection, the way a heap snapshot taken then would have
+/// shown it: young objects as of the last GC (objects allocated since are not counted: no GC has looked at them, and
+/// most are garbage), and generation 2 and the large and pinned heaps as of the last gen2 GC — an object promoted
+/// or allocated there since is counted once a gen2 GC has kept it, because only a gen2 GC can tell whether it died
+/// there (objects that die in gen2 are what inflates a survival-based figure). Until the first gen2 GC after attach,
+/// generation 2 is reported as of the last GC. So the estimate is bounded by the GC heap after the last GC.</para>
 /// <para>Which objects a GC condemns: an ephemeral GC of generation g condemns the small objects of generations ≤ g;
 /// a full blocking GC condemns everything; a background GC sweeps generation 2 and the large and pinned object heaps
 /// only (the ephemeral GCs that run during it report for themselves). A GC that reports no surviving range at all
@@ -39,6 +41,7 @@ internal sealed class LiveHeapTracker
     private readonly Stack<GcContext> _open = new();
     private long _lostEvents;
     private long _completedGcs;
+    private long _gen2Gcs;
 
     public int Count => _tracked.Count;
 
@@ -59,7 +62,7 @@ internal sealed class LiveHeapTracker
             Untracked++;
             return;
         }
-        _tracked[address] = new Tracked(bytes, stack, threadId, typeName, kind == GCAllocationKind.Small ? 0 : UncompactedHeap, _completedGcs);
+        _tracked[address] = new Tracked(bytes, stack, threadId, typeName, kind == GCAllocationKind.Small ? 0 : UncompactedHeap, _completedGcs, KeptByGen2: 0);
     }
 
     /// <summary>Tells the tracker how many events the stream has lost so far (a GC during which that grew is uncertain).</summary>
@@ -144,6 +147,10 @@ internal sealed class LiveHeapTracker
             return;
         }
         _completedGcs++;
+        if (gc.Generation >= Gen2)
+        {
+            _gen2Gcs++;
+        }
         if (_lostEvents != gc.LostAtStart)
         {
             // Survival reports may be missing: dropping objects now could drop live ones.
@@ -168,7 +175,7 @@ internal sealed class LiveHeapTracker
             var range = ranges[index];
             var moved = range.NewStart + (address - range.Start);
             var generation = tracked.Generation == UncompactedHeap ? UncompactedHeap : Math.Min(Gen2, tracked.Generation + 1);
-            survivors[moved] = tracked with { Generation = generation };
+            survivors[moved] = tracked with { Generation = generation, KeptByGen2 = gc.Generation >= Gen2 ? _gen2Gcs : tracked.KeptByGen2 };
         }
         _tracked = survivors;
     }
@@ -179,7 +186,7 @@ internal sealed class LiveHeapTracker
         var total = 0.0;
         foreach (var tracked in _tracked.Values)
         {
-            if (tracked.AllocatedBeforeGc < _completedGcs)
+            if (IsReported(tracked))
             {
                 total += tracked.Bytes;
             }
@@ -195,11 +202,21 @@ internal sealed class LiveHeapTracker
     {
         foreach (var tracked in _tracked.Values)
         {
-            if (tracked.AllocatedBeforeGc < _completedGcs)
+            if (IsReported(tracked))
             {
                 period.AddInuse(tracked.Stack, tracked.ThreadId, tracked.TypeName, tracked.Bytes * scale);
             }
         }
+    }
+
+    /// <summary>Whether an object counts as live: as of the last GC, or for generation 2 and up, as of the last gen2 GC.</summary>
+    private bool IsReported(Tracked tracked)
+    {
+        if (tracked.AllocatedBeforeGc >= _completedGcs)
+        {
+            return false;
+        }
+        return tracked.Generation < Gen2 || _gen2Gcs == 0 || tracked.KeptByGen2 == _gen2Gcs;
     }
 
     private static bool Condemns(GcContext gc, int generation)
@@ -219,7 +236,8 @@ internal sealed class LiveHeapTracker
     }
 
     /// <param name="AllocatedBeforeGc">How many GCs had completed when it was allocated.</param>
-    private readonly record struct Tracked(double Bytes, ulong[] Stack, int ThreadId, string TypeName, int Generation, long AllocatedBeforeGc);
+    /// <param name="KeptByGen2">The number of the last gen2 GC it survived (0: none).</param>
+    private readonly record struct Tracked(double Bytes, ulong[] Stack, int ThreadId, string TypeName, int Generation, long AllocatedBeforeGc, long KeptByGen2);
 
     private readonly record struct Range(ulong Start, ulong Length, ulong NewStart);
 

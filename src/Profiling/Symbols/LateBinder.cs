@@ -43,6 +43,33 @@ internal sealed class LateBinder(int pid, ILogger logger)
     public string Resolve(ulong address, bool leaf) =>
         Methods.Resolve(leaf ? address : address - 1) ?? $"0x{address.ToString("x", CultureInfo.InvariantCulture)}";
 
+    /// <summary>Thread samples of the period with at least one frame no method covers.</summary>
+    public long UnresolvedSamples(SampleAggregator period)
+    {
+        var unresolvedStacks = new HashSet<int>();
+        for (var id = 0; id < period.Stacks.Count; id++)
+        {
+            var stack = period.Stacks[id];
+            for (var i = 0; i < stack.Length; i++)
+            {
+                if (Methods.Resolve(i == 0 ? stack[i] : stack[i] - 1) is null)
+                {
+                    unresolvedStacks.Add(id);
+                    break;
+                }
+            }
+        }
+        long samples = 0;
+        foreach (var (key, values) in period.Values)
+        {
+            if (unresolvedStacks.Contains(key.StackId))
+            {
+                samples += values.ThreadSamples;
+            }
+        }
+        return samples;
+    }
+
     private int CountUnresolved(SampleAggregator period)
     {
         var unresolved = new HashSet<ulong>();

@@ -71,6 +71,40 @@ public sealed class LiveHeapTrackerTests
     }
 
     [Fact]
+    public void Generation_2_is_reported_as_of_the_last_gen2_gc()
+    {
+        var tracker = new LiveHeapTracker();
+        tracker.OnAllocation(0x1000, 1000, KeptStack, 1, "Kept", GCAllocationKind.Small);
+        // Two gen1 GCs promote it to gen2; no gen2 GC yet: it counts (as of the last GC).
+        for (var gc = 1; gc <= 2; gc++)
+        {
+            tracker.OnGcStart(gc, 1, background: false);
+            tracker.OnSurvived(0x1000, 0x100);
+            tracker.OnGcEnd(gc);
+        }
+        Assert.Equal(1000, tracker.TotalBytes());
+
+        // A background gen2 GC keeps it; an object promoted after that counts only once a gen2 GC kept it too —
+        // until then it may have died in gen2 without any GC saying so.
+        tracker.OnGcStart(3, 2, background: true);
+        tracker.OnSurvived(0x1000, 0x100);
+        tracker.OnGcEnd(3);
+        tracker.OnAllocation(0x2000, 500, DroppedStack, 1, "Promoted later", GCAllocationKind.Small);
+        for (var gc = 4; gc <= 5; gc++)
+        {
+            tracker.OnGcStart(gc, 1, background: false);
+            tracker.OnSurvived(0x1000, 0x1100);
+            tracker.OnGcEnd(gc);
+        }
+        Assert.Equal(1000, tracker.TotalBytes());
+
+        tracker.OnGcStart(6, 2, background: false);
+        tracker.OnSurvived(0x1000, 0x1100);
+        tracker.OnGcEnd(6);
+        Assert.Equal(1500, tracker.TotalBytes());
+    }
+
+    [Fact]
     public void A_gc_during_which_events_were_lost_drops_nothing()
     {
         var tracker = new LiveHeapTracker();

@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Flamewatch.TestKit.Runtimes;
 
-namespace Flamewatch.Profiling.Tests;
+namespace Flamewatch.TestKit.Profiles;
 
 /// <summary>Runs the test target app as a real process and follows its "ready" and "tick" lines.</summary>
-internal sealed partial class TargetProcess : IDisposable
+public sealed partial class TargetProcess : IDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,12 +1,20 @@
 using Flamewatch.Profiling.Pprof;
 
-namespace Flamewatch.Profiling.Tests;
+namespace Flamewatch.TestKit.Profiles;
 
 /// <summary>Reads sums out of a pprof <see cref="Profile"/> the way a flame-graph viewer would.</summary>
-internal sealed class ProfileReader
+public sealed class ProfileReader
 {
     private readonly Profile _profile;
     private readonly Dictionary<ulong, string> _functionByLocation;
+
+    /// <summary>Reads a <c>.pb.gz</c> file as the collector writes it.</summary>
+    public static ProfileReader FromFile(string path)
+    {
+        using var file = File.OpenRead(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+        return new ProfileReader(Profile.Parser.ParseFrom(gzip));
+    }
 
     public ProfileReader(Profile profile)
     {
@@ -36,4 +44,13 @@ internal sealed class ProfileReader
     public IEnumerable<Sample> Samples => _profile.Sample;
 
     public IEnumerable<string> Comments => _profile.Comment.Select(c => _profile.StringTable[(int)c]);
+
+    public DateTimeOffset Start => DateTimeOffset.UnixEpoch.AddTicks(_profile.TimeNanos / 100);
+
+    public DateTimeOffset End => Start.AddTicks(_profile.DurationNanos / 100);
+
+    /// <summary>The <c>gc-heap-size-bytes</c> comment, or null.</summary>
+    public long? GcHeapBytes =>
+        Comments.Where(c => c.StartsWith("gc-heap-size-bytes=", StringComparison.Ordinal))
+            .Select(c => (long?)long.Parse(c["gc-heap-size-bytes=".Length..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
 }
