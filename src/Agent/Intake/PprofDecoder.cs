@@ -25,17 +25,28 @@ internal static class PprofDecoder
 
     public static PprofReader Decode(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
     {
-        var span = content.Span;
-        if (span.IsEmpty)
+        if (content.IsEmpty)
         {
             throw IntakeException.BadRequest($"attachment {Quote(name)} is empty");
         }
-        return span switch
+        var raw = Decompress($"attachment {Quote(name)}", content, maxDecompressedBytes, out var rented);
+        return PprofReader.Read(raw, name, rented);
+    }
+
+    /// <summary>
+    /// Decompresses <paramref name="content"/> by its magic bytes (gzip, zstd, lz4 frame), or returns it as it is.
+    /// <paramref name="rented"/> is the pooled array the result lives in, to be given back by the caller.
+    /// </summary>
+    /// <param name="what">Names the input in error messages (<c>attachment 'cpu.pprof'</c>).</param>
+    public static ReadOnlyMemory<byte> Decompress(string what, ReadOnlyMemory<byte> content, long maxDecompressedBytes, out byte[]? rented)
+    {
+        rented = null;
+        return content.Span switch
         {
-            [0x1f, 0x8b, ..] => Gunzip(name, content, maxDecompressedBytes),
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Unzstd(name, content, maxDecompressedBytes),
-            [0x04, 0x22, 0x4d, 0x18, ..] => Unlz4(name, content, maxDecompressedBytes),
-            _ => PprofReader.Read(content, name),
+            [0x1f, 0x8b, ..] => Gunzip(what, content, maxDecompressedBytes, out rented),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Unzstd(what, content, maxDecompressedBytes, out rented),
+            [0x04, 0x22, 0x4d, 0x18, ..] => Unlz4(what, content, maxDecompressedBytes, out rented),
+            _ => content,
         };
     }
 
@@ -51,14 +62,14 @@ internal static class PprofDecoder
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(content.ToArray(), writable: false);
 
-    private static IntakeException TooLarge(string name, long maxDecompressedBytes) =>
-        new(StatusCodes.Status413PayloadTooLarge, $"attachment {Quote(name)} inflates to more than {maxDecompressedBytes} bytes");
+    private static IntakeException TooLarge(string what, long maxDecompressedBytes) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"{what} inflates to more than {maxDecompressedBytes} bytes");
 
     /// <summary>The gzip trailer's length field (a hint only: it is checked against what actually inflates).</summary>
-    private static PprofReader Gunzip(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
+    private static ReadOnlyMemory<byte> Gunzip(string what, ReadOnlyMemory<byte> content, long maxDecompressedBytes, out byte[] rented)
     {
         var hint = content.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(content.Span[^4..]) : 0;
-        return Inflate(name, "gzip", new GZipStream(AsStream(content), CompressionMode.Decompress), hint, maxDecompressedBytes);
+        return Inflate(what, "gzip", new GZipStream(AsStream(content), CompressionMode.Decompress), hint, maxDecompressedBytes, out rented);
     }
 
     /// <summary>
@@ -66,7 +77,7 @@ internal static class PprofDecoder
     /// pprof at once write the content size), one pass into a buffer of that size, which needs no decoder
     /// window at all; otherwise streaming with the window capped at <see cref="MaxZstdWindowLog"/>.
     /// </summary>
-    private static PprofReader Unzstd(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
+    private static ReadOnlyMemory<byte> Unzstd(string what, ReadOnlyMemory<byte> content, long maxDecompressedBytes, out byte[] rented)
     {
         ulong bound;
         try
@@ -89,19 +100,20 @@ internal static class PprofDecoder
                     var written = decompressor.Unwrap(content.Span, buffer.AsSpan(0, (int)bound));
                     ZstdDecompressors.Return(decompressor);
                     decompressor = null;
-                    return PprofReader.Read(buffer.AsMemory(0, written), name, rented: buffer);
+                    rented = buffer;
+                    return buffer.AsMemory(0, written);
                 }
                 catch (ZstdException ex)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    throw BadZstd(name, ex);
+                    throw BadZstd(what, ex);
                 }
             }
             using var stream = new DecompressionStream(AsStream(content), decompressor, preserveDecompressor: true, leaveOpen: false);
-            var reader = Inflate(name, "zstd", stream, 0, maxDecompressedBytes);
+            var inflated = Inflate(what, "zstd", stream, 0, maxDecompressedBytes, out rented);
             ZstdDecompressors.Return(decompressor);
             decompressor = null;
-            return reader;
+            return inflated;
         }
         catch (Exception ex)
         {
@@ -109,31 +121,31 @@ internal static class PprofDecoder
             decompressor?.Dispose();
             if (ex is ZstdException zstd)
             {
-                throw BadZstd(name, zstd);
+                throw BadZstd(what, zstd);
             }
             throw;
         }
     }
 
-    private static IntakeException BadZstd(string name, ZstdException ex) =>
+    private static IntakeException BadZstd(string what, ZstdException ex) =>
         ex.Code == ZSTD_ErrorCode.ZSTD_error_frameParameter_windowTooLarge
-            ? new(StatusCodes.Status413PayloadTooLarge, $"attachment {Quote(name)} is zstd with a window larger than {1 << MaxZstdWindowLog} bytes (compression levels up to 19 fit)")
-            : IntakeException.BadRequest($"attachment {Quote(name)} is not valid zstd: {ex.Message}");
+            ? new(StatusCodes.Status413PayloadTooLarge, $"{what} is zstd with a window larger than {1 << MaxZstdWindowLog} bytes (compression levels up to 19 fit)")
+            : IntakeException.BadRequest($"{what} is not valid zstd: {ex.Message}");
 
     /// <summary>lz4 frame: blocks are at most 4 MiB by the format, so the decoder's memory is bounded by it.</summary>
-    private static PprofReader Unlz4(string name, ReadOnlyMemory<byte> content, long maxDecompressedBytes)
+    private static ReadOnlyMemory<byte> Unlz4(string what, ReadOnlyMemory<byte> content, long maxDecompressedBytes, out byte[] rented)
     {
         // The frame descriptor carries the content size when its flag (FLG bit 3) is set.
         var span = content.Span;
         var hint = span.Length >= 14 && (span[4] & 0x08) != 0 ? BinaryPrimitives.ReadInt64LittleEndian(span[6..]) : 0;
-        return Inflate(name, "lz4", LZ4Stream.Decode(AsStream(content), 0, leaveOpen: false), hint, maxDecompressedBytes);
+        return Inflate(what, "lz4", LZ4Stream.Decode(AsStream(content), 0, leaveOpen: false), hint, maxDecompressedBytes, out rented);
     }
 
     /// <summary>
     /// Inflates into a pooled buffer, sized from the codec's length hint (checked against what actually
     /// inflates), so a typical attachment costs one rented buffer and no copies.
     /// </summary>
-    private static PprofReader Inflate(string name, string codec, Stream input, long hint, long maxDecompressedBytes)
+    private static ReadOnlyMemory<byte> Inflate(string what, string codec, Stream input, long hint, long maxDecompressedBytes, out byte[] rented)
     {
         var cap = Math.Min(maxDecompressedBytes, MaxInitialBuffer) + 1;
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(Math.Min(Math.Max(hint + 1, 4096), cap), 1));
@@ -148,7 +160,7 @@ internal static class PprofDecoder
                     length += read;
                     if (length > maxDecompressedBytes)
                     {
-                        throw TooLarge(name, maxDecompressedBytes);
+                        throw TooLarge(what, maxDecompressedBytes);
                     }
                     if (length == buffer.Length)
                     {
@@ -171,10 +183,11 @@ internal static class PprofDecoder
             }
             if (ex is ZstdException zstd)
             {
-                throw BadZstd(name, zstd);
+                throw BadZstd(what, zstd);
             }
-            throw IntakeException.BadRequest($"attachment {Quote(name)} is not valid {codec}: {ex.Message}");
+            throw IntakeException.BadRequest($"{what} is not valid {codec}: {ex.Message}");
         }
-        return PprofReader.Read(buffer.AsMemory(0, length), name, rented: buffer);
+        rented = buffer;
+        return buffer.AsMemory(0, length);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Flamewatch.Agent.Intake.Push;
 using Google.Protobuf;
 using K4os.Compression.LZ4.Streams;
 using ZstdSharp;
@@ -83,8 +84,9 @@ internal sealed class IntakeFuzzer
         < 54 => Labels(),
         < 62 => ContentTypes(),
         < 72 => Framing(),
-        < 84 => Pyroscope(),
-        < 90 => MultipartStructure(),
+        < 80 => Pyroscope(),
+        < 88 => Push(),
+        < 92 => MultipartStructure(),
         < 95 => MethodsAndPaths(),
         < 99 => Headers(),
         _ => Oversized(),
@@ -439,6 +441,88 @@ internal sealed class IntakeFuzzer
             return new("pyroscope-multipart", "POST", target, [new("Content-Type", $"multipart/form-data; boundary={(_random.Next(5) == 0 ? "" : boundary)}")], multipart);
         }
         return new("pyroscope", "POST", target, [new("Content-Type", "application/octet-stream")], body);
+    }
+
+    /// <summary>Pyroscope's push API: Connect unary requests with broken messages, labels, samples, codecs and encodings.</summary>
+    private FuzzRequest Push()
+    {
+        var push = new PushRequest();
+        for (var s = _random.Next(4); s >= 0; s--)
+        {
+            var series = new RawProfileSeries();
+            series.Labels.Add(new LabelPair { Name = Pick(["service_name", "__name__", "app"]), Value = _random.Next(3) == 0 ? Pick(HostileNames) : "fuzz" });
+            for (var l = _random.Next(5) == 0 ? _random.Next(60, 300) : _random.Next(4); l > 0; l--)
+            {
+                series.Labels.Add(new LabelPair { Name = _random.Next(4) == 0 ? Pick(HostileNames) : "k" + l, Value = RandomText(_random.Next(0, 40), hostile: _random.Next(4) == 0) });
+            }
+            for (var i = _random.Next(1, 3); i > 0; i--)
+            {
+                var raw = ValidPprof(gzip: false);
+                byte[] sample = _random.Next(10) switch
+                {
+                    0 => RandomBytes(_random.Next(0, 512)),
+                    1 => Mutate(Pprofs.GzipBytes(raw), _random.Next(1, 4)),
+                    2 => Pick([_bomb, ZstdBomb.Value, Lz4Bomb.Value]),
+                    3 => Zstd(raw),
+                    4 => Lz4(raw),
+                    5 => [],
+                    6 => raw,
+                    _ => Pprofs.GzipBytes(raw),
+                };
+                series.Samples.Add(new RawSample { RawProfile = ByteString.CopyFrom(sample), ID = Guid.NewGuid().ToString() });
+            }
+            push.Series.Add(series);
+        }
+        var json = _random.Next(3) == 0;
+        var body = push.ToByteArray();
+        try
+        {
+            body = json ? Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(push)) : body;
+        }
+        catch (ArgumentException)
+        {
+            // Broken UTF-16 in a label has no JSON form; protobuf carries it (as replacement characters).
+            json = false;
+        }
+        var kind = json ? "push-json" : "push-proto";
+        switch (_random.Next(12))
+        {
+            case 0: kind += "-mutated"; body = Mutate(body, _random.Next(1, 6)); break;
+            case 1: kind += "-truncated"; body = body[.._random.Next(body.Length + 1)]; break;
+            case 2: kind = "push-json-deep"; json = true; body = Encoding.UTF8.GetBytes("{\"series\":" + new string('[', 3000) + new string(']', 3000) + "}"); break;
+            case 3: kind = "push-json-types"; json = true; body = Encoding.UTF8.GetBytes(Pick(["{\"series\":5}", "{\"series\":[{\"samples\":[{\"rawProfile\":\"***\"}]}]}", "[]", "null", "{\"series\":[{\"labels\":[{\"name\":1}]}]}"])); break;
+            case 4: kind = "push-many-samples"; body = ManySamples(); json = false; break;
+            case 5: kind += "-random"; body = RandomBytes(_random.Next(0, 2048)); break;
+        }
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("Content-Type", _random.Next(12) == 0 ? Pick(["application/grpc", "text/plain", "application/proto; charset=\u00ff", "", "application/connect+proto"]) : json ? "application/json" : "application/proto"),
+            new("Connect-Protocol-Version", "1"),
+        };
+        switch (_random.Next(8))
+        {
+            case 0: kind += "-gzip"; headers.Add(new("Content-Encoding", "gzip")); body = Pprofs.GzipBytes(body); break;
+            case 1: kind += "-zstd"; headers.Add(new("Content-Encoding", "zstd")); body = Zstd(body); break;
+            case 2: kind += "-gzip-corrupt"; headers.Add(new("Content-Encoding", "gzip")); body = Mutate(Pprofs.GzipBytes(body), _random.Next(1, 4)); break;
+            case 3: kind += "-encoding-bomb"; headers.Add(new("Content-Encoding", Pick(["gzip", "zstd"]))); body = headers[^1].Value == "gzip" ? _bomb : ZstdBomb.Value; break;
+            case 4: kind += "-encoding-other"; headers.Add(new("Content-Encoding", Pick(["br", "deflate", "gzip, zstd", "identity", "\u00ff"]))); break;
+        }
+        return new(kind, "POST", "/push.v1.PusherService/Push", headers, body);
+    }
+
+    /// <summary>More profiles than one push may carry: refused after the first 1,024 were checked.</summary>
+    private byte[] ManySamples()
+    {
+        var push = new PushRequest();
+        var series = new RawProfileSeries();
+        series.Labels.Add(new LabelPair { Name = "service_name", Value = "fuzz-many" });
+        var pprof = ByteString.CopyFrom(Pprofs.Create(Types, (["main"], [1, 1, 1])).ToByteArray());
+        for (var i = _random.Next(Flamewatch.Agent.Intake.PyroscopePush.MaxProfiles + 1, Flamewatch.Agent.Intake.PyroscopePush.MaxProfiles + 100); i > 0; i--)
+        {
+            series.Samples.Add(new RawSample { RawProfile = pprof });
+        }
+        push.Series.Add(series);
+        return push.ToByteArray();
     }
 
     private FuzzRequest MultipartStructure()
