@@ -1,5 +1,6 @@
 // Agent benchmark: ingest throughput of realistic 30–100 KB pprof uploads from concurrent clients over
-// loopback, then the latency of merging one hour of 100 pods at 45 s periods (8,000 profiles).
+// loopback, gzip and zstd attachments side by side, then the latency of merging one hour of 100 pods at
+// 45 s periods (8,000 profiles).
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Flamewatch.Agent;
@@ -28,67 +29,61 @@ try
     Console.WriteLine($"generated {pprofs.Count} distinct pprofs in {generate.Elapsed.TotalSeconds:0.0} s: "
         + $"{pprofs.Min(p => p.Length) / 1024} KB .. {pprofs.Max(p => p.Length) / 1024} KB gzip, mean {pprofs.Average(p => p.Length) / 1024:0} KB");
 
-    // Where an upload's CPU goes, single-threaded, before any HTTP.
-    Console.WriteLine(IntakePhases.Measure(pprofs));
+    // The same pprofs zstd-compressed at level 3, the default of zstd, Node's zlib and libdatadog.
+    var zstdPprofs = pprofs.Select(SyntheticProfiles.ToZstd).ToList();
+    Console.WriteLine($"the same pprofs as zstd (level 3): mean {zstdPprofs.Average(p => p.Length) / 1024:0} KB");
 
-    // Pre-build every request body so the clients measure the agent, not multipart encoding.
+    // Where an upload's CPU goes, single-threaded, before any HTTP.
+    Console.WriteLine(IntakePhases.Measure(pprofs, zstdPprofs));
+
+    // Pre-build every request body so the clients measure the agent, not multipart encoding. The zstd uploads
+    // go to an application of their own, so that the merge figures below are those of 8,000 profiles.
     var end = DateTimeOffset.UtcNow.AddMinutes(-1);
-    var bodies = new List<(byte[] Body, string ContentType)>(Pods * Periods);
-    for (var period = 0; period < Periods; period++)
+    List<(byte[] Body, string ContentType)> Bodies(string application, List<byte[]> attachments)
     {
-        for (var pod = 0; pod < Pods; pod++)
+        var bodies = new List<(byte[] Body, string ContentType)>(Pods * Periods);
+        for (var period = 0; period < Periods; period++)
         {
-            var start = end.AddSeconds(-45 * (Periods - period));
-            var upload = new ProfileUpload("checkout", start, start.AddSeconds(45),
-                new Dictionary<string, string> { ["pod_name"] = $"checkout-{pod:000}", ["kube_namespace"] = "shop" },
-                [new ProfileAttachment("auto.pprof", pprofs[(period * Pods + pod) % pprofs.Count])]);
-            using var content = DatadogAgentExporter.CreateBody(upload);
-            bodies.Add((await content.ReadAsByteArrayAsync(), content.Headers.ContentType!.ToString()));
+            for (var pod = 0; pod < Pods; pod++)
+            {
+                var start = end.AddSeconds(-45 * (Periods - period));
+                var upload = new ProfileUpload(application, start, start.AddSeconds(45),
+                    new Dictionary<string, string> { ["pod_name"] = $"checkout-{pod:000}", ["kube_namespace"] = "shop" },
+                    [new ProfileAttachment("auto.pprof", attachments[(period * Pods + pod) % attachments.Count])]);
+                using var content = DatadogAgentExporter.CreateBody(upload);
+                bodies.Add((content.ReadAsByteArrayAsync().GetAwaiter().GetResult(), content.Headers.ContentType!.ToString()));
+            }
         }
+        return bodies;
     }
+    var bodies = Bodies("checkout", pprofs);
+    var zstdBodies = Bodies("checkout-zstd", zstdPprofs);
 
     using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients }) { BaseAddress = new Uri(address) };
-    var next = -1;
-    var failures = 0;
-    var latencies = new double[bodies.Count];
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var allocatedBefore = GC.GetTotalAllocatedBytes();
-    var gcBefore = (Gen0: GC.CollectionCount(0), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
-    var ingest = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+    var gzipRun = new IngestRun("gzip", bodies);
+    var zstdRun = new IngestRun("zstd", zstdBodies);
+    // Side by side: blocks of 1,000 uploads in the order gzip zstd zstd gzip ..., so that a change in the
+    // machine's load during the run weighs on both codecs alike.
+    const int Block = 1000;
+    for (var block = 0; block < bodies.Count / Block; block++)
     {
-        int i;
-        while ((i = Interlocked.Increment(ref next)) < bodies.Count)
-        {
-            var t = Stopwatch.GetTimestamp();
-            using var content = new ByteArrayContent(bodies[i].Body);
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse(bodies[i].ContentType);
-            using var response = await client.PostAsync("/profiling/v1/input", content);
-            if (!response.IsSuccessStatusCode)
-            {
-                Interlocked.Increment(ref failures);
-            }
-            latencies[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        }
-    })));
-    ingest.Stop();
-    var cpuPerUpload = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / bodies.Count;
-    var allocatedPerUpload = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / bodies.Count;
-    var gcDuring = (Gen0: GC.CollectionCount(0) - gcBefore.Gen0, Gen2: GC.CollectionCount(2) - gcBefore.Gen2, Pause: GC.GetTotalPauseDuration() - gcBefore.Pause);
-    Array.Sort(latencies);
-    var megabytes = bodies.Sum(b => (long)b.Body.Length) / 1024.0 / 1024.0;
-    Console.WriteLine($"ingest: {bodies.Count} uploads ({megabytes:0} MB) from {Clients} concurrent clients in {ingest.Elapsed.TotalSeconds:0.0} s "
-        + $"= {bodies.Count / ingest.Elapsed.TotalSeconds:0} uploads/s ({megabytes / ingest.Elapsed.TotalSeconds:0} MB/s); "
-        + $"latency p50 {latencies[latencies.Length / 2]:0} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:0} ms; failures {failures}");
+        var (first, second) = block % 2 == 0 ? (gzipRun, zstdRun) : (zstdRun, gzipRun);
+        await first.SendAsync(client, block * Block, Block, Clients);
+        await second.SendAsync(client, block * Block, Block, Clients);
+    }
+    Console.WriteLine(gzipRun.Report(Clients));
+    Console.WriteLine(zstdRun.Report(Clients));
+    Console.WriteLine($"zstd vs gzip: {zstdRun.UploadsPerSecond / gzipRun.UploadsPerSecond:0.00}x the uploads/s, "
+        + $"{zstdRun.CpuPerUpload / gzipRun.CpuPerUpload:0.00}x the CPU per upload, {zstdRun.Megabytes / gzipRun.Megabytes:0.00}x the bytes sent");
+    var cpuPerUpload = gzipRun.CpuPerUpload;
+    var megabytes = gzipRun.Megabytes + zstdRun.Megabytes;
     // Other processes share the machine: the CPU this process spent per upload (agent and clients together)
     // bounds what the cores could do alone.
-    Console.WriteLine($"ingest CPU: {cpuPerUpload:0.00} ms per upload (agent + clients, all threads) -> at most "
+    Console.WriteLine($"ingest CPU (gzip): {cpuPerUpload:0.00} ms per upload (agent + clients, all threads) -> at most "
         + $"{Environment.ProcessorCount * 1000 / cpuPerUpload:0} uploads/s on {Environment.ProcessorCount} idle cores; load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-    Console.WriteLine($"ingest memory: {allocatedPerUpload:0} KB allocated per upload (agent + clients); {gcDuring.Gen0} GCs, {gcDuring.Gen2} of them gen2, "
-        + $"{gcDuring.Pause.TotalMilliseconds / bodies.Count:0.00} ms GC pause per upload");
     var db = new FileInfo(Path.Combine(dataDir, "profiles.db"));
     var wal = new FileInfo(Path.Combine(dataDir, "profiles.db-wal"));
-    Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads");
+    Console.WriteLine($"storage: {(db.Length + (wal.Exists ? wal.Length : 0)) / 1024.0 / 1024.0:0} MB on disk for {megabytes:0} MB of uploads ({bodies.Count + zstdBodies.Count} profiles)");
 
     // The same work without HTTP or multipart: straight into the intake's validation, indexing and store.
     var ingestor = app.Services.GetRequiredService<Flamewatch.Agent.Intake.ProfileIngestor>();

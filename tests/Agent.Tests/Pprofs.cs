@@ -64,6 +64,16 @@ internal static class Pprofs
         return output.ToArray();
     }
 
+    public static byte[] GzipBytes(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+        return output.ToArray();
+    }
+
     public static Profile Read(byte[] bytes)
     {
         if (bytes is [0x1f, 0x8b, ..])

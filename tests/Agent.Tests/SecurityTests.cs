@@ -29,7 +29,10 @@ public sealed class SecurityTests
         { "wrong token", "Authorization", "Bearer upload-7f3a9d" },
         { "token prefix", "Authorization", "Bearer upload-7f3a9" },
         { "token plus suffix", "Authorization", "Bearer upload-7f3a9c0" },
-        { "other scheme", "Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("user:" + Token)) },
+        { "other scheme", "Authorization", "Digest username=\"user\", response=\"" + Token + "\"" },
+        { "token as the basic user name", "Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Token + ":x")) },
+        { "basic without a colon", "Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Token)) },
+        { "basic not base64", "Authorization", "Basic user:" + Token },
         { "read token cannot write", "Authorization", "Bearer " + ReadToken },
         { "wrong DD-API-KEY", "DD-API-KEY", "nope" },
         { "case changed", "Authorization", "Bearer UPLOAD-7F3A9C" },
@@ -47,6 +50,7 @@ public sealed class SecurityTests
             .ToList();
         Assert.Contains(routes, r => r.Path == "/profiling/v1/input");
         Assert.Contains(routes, r => r.Path == "/ingest");
+        Assert.Contains(routes, r => r.Path == "/push.v1.PusherService/Push");
 
         var unauthorized = new List<string>();
         foreach (var (method, path) in routes)
@@ -57,6 +61,11 @@ public sealed class SecurityTests
             if (path == "/ingest")
             {
                 request.Content = new ByteArrayContent(Pprofs.Gzip(Pprofs.Create(["wall/nanoseconds"], (["main"], [1L]))));
+            }
+            else if (path == "/push.v1.PusherService/Push")
+            {
+                request.Content = new ByteArrayContent(PushApiTests.PushRequest([("service_name", "stolen")]));
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/proto");
             }
             else
             {
@@ -77,6 +86,7 @@ public sealed class SecurityTests
         Assert.Empty(agent.Store.GetApplications());
         Assert.Contains("/profiling/v1/input", unauthorized);
         Assert.Contains("/ingest", unauthorized);
+        Assert.Contains("/push.v1.PusherService/Push", unauthorized);
         _ = description;
     }
 

@@ -24,11 +24,15 @@ internal static class TestPaths
     }
 
     /// <summary>Runs <c>node script</c> with the test tools on NODE_PATH; returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunNodeAsync(string script, IDictionary<string, string> environment, CancellationToken cancellationToken, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunNodeAsync(string script, IDictionary<string, string> environment, CancellationToken cancellationToken, params string[] args) =>
+        RunNodeAsync("node", script, environment, cancellationToken, args);
+
+    /// <summary>Runs <c>script</c> with the given node executable and the test tools on NODE_PATH.</summary>
+    public static async Task<(int ExitCode, string Output)> RunNodeAsync(string node, string script, IDictionary<string, string> environment, CancellationToken cancellationToken, params string[] args)
     {
         var variables = environment.ToDictionary(e => e.Key, e => (string?)e.Value);
         variables["NODE_PATH"] = NodeModules;
-        var result = await Command.RunAsync("node", [Path.Combine(NodeScripts, script), .. args], variables, NodeScripts, Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
+        var result = await Command.RunAsync(node, [Path.Combine(NodeScripts, script), .. args], variables, NodeScripts, Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
         return (result.ExitCode, result.Output);
     }
 }

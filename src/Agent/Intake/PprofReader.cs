@@ -35,6 +35,12 @@ internal sealed class PprofReader
 
     public List<(ulong Id, long FileName)> Mappings { get; } = [];
 
+    /// <summary>When the profile was collected (pprof <c>time_nanos</c>, unix nanoseconds); 0 when absent.</summary>
+    public long TimeNanos { get; private set; }
+
+    /// <summary>The profile's span (pprof <c>duration_nanos</c>); 0 when absent.</summary>
+    public long DurationNanos { get; private set; }
+
     public int StringCount => _strings.Count;
 
     public int SampleCount => _samples.Count;
@@ -153,6 +159,19 @@ internal sealed class PprofReader
         while (at < span.Length)
         {
             var (field, wire) = Tag(span, ref at);
+            if (wire == 0 && field is 9 or 10)
+            {
+                var value = (long)Varint(span, ref at);
+                if (field == 9)
+                {
+                    TimeNanos = value;
+                }
+                else
+                {
+                    DurationNanos = value;
+                }
+                continue;
+            }
             if (wire != 2 || field is < 1 or > 6)
             {
                 Skip(span, ref at, wire);

@@ -4,11 +4,11 @@ using Microsoft.Extensions.Options;
 namespace Flamewatch.Agent.Intake;
 
 /// <summary>
-/// What both intake protocols share: validate the application name and labels (they are data, never
+/// What every intake protocol shares: validate the application name and labels (they are data, never
 /// paths, but they are bounded), decode and index every attachment, then store the profile.
 /// Everything is checked before anything is written, so a rejected upload leaves no profile behind.
 /// </summary>
-internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, ILogger<ProfileIngestor> logger)
+internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, TimeProvider timeProvider, ILogger<ProfileIngestor> logger)
 {
     public const int MaxApplicationNameLength = 200;
     public const int MaxLabels = 64;
@@ -25,12 +25,24 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
         DateTimeOffset end,
         IReadOnlyList<KeyValuePair<string, string>> labels,
         IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> attachments,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await StoreAsync(path, Prepare(application, (start, end), labels, attachments), cancellationToken);
+
+    /// <summary>
+    /// Validates, decodes and indexes a profile without storing it, so that a request carrying several
+    /// profiles can check them all before writing any. <paramref name="range"/> null: the time range of the
+    /// first attachment's pprof (<c>time_nanos</c> + <c>duration_nanos</c>; a pprof without a time ends now).
+    /// </summary>
+    public PreparedProfile Prepare(
+        string application,
+        (DateTimeOffset Start, DateTimeOffset End)? range,
+        IReadOnlyList<KeyValuePair<string, string>> labels,
+        IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> attachments)
     {
         CheckText("application name", application, 1, MaxApplicationNameLength);
-        if (start < Earliest || end > Latest || end < start || end - start > ProfileStore.MaxProfileDuration)
+        if (range is { } given)
         {
-            throw IntakeException.BadRequest($"the profile's time range {start:O} .. {end:O} is invalid (end before start, longer than a day, or outside 2000..2200)");
+            CheckRange(given.Start, given.End);
         }
         if (labels.Count > MaxLabels)
         {
@@ -55,6 +67,7 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
             var profile = PprofDecoder.Decode(name, content, options.Value.MaxDecompressedBytes);
             try
             {
+                range ??= RangeOf(name, profile);
                 if (attachments.Count == 1)
                 {
                     var values = SampleIndexer.Index(name, profile, symbols);
@@ -84,19 +97,45 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
         {
             symbols.ApplicationTypes.GetOrAdd((app, type));
         }
-        var stored = new NewProfile(app, start, end, labelIds, samples);
+        var (start, end) = range!.Value;
+        return new PreparedProfile(application, new NewProfile(app, start, end, labelIds, samples));
+    }
+
+    /// <summary>Writes a prepared profile; answers once it is durably stored.</summary>
+    public async Task<long> StoreAsync(string path, PreparedProfile prepared, CancellationToken cancellationToken)
+    {
         long id;
         try
         {
-            id = await store.AddAsync(stored, cancellationToken);
+            id = await store.AddAsync(prepared.Profile, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Not the client's fault: the store logged the cause; the client may retry.
             throw new IntakeException(StatusCodes.Status503ServiceUnavailable, "the profile could not be stored: " + ex.Message);
         }
-        logger.ProfileStored(id, application, stored.Bytes, samples.Count, path);
+        logger.ProfileStored(id, prepared.Application, prepared.Profile.Bytes, prepared.Profile.Samples.Count, path);
         return id;
+    }
+
+    private (DateTimeOffset Start, DateTimeOffset End) RangeOf(string name, PprofReader profile)
+    {
+        if (profile.TimeNanos < 0 || profile.DurationNanos < 0 || profile.DurationNanos > ProfileStore.MaxProfileDuration.Ticks * 100)
+        {
+            throw IntakeException.BadRequest($"attachment {PprofDecoder.Quote(name)} has a negative time or a duration longer than a day");
+        }
+        var duration = TimeSpan.FromTicks(profile.DurationNanos / 100);
+        var start = profile.TimeNanos == 0 ? timeProvider.GetUtcNow() - duration : DateTimeOffset.UnixEpoch.AddTicks(Math.Min(profile.TimeNanos / 100, Latest.Ticks - DateTimeOffset.UnixEpoch.Ticks));
+        CheckRange(start, start + duration);
+        return (start, start + duration);
+    }
+
+    private static void CheckRange(DateTimeOffset start, DateTimeOffset end)
+    {
+        if (start < Earliest || end > Latest || end < start || end - start > ProfileStore.MaxProfileDuration)
+        {
+            throw IntakeException.BadRequest($"the profile's time range {start:O} .. {end:O} is invalid (end before start, longer than a day, or outside 2000..2200)");
+        }
     }
 
     private static void CheckText(string what, string value, int minLength, int maxLength)

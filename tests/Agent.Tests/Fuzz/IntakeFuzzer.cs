@@ -2,7 +2,10 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Flamewatch.Agent.Intake.Push;
 using Google.Protobuf;
+using K4os.Compression.LZ4.Streams;
+using ZstdSharp;
 
 namespace Flamewatch.Agent.Tests.Fuzz;
 
@@ -50,6 +53,29 @@ internal sealed class IntakeFuzzer
         return output.ToArray();
     }
 
+    /// <summary>zstd of 64 MiB of zeros (a few kB), with its content size in the header.</summary>
+    private static readonly Lazy<byte[]> ZstdBomb = new(() => Zstd(new byte[64 * 1024 * 1024]));
+
+    /// <summary>lz4 frame of 64 MiB of zeros (about 256 kB).</summary>
+    private static readonly Lazy<byte[]> Lz4Bomb = new(() => Lz4(new byte[64 * 1024 * 1024]));
+
+    public static byte[] Zstd(byte[] data, int level = 3)
+    {
+        using var compressor = new Compressor(level);
+        return compressor.Wrap(data).ToArray();
+    }
+
+    /// <summary>An lz4 frame with a content checksum; <paramref name="chained"/>: blocks refer to earlier ones.</summary>
+    public static byte[] Lz4(byte[] data, bool chained = false)
+    {
+        using var output = new MemoryStream();
+        using (var lz4 = LZ4Stream.Encode(output, new LZ4EncoderSettings { ChainBlocks = chained, ContentChecksum = true }, leaveOpen: true))
+        {
+            lz4.Write(data);
+        }
+        return output.ToArray();
+    }
+
     public FuzzRequest Next() => _random.Next(100) switch
     {
         < 14 => BytesOfMultipart(),
@@ -58,8 +84,9 @@ internal sealed class IntakeFuzzer
         < 54 => Labels(),
         < 62 => ContentTypes(),
         < 72 => Framing(),
-        < 84 => Pyroscope(),
-        < 90 => MultipartStructure(),
+        < 80 => Pyroscope(),
+        < 88 => Push(),
+        < 92 => MultipartStructure(),
         < 95 => MethodsAndPaths(),
         < 99 => Headers(),
         _ => Oversized(),
@@ -176,14 +203,14 @@ internal sealed class IntakeFuzzer
         var raw = ValidPprof(gzip: false);
         byte[] attachment;
         string kind;
-        switch (_random.Next(14))
+        switch (_random.Next(24))
         {
             case 0: (kind, attachment) = ("pprof-truncated", pprof[..Math.Max(1, _random.Next(pprof.Length))]); break;
             case 1: (kind, attachment) = ("pprof-bitflips", Mutate(pprof, _random.Next(1, 10))); break;
             case 2: (kind, attachment) = ("pprof-garbage", RandomBytes(_random.Next(1, 4096))); break;
             case 3: (kind, attachment) = ("pprof-gzip-garbage", GzipBytes(RandomBytes(_random.Next(1, 4096)))); break;
             case 4: (kind, attachment) = ("pprof-gzip-truncated", GzipBytes(raw)[..Math.Max(2, _random.Next(10, 40))]); break;
-            case 5: (kind, attachment) = ("pprof-zstd", [0x28, 0xb5, 0x2f, 0xfd, .. RandomBytes(64)]); break;
+            case 5: (kind, attachment) = ("pprof-zstd-garbage", [0x28, 0xb5, 0x2f, 0xfd, .. RandomBytes(64)]); break;
             case 6: (kind, attachment) = ("pprof-gzip-bomb", _bomb); break;
             case 7: (kind, attachment) = ("pprof-varint-overflow", [0x0a, .. Enumerable.Repeat((byte)0xff, _random.Next(5, 20)), 0x01]); break;
             case 8: (kind, attachment) = ("pprof-huge-length", [0x32, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x41]); break;
@@ -191,6 +218,17 @@ internal sealed class IntakeFuzzer
             case 10: (kind, attachment) = ("pprof-gzip-of-gzip", GzipBytes(GzipBytes(raw))); break;
             case 11: (kind, attachment) = ("pprof-empty", []); break;
             case 12: (kind, attachment) = ("pprof-structural", StructuralPprof()); break;
+            case 13: (kind, attachment) = ("pprof-zstd-truncated", Zstd(raw)[..Math.Max(4, _random.Next(4, 40))]); break;
+            case 14: (kind, attachment) = ("pprof-zstd-bitflips", [.. Zstd(raw)[..4], .. Mutate(Zstd(raw)[4..], _random.Next(1, 6))]); break;
+            case 15: (kind, attachment) = ("pprof-zstd-bomb", ZstdBomb.Value); break;
+            case 16: (kind, attachment) = ("pprof-zstd-of-garbage", Zstd(RandomBytes(_random.Next(1, 4096)))); break;
+            // Frame header descriptor with window descriptors from tiny to 2^41 and random content.
+            case 17: (kind, attachment) = ("pprof-zstd-window", [0x28, 0xb5, 0x2f, 0xfd, 0x00, (byte)_random.Next(256), .. RandomBytes(_random.Next(0, 512))]); break;
+            case 18: (kind, attachment) = ("pprof-lz4-truncated", Lz4(raw)[..Math.Max(4, _random.Next(4, 40))]); break;
+            case 19: (kind, attachment) = ("pprof-lz4-bitflips", [.. Lz4(raw, chained: _random.Next(2) == 0)[..4], .. Mutate(Lz4(raw)[4..], _random.Next(1, 6))]); break;
+            case 20: (kind, attachment) = ("pprof-lz4-bomb", Lz4Bomb.Value); break;
+            case 21: (kind, attachment) = ("pprof-lz4-garbage", [0x04, 0x22, 0x4d, 0x18, .. RandomBytes(_random.Next(0, 512))]); break;
+            case 22: (kind, attachment) = ("pprof-compressed-valid", _random.Next(2) == 0 ? Zstd(raw, _random.Next(1, 20)) : Lz4(raw, chained: _random.Next(2) == 0)); break;
             default: (kind, attachment) = ("pprof-mutated-raw", Mutate(raw, _random.Next(1, 4))); break;
         }
         var boundary = Boundary();
@@ -387,11 +425,13 @@ internal sealed class IntakeFuzzer
         };
         var format = _random.Next(6) == 0 ? Pick(["folded", "jfr", "", "PPROF"]) : "pprof";
         var target = $"/ingest?name={Uri.EscapeDataString(name)}&from={from}&until={until}&format={format}";
-        byte[] body = _random.Next(4) switch
+        byte[] body = _random.Next(6) switch
         {
             0 => RandomBytes(_random.Next(0, 2048)),
             1 => Mutate(ValidPprof(), 3),
-            2 => _bomb,
+            2 => Pick([_bomb, ZstdBomb.Value, Lz4Bomb.Value]),
+            3 => _random.Next(2) == 0 ? Zstd(ValidPprof(gzip: false)) : Lz4(ValidPprof(gzip: false)),
+            4 => Mutate(_random.Next(2) == 0 ? Zstd(ValidPprof(gzip: false)) : Lz4(ValidPprof(gzip: false)), 3),
             _ => ValidPprof(),
         };
         if (_random.Next(4) == 0)
@@ -401,6 +441,88 @@ internal sealed class IntakeFuzzer
             return new("pyroscope-multipart", "POST", target, [new("Content-Type", $"multipart/form-data; boundary={(_random.Next(5) == 0 ? "" : boundary)}")], multipart);
         }
         return new("pyroscope", "POST", target, [new("Content-Type", "application/octet-stream")], body);
+    }
+
+    /// <summary>Pyroscope's push API: Connect unary requests with broken messages, labels, samples, codecs and encodings.</summary>
+    private FuzzRequest Push()
+    {
+        var push = new PushRequest();
+        for (var s = _random.Next(4); s >= 0; s--)
+        {
+            var series = new RawProfileSeries();
+            series.Labels.Add(new LabelPair { Name = Pick(["service_name", "__name__", "app"]), Value = _random.Next(3) == 0 ? Pick(HostileNames) : "fuzz" });
+            for (var l = _random.Next(5) == 0 ? _random.Next(60, 300) : _random.Next(4); l > 0; l--)
+            {
+                series.Labels.Add(new LabelPair { Name = _random.Next(4) == 0 ? Pick(HostileNames) : "k" + l, Value = RandomText(_random.Next(0, 40), hostile: _random.Next(4) == 0) });
+            }
+            for (var i = _random.Next(1, 3); i > 0; i--)
+            {
+                var raw = ValidPprof(gzip: false);
+                byte[] sample = _random.Next(10) switch
+                {
+                    0 => RandomBytes(_random.Next(0, 512)),
+                    1 => Mutate(Pprofs.GzipBytes(raw), _random.Next(1, 4)),
+                    2 => Pick([_bomb, ZstdBomb.Value, Lz4Bomb.Value]),
+                    3 => Zstd(raw),
+                    4 => Lz4(raw),
+                    5 => [],
+                    6 => raw,
+                    _ => Pprofs.GzipBytes(raw),
+                };
+                series.Samples.Add(new RawSample { RawProfile = ByteString.CopyFrom(sample), ID = Guid.NewGuid().ToString() });
+            }
+            push.Series.Add(series);
+        }
+        var json = _random.Next(3) == 0;
+        var body = push.ToByteArray();
+        try
+        {
+            body = json ? Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(push)) : body;
+        }
+        catch (ArgumentException)
+        {
+            // Broken UTF-16 in a label has no JSON form; protobuf carries it (as replacement characters).
+            json = false;
+        }
+        var kind = json ? "push-json" : "push-proto";
+        switch (_random.Next(12))
+        {
+            case 0: kind += "-mutated"; body = Mutate(body, _random.Next(1, 6)); break;
+            case 1: kind += "-truncated"; body = body[.._random.Next(body.Length + 1)]; break;
+            case 2: kind = "push-json-deep"; json = true; body = Encoding.UTF8.GetBytes("{\"series\":" + new string('[', 3000) + new string(']', 3000) + "}"); break;
+            case 3: kind = "push-json-types"; json = true; body = Encoding.UTF8.GetBytes(Pick(["{\"series\":5}", "{\"series\":[{\"samples\":[{\"rawProfile\":\"***\"}]}]}", "[]", "null", "{\"series\":[{\"labels\":[{\"name\":1}]}]}"])); break;
+            case 4: kind = "push-many-samples"; body = ManySamples(); json = false; break;
+            case 5: kind += "-random"; body = RandomBytes(_random.Next(0, 2048)); break;
+        }
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("Content-Type", _random.Next(12) == 0 ? Pick(["application/grpc", "text/plain", "application/proto; charset=\u00ff", "", "application/connect+proto"]) : json ? "application/json" : "application/proto"),
+            new("Connect-Protocol-Version", "1"),
+        };
+        switch (_random.Next(8))
+        {
+            case 0: kind += "-gzip"; headers.Add(new("Content-Encoding", "gzip")); body = Pprofs.GzipBytes(body); break;
+            case 1: kind += "-zstd"; headers.Add(new("Content-Encoding", "zstd")); body = Zstd(body); break;
+            case 2: kind += "-gzip-corrupt"; headers.Add(new("Content-Encoding", "gzip")); body = Mutate(Pprofs.GzipBytes(body), _random.Next(1, 4)); break;
+            case 3: kind += "-encoding-bomb"; headers.Add(new("Content-Encoding", Pick(["gzip", "zstd"]))); body = headers[^1].Value == "gzip" ? _bomb : ZstdBomb.Value; break;
+            case 4: kind += "-encoding-other"; headers.Add(new("Content-Encoding", Pick(["br", "deflate", "gzip, zstd", "identity", "\u00ff"]))); break;
+        }
+        return new(kind, "POST", "/push.v1.PusherService/Push", headers, body);
+    }
+
+    /// <summary>More profiles than one push may carry: refused after the first 1,024 were checked.</summary>
+    private byte[] ManySamples()
+    {
+        var push = new PushRequest();
+        var series = new RawProfileSeries();
+        series.Labels.Add(new LabelPair { Name = "service_name", Value = "fuzz-many" });
+        var pprof = ByteString.CopyFrom(Pprofs.Create(Types, (["main"], [1, 1, 1])).ToByteArray());
+        for (var i = _random.Next(Flamewatch.Agent.Intake.PyroscopePush.MaxProfiles + 1, Flamewatch.Agent.Intake.PyroscopePush.MaxProfiles + 100); i > 0; i--)
+        {
+            series.Samples.Add(new RawSample { RawProfile = pprof });
+        }
+        push.Series.Add(series);
+        return push.ToByteArray();
     }
 
     private FuzzRequest MultipartStructure()

@@ -1,6 +1,6 @@
 // A small Node service profiled by the real dd-trace profiler. Its hot path has recognisable names.
-// Env: DD_TRACE_AGENT_URL (the agent), APP_MS (how long to run).
-const tracer = require('dd-trace').init(); // first, as -r dd-trace/init would
+// Env: DD_TRACE_AGENT_URL (the agent), APP_MS (how long to run), DD_TRACE_MODULE (dd-trace, or dd-trace-6: npm alias of version 6).
+const tracer = require(process.env.DD_TRACE_MODULE || 'dd-trace').init(); // first, as -r dd-trace/init would
 function flamewatchFib(n) { return n < 2 ? n : flamewatchFib(n - 1) + flamewatchFib(n - 2); }
 function flamewatchHotLoop() { return flamewatchFib(24); }
 const keep = [];
