@@ -104,6 +104,25 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Runtimes))]
+    public async Task Frames_in_precompiled_framework_code_and_its_pinvokes_are_named(string runtime)
+    {
+        using var target = await TargetProcess.StartOnAsync(runtime, "sockets", "hot");
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Pid, new ProfilingOptions { Period = TimeSpan.FromSeconds(4) }))[0];
+        var reader = new ProfileReader(profile);
+        bool Sockets(Pprof.Sample s) => reader.OnThread(s, Workloads.SocketThreadName);
+        var wall = reader.Sum("wall-time", Sockets);
+        var pinvokes = reader.Sum("wall-time", s => Sockets(s) && reader.Leaf(s).StartsWith("Interop+Sys.", StringComparison.Ordinal));
+        var echo = reader.Sum("wall-time", s => Sockets(s) && reader.Frames(s).Contains($"{typeof(Workloads).FullName}.{nameof(Workloads.Echo)}"));
+        output.WriteLine($"{runtime}: socket thread {wall / 1e9:F2} s wall, {(double)pinvokes / wall:P1} in Interop+Sys P/Invokes, {(double)echo / wall:P1} under Echo; "
+            + $"unresolved {statistics.UnresolvedSamples} of {statistics.ThreadSamples} samples");
+        Assert.True(pinvokes > 0.2 * wall, "the socket P/Invokes are named");
+        Assert.True(echo > 0.9 * wall, "the stacks reach the app's own method");
+        Assert.True(statistics.UnresolvedSamples <= 0.01 * statistics.ThreadSamples);
+        Assert.True(UnresolvedShare(reader) <= 0.01);
+    }
+
     /// <summary>Share of samples (by wall time) with at least one frame left as a raw address.</summary>
     private static double UnresolvedShare(ProfileReader reader)
     {

@@ -140,6 +140,12 @@ internal static class ProcFs
         return maps?.Contains("libcoreclr.so", StringComparison.Ordinal);
     }
 
+    /// <summary>The text of <c>/proc/&lt;pid&gt;/maps</c>, or null when unreadable.</summary>
+    internal static string? Maps(int pid) => TryRead(Path.Combine(Root, Pid(pid), "maps"));
+
+    /// <summary>A path of the process's own filesystem, seen from here (through <c>/proc/&lt;pid&gt;/root</c>).</summary>
+    internal static string InRoot(int pid, string path) => Path.Join(Root, Pid(pid), "root", path);
+
     internal static bool CanRead(int pid, string file)
     {
         try

@@ -8,11 +8,19 @@ namespace Flamewatch.Profiling.Symbols;
 /// <summary>
 /// Late binding of a period's frames to method names: the main session's JIT/loader events fill
 /// <see cref="Methods"/>; at period end, frames still unknown (code JIT'd before attach, or ReadyToRun code first used
-/// since) trigger one short <see cref="Rundown"/> and a second look-up.
+/// since) trigger one short <see cref="Rundown"/> and a second look-up; frames rundown does not list either are named
+/// from the file mapped at their address (<see cref="ModuleSymbols"/>: ReadyToRun methods by name, native code by file).
+/// A frame counts as unresolved when no managed method name was found for it and it is not in a native library.
 /// </summary>
 internal sealed class LateBinder(int pid, ILogger logger)
 {
     private static readonly TimeSpan RundownTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Upper bound of addresses named from their module (memory stays bounded; beyond it, frames stay addresses).</summary>
+    private const int MaxModuleNames = 100_000;
+
+    private readonly ModuleSymbols _modules = new(pid);
+    private readonly Dictionary<ulong, (string Name, bool Managed)> _moduleNames = [];
 
     public MethodTable Methods { get; } = new();
 
@@ -33,6 +41,11 @@ internal sealed class LateBinder(int pid, ILogger logger)
             }
             unresolved = CountUnresolved(period);
         }
+        if (unresolved > 0)
+        {
+            NameFromModules(period);
+            unresolved = CountUnresolved(period);
+        }
         return unresolved;
     }
 
@@ -40,8 +53,39 @@ internal sealed class LateBinder(int pid, ILogger logger)
     /// The name of a frame. Callers' frames hold return addresses, which may sit just past the call's method: they are
     /// looked up at address − 1. Unknown frames keep their address.
     /// </summary>
-    public string Resolve(ulong address, bool leaf) =>
-        Methods.Resolve(leaf ? address : address - 1) ?? $"0x{address.ToString("x", CultureInfo.InvariantCulture)}";
+    public string Resolve(ulong address, bool leaf)
+    {
+        var lookup = leaf ? address : address - 1;
+        return Methods.Resolve(lookup) ?? (_moduleNames.TryGetValue(lookup, out var module) ? module.Name : $"0x{address.ToString("x", CultureInfo.InvariantCulture)}");
+    }
+
+    private bool IsResolved(ulong lookup) =>
+        Methods.Resolve(lookup) is not null || (_moduleNames.TryGetValue(lookup, out var module) && (!module.Managed || !module.Name.StartsWith('[')));
+
+    private void NameFromModules(SampleAggregator period)
+    {
+        var refreshed = false;
+        foreach (var stack in period.Stacks)
+        {
+            for (var i = 0; i < stack.Length; i++)
+            {
+                var lookup = i == 0 ? stack[i] : stack[i] - 1;
+                if (_moduleNames.Count >= MaxModuleNames || Methods.Resolve(lookup) is not null || _moduleNames.ContainsKey(lookup))
+                {
+                    continue;
+                }
+                if (!refreshed)
+                {
+                    _modules.Refresh();
+                    refreshed = true;
+                }
+                if (_modules.Resolve(lookup) is { } name)
+                {
+                    _moduleNames[lookup] = (name, name == ModuleSymbols.UnnamedCode || name.EndsWith(".dll]", StringComparison.OrdinalIgnoreCase) || !name.StartsWith('['));
+                }
+            }
+        }
+    }
 
     /// <summary>Thread samples of the period with at least one frame no method covers.</summary>
     public long UnresolvedSamples(SampleAggregator period)
@@ -52,7 +96,7 @@ internal sealed class LateBinder(int pid, ILogger logger)
             var stack = period.Stacks[id];
             for (var i = 0; i < stack.Length; i++)
             {
-                if (Methods.Resolve(i == 0 ? stack[i] : stack[i] - 1) is null)
+                if (!IsResolved(i == 0 ? stack[i] : stack[i] - 1))
                 {
                     unresolvedStacks.Add(id);
                     break;
@@ -78,7 +122,7 @@ internal sealed class LateBinder(int pid, ILogger logger)
             for (var i = 0; i < stack.Length; i++)
             {
                 var address = i == 0 ? stack[i] : stack[i] - 1;
-                if (Methods.Resolve(address) is null)
+                if (!IsResolved(address))
                 {
                     unresolved.Add(address);
                 }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [late] [--seconds N]
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [late] [--seconds N]
+// "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes).
 // "alloc" runs a retaining and a transient allocation site; "churn" the transient one alone (every young object dies).
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
@@ -48,6 +49,10 @@ if (scenarios.Contains("alloc"))
 if (scenarios.Contains("alloc") || scenarios.Contains("churn"))
 {
     threads.Add(new Thread(workloads.RunTransientAllocator) { IsBackground = true, Name = Workloads.TransientThreadName });
+}
+if (scenarios.Contains("sockets"))
+{
+    threads.Add(new Thread(Workloads.RunLoopbackSockets) { IsBackground = true, Name = Workloads.SocketThreadName });
 }
 foreach (var thread in threads)
 {

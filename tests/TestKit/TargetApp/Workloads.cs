@@ -14,6 +14,7 @@ public sealed class Workloads
     public const string RetainingThreadName = "Retainer";
     public const string TransientThreadName = "Churner";
     public const string LateThreadName = "LateR2R";
+    public const string SocketThreadName = "Sockets";
 
     /// <summary>Share of hot-loop iterations that call <see cref="HotA"/> (the rest call <see cref="HotB"/>).</summary>
     public const double HotAShare = 0.7;
@@ -94,6 +95,34 @@ public sealed class Workloads
     /// <summary>Spends its time in ReadyToRun framework code first run long after start.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int EncodeLate(byte[] buffer) => Convert.ToBase64String(buffer).Length;
+
+    /// <summary>
+    /// Echoes small messages over a loopback TCP connection: its time goes to the socket P/Invokes of ReadyToRun
+    /// framework code (<c>Interop+Sys.*</c>), which rundown does not list.
+    /// </summary>
+    public static void RunLoopbackSockets()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new System.Net.Sockets.TcpClient();
+        client.Connect((System.Net.IPEndPoint)listener.LocalEndpoint);
+        using var server = listener.AcceptTcpClient();
+        var message = new byte[256];
+        var reply = new byte[256];
+        while (true)
+        {
+            Echo(client.GetStream(), server.GetStream(), message, reply);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Echo(System.Net.Sockets.NetworkStream client, System.Net.Sockets.NetworkStream server, byte[] message, byte[] reply)
+    {
+        client.Write(message);
+        server.ReadExactly(reply);
+        server.Write(reply);
+        client.ReadExactly(message);
+    }
 
     public void RunRetainingAllocator() => Paced(RetainingBytesPerSecond, AllocateRetained);
 
