@@ -190,16 +190,14 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private EventPipeSessionConfiguration MainConfiguration()
     {
         var keywords = RuntimeKeywords;
-        var level = System.Diagnostics.Tracing.EventLevel.Informational;
+        // MethodLoadVerbose (the names of code JIT'd while attached, dynamic methods included) is a Verbose event; at
+        // Informational only rundown named code, and code JIT'd and freed within a period stayed an address.
+        var level = System.Diagnostics.Tracing.EventLevel.Verbose;
         if (_options.Allocations)
         {
-            if (_useTicks)
+            if (!_useTicks)
             {
-                // GCAllocationTick needs GC at Verbose.
-                level = System.Diagnostics.Tracing.EventLevel.Verbose;
-            }
-            else
-            {
+                // Also turns GCAllocationTick off for the whole process (on .NET 8 and 9 the Verbose GC level brings it).
                 keywords |= AllocationSamplingKeyword;
             }
             keywords |= _options.HeapLiveSize ? LiveHeapTracker.Keywords : 0;
@@ -216,6 +214,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
     {
         var clr = stream.Source.Clr;
         clr.MethodLoadVerbose += e => _binder.Methods.Add(e.MethodStartAddress, (uint)e.MethodSize, e.MethodNamespace, e.MethodName);
+        clr.MethodUnloadVerbose += e => _binder.Methods.Unload(e.MethodStartAddress);
         clr.GCHeapStats += e =>
         {
             lock (_gate)
@@ -437,6 +436,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             comments.Add($"flamewatch: inuse-space scaled by {liveScale.ToString("F3", CultureInfo.InvariantCulture)} to the GC heap size (the sampled estimate exceeded it)");
         }
         var profile = PeriodProfileBuilder.Build(period, end, threads, _binder.Resolve, 1_000_000_000L / _options.FrequencyHz, comments, _options.ProfileTypes);
+        _binder.Methods.EndPeriod();
         var bytes = PprofWriter.Write(profile);
         var seconds = Math.Max(0.001, (end - period.Start).TotalSeconds);
         var statistics = new PeriodStatistics(period.Start, end, period.Rounds, period.Rounds / seconds, !_continuous, period.ThreadSamples,

@@ -123,6 +123,25 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
         Assert.True(UnresolvedShare(reader) <= 0.01);
     }
 
+    [Theory]
+    [MemberData(nameof(Runtimes))]
+    public async Task Short_lived_dynamic_methods_are_named_after_their_code_is_freed(string runtime)
+    {
+        using var target = await TargetProcess.StartOnAsync(runtime, "dynamic");
+        var periods = await SessionRunner.ProfileAsync(target.Pid, new ProfilingOptions { Period = TimeSpan.FromSeconds(3) }, periods: 2);
+        foreach (var (statistics, profile) in periods)
+        {
+            var reader = new ProfileReader(profile);
+            bool Dynamic(Pprof.Sample s) => reader.OnThread(s, Workloads.DynamicThreadName);
+            var cpu = reader.Sum("cpu-time", Dynamic);
+            var named = reader.Sum("cpu-time", s => Dynamic(s) && reader.Leaf(s).EndsWith(Workloads.DynamicMethodName, StringComparison.Ordinal));
+            output.WriteLine($"{runtime}: {(double)named / cpu:P1} of the dynamic thread's CPU in {Workloads.DynamicMethodName}; "
+                + $"unresolved {statistics.UnresolvedSamples} of {statistics.ThreadSamples} samples");
+            Assert.True(named > 0.7 * cpu, $"{(double)named / cpu:P1} of the CPU is in named dynamic methods");
+            Assert.True(statistics.UnresolvedSamples <= 0.01 * statistics.ThreadSamples);
+        }
+    }
+
     /// <summary>Share of samples (by wall time) with at least one frame left as a raw address.</summary>
     private static double UnresolvedShare(ProfileReader reader)
     {

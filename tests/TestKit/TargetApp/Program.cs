@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [late] [--seconds N]
-// "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes).
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [late] [--seconds N]
+// "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes); "dynamic" spins in
+// short-lived dynamic methods (JIT'd and freed all the time).
 // "alloc" runs a retaining and a transient allocation site; "churn" the transient one alone (every young object dies).
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
@@ -49,6 +50,10 @@ if (scenarios.Contains("alloc"))
 if (scenarios.Contains("alloc") || scenarios.Contains("churn"))
 {
     threads.Add(new Thread(workloads.RunTransientAllocator) { IsBackground = true, Name = Workloads.TransientThreadName });
+}
+if (scenarios.Contains("dynamic"))
+{
+    threads.Add(new Thread(Workloads.RunDynamicMethods) { IsBackground = true, Name = Workloads.DynamicThreadName });
 }
 if (scenarios.Contains("sockets"))
 {

@@ -15,6 +15,10 @@ public sealed class Workloads
     public const string TransientThreadName = "Churner";
     public const string LateThreadName = "LateR2R";
     public const string SocketThreadName = "Sockets";
+    public const string DynamicThreadName = "Dynamic";
+
+    /// <summary>The name every dynamic method of <see cref="RunDynamicMethods"/> gets.</summary>
+    public const string DynamicMethodName = "DynamicSpin";
 
     /// <summary>Share of hot-loop iterations that call <see cref="HotA"/> (the rest call <see cref="HotB"/>).</summary>
     public const double HotAShare = 0.7;
@@ -122,6 +126,56 @@ public sealed class Workloads
         server.ReadExactly(reply);
         server.Write(reply);
         client.ReadExactly(message);
+    }
+
+    /// <summary>
+    /// Spins in short-lived dynamic methods (as compiled expressions and regular expressions are): each is emitted,
+    /// called a few times and dropped, so the runtime keeps JIT'ing new code and freeing the old.
+    /// </summary>
+    public static void RunDynamicMethods()
+    {
+        uint state = 7;
+        for (var emitted = 1; ; emitted++)
+        {
+            var spin = EmitSpin();
+            for (var call = 0; call < 20; call++)
+            {
+                state = spin(state);
+            }
+            if (emitted % 20 == 0)
+            {
+                // A service that allocates collects its dropped dynamic methods as it goes; this one allocates little.
+                GC.Collect();
+            }
+        }
+    }
+
+    private static Func<uint, uint> EmitSpin()
+    {
+        var method = new System.Reflection.Emit.DynamicMethod(DynamicMethodName, typeof(uint), [typeof(uint)]);
+        var il = method.GetILGenerator();
+        var counter = il.DeclareLocal(typeof(int));
+        var body = il.DefineLabel();
+        var check = il.DefineLabel();
+        il.Emit(System.Reflection.Emit.OpCodes.Br, check);
+        il.MarkLabel(body);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldarg_0);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldc_I4, 1664525);
+        il.Emit(System.Reflection.Emit.OpCodes.Mul);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldc_I4, 1013904223);
+        il.Emit(System.Reflection.Emit.OpCodes.Add);
+        il.Emit(System.Reflection.Emit.OpCodes.Starg_S, (byte)0);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldloc, counter);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldc_I4_1);
+        il.Emit(System.Reflection.Emit.OpCodes.Add);
+        il.Emit(System.Reflection.Emit.OpCodes.Stloc, counter);
+        il.MarkLabel(check);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldloc, counter);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldc_I4, 200_000);
+        il.Emit(System.Reflection.Emit.OpCodes.Blt, body);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldarg_0);
+        il.Emit(System.Reflection.Emit.OpCodes.Ret);
+        return method.CreateDelegate<Func<uint, uint>>();
     }
 
     public void RunRetainingAllocator() => Paced(RetainingBytesPerSecond, AllocateRetained);
