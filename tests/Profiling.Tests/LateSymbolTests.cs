@@ -1,3 +1,4 @@
+using Flamewatch.TestKit.Runtimes;
 using Flamewatch.TestKit.TargetApp;
 using Xunit.Abstractions;
 
@@ -6,10 +7,13 @@ namespace Flamewatch.Profiling.Tests;
 /// <summary>ReadyToRun framework code first run after attach still gets its method names (late binding).</summary>
 public sealed class LateSymbolTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Framework_code_first_used_after_attach_is_resolved()
+    public static TheoryData<string> Runtimes => [.. TargetRuntimes.All];
+
+    [Theory]
+    [MemberData(nameof(Runtimes))]
+    public async Task Framework_code_first_used_after_attach_is_resolved(string runtime)
     {
-        using var target = await TargetProcess.StartAsync(null, "sleep", "late");
+        using var target = await TargetProcess.StartOnAsync(runtime, "sleep", "late");
         var options = new ProfilingOptions { Period = TimeSpan.FromSeconds(6), FrequencyHz = 1000, ProfileTypes = ProfileTypes.Cpu | ProfileTypes.Wall };
         var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Pid, options))[0];
         var reader = new ProfileReader(profile);

@@ -84,6 +84,26 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Runtimes))]
+    public async Task Large_objects_are_live_where_they_are_kept_and_not_where_they_die(string runtime)
+    {
+        using var target = await TargetProcess.StartOnAsync(runtime, "large");
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Pid, new ProfilingOptions { Period = TimeSpan.FromSeconds(6) }))[0];
+        var reader = new ProfileReader(profile);
+        var retained = $"{typeof(Workloads).FullName}.{nameof(Workloads.AllocateLargeRetained)}";
+        var transient = $"{typeof(Workloads).FullName}.{nameof(Workloads.AllocateLargeTransient)}";
+        var kept = Math.Min(target.LargeRetainedBytesAllocated(statistics.Start, statistics.End), Workloads.LargeRetainedCapacity * (Workloads.LargePayload + 24.0));
+        var retainedLive = reader.Sum("inuse-space", s => reader.Leaf(s) == retained);
+        var transientLive = reader.Sum("inuse-space", s => reader.Leaf(s) == transient);
+        var transientAllocated = reader.Sum("alloc-size", s => reader.Leaf(s) == transient);
+        output.WriteLine($"{runtime}: large retaining site {retainedLive / 1e6:F1} MB live vs {kept / 1e6:F1} MB kept ({retainedLive / kept:P0}); "
+            + $"large transient site {transientLive / 1e6:F1} MB live of {transientAllocated / 1e6:F1} MB allocated; GC heap {statistics.GcHeapBytes / 1e6:F1} MB");
+        Assert.InRange(retainedLive / kept, 0.5, 1.5);
+        Assert.True(transientLive < 0.25 * kept, $"{transientLive / 1e6:F1} MB of large garbage reported live");
+        Assert.True(reader.Sum("inuse-space") <= statistics.GcHeapBytes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes))]
     public async Task A_site_whose_objects_all_die_has_next_to_no_live_bytes(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "churn");

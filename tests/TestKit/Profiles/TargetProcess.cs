@@ -61,6 +61,10 @@ public sealed partial class TargetProcess : IDisposable
     public double RetainedBytesAllocated(DateTimeOffset from, DateTimeOffset to) =>
         CumulativeAt(to, t => t.RetainedBytes) - CumulativeAt(from, t => t.RetainedBytes);
 
+    /// <summary>Bytes the large retaining site allocated between two instants (it keeps the latest of them alive).</summary>
+    public double LargeRetainedBytesAllocated(DateTimeOffset from, DateTimeOffset to) =>
+        CumulativeAt(to, t => t.LargeRetainedBytes) - CumulativeAt(from, t => t.LargeRetainedBytes);
+
     /// <summary>A cumulative counter at an instant, interpolated between the once-a-second ticks (extrapolated past the last).</summary>
     private double CumulativeAt(DateTimeOffset at, Func<Tick, long> counter)
     {
@@ -127,7 +131,7 @@ public sealed partial class TargetProcess : IDisposable
         {
             var retained = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
             var tick = new Tick(DateTimeOffset.UtcNow, long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
-                retained + long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), retained);
+                retained + long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), retained, long.Parse(match.Groups[4].Value, CultureInfo.InvariantCulture));
             lock (_ticks)
             {
                 _ticks.Add(tick);
@@ -135,8 +139,8 @@ public sealed partial class TargetProcess : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+)$")]
+    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+)$")]
     private static partial Regex TickLine();
 
-    private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes);
+    private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes, long LargeRetainedBytes);
 }

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [late] [--seconds N]
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [large] [late] [--seconds N]
 // "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes); "dynamic" spins in
-// short-lived dynamic methods (JIT'd and freed all the time).
+// short-lived dynamic methods (JIT'd and freed all the time); "large" runs a retaining and a transient site of
+// large-object-heap arrays.
 // "alloc" runs a retaining and a transient allocation site; "churn" the transient one alone (every young object dies).
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
 // Scenarios may also come from FLAMEWATCH_TARGET_SCENARIOS (comma-separated); default: all three.
 // Prints "ready pid=<pid>" once every scenario thread runs, then once per second
-// "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> (cumulative allocated)".
+// "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes>" (cumulative
+// bytes allocated by the retaining, transient and large retaining sites).
 var scenarios = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 var seconds = 0;
 for (var i = 0; i < args.Length; i++)
@@ -51,6 +53,11 @@ if (scenarios.Contains("alloc") || scenarios.Contains("churn"))
 {
     threads.Add(new Thread(workloads.RunTransientAllocator) { IsBackground = true, Name = Workloads.TransientThreadName });
 }
+if (scenarios.Contains("large"))
+{
+    threads.Add(new Thread(workloads.RunLargeRetainingAllocator) { IsBackground = true, Name = Workloads.LargeRetainingThreadName });
+    threads.Add(new Thread(workloads.RunLargeTransientAllocator) { IsBackground = true, Name = Workloads.LargeTransientThreadName });
+}
 if (scenarios.Contains("dynamic"))
 {
     threads.Add(new Thread(Workloads.RunDynamicMethods) { IsBackground = true, Name = Workloads.DynamicThreadName });
@@ -78,7 +85,7 @@ for (var tick = 1; seconds <= 0 || tick <= seconds; tick++)
 {
     Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(0, (tick * 1000) - clock.ElapsedMilliseconds)));
     var iterations = Interlocked.Read(ref workloads.Iterations);
-    Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)}");
+    Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)} large={Interlocked.Read(ref workloads.LargeRetainedBytes)}");
     Console.Out.Flush();
     lastIterations = iterations;
 }

@@ -16,6 +16,17 @@ public sealed class Workloads
     public const string LateThreadName = "LateR2R";
     public const string SocketThreadName = "Sockets";
     public const string DynamicThreadName = "Dynamic";
+    public const string LargeRetainingThreadName = "LargeRetainer";
+    public const string LargeTransientThreadName = "LargeChurner";
+
+    /// <summary>Payload of every large-object-heap array (above the 85,000-byte threshold).</summary>
+    public const int LargePayload = 100_000;
+
+    /// <summary>How many large arrays the large retaining site keeps alive (≈ 16 MB).</summary>
+    public const int LargeRetainedCapacity = 160;
+
+    public const long LargeRetainingBytesPerSecond = 4 * 1024 * 1024;
+    public const long LargeTransientBytesPerSecond = 16 * 1024 * 1024;
 
     /// <summary>The name every dynamic method of <see cref="RunDynamicMethods"/> gets.</summary>
     public const string DynamicMethodName = "DynamicSpin";
@@ -36,8 +47,10 @@ public sealed class Workloads
     public long Iterations;
     public long RetainedBytes;
     public long TransientBytes;
+    public long LargeRetainedBytes;
 
     private readonly byte[][] _retained = new byte[RetainedCapacity][];
+    private readonly byte[][] _largeRetained = new byte[LargeRetainedCapacity][];
     private uint _state = 12345;
 
     public void RunHotLoop()
@@ -204,6 +217,32 @@ public sealed class Workloads
         var size = GC.GetAllocatedBytesForCurrentThread() - before;
         Interlocked.Add(ref TransientBytes, size);
         return size;
+    }
+
+    public void RunLargeRetainingAllocator() => Paced(LargeRetainingBytesPerSecond, AllocateLargeRetained);
+
+    public void RunLargeTransientAllocator() => Paced(LargeTransientBytesPerSecond, AllocateLargeTransient);
+
+    /// <summary>Keeps its large arrays alive in a ring: they live on the large object heap, collected by gen2 GCs only.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public long AllocateLargeRetained(long index)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        _largeRetained[index % LargeRetainedCapacity] = new byte[LargePayload];
+        var size = GC.GetAllocatedBytesForCurrentThread() - before;
+        Interlocked.Add(ref LargeRetainedBytes, size);
+        return size;
+    }
+
+    /// <summary>Allocates a large array that dies at once.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public long AllocateLargeTransient(long index)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var array = new byte[LargePayload];
+        array[index % LargePayload] = 1;
+        GC.KeepAlive(array);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     // Allocates in 10 ms steps so the byte rate is steady.
