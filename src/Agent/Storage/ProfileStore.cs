@@ -10,7 +10,7 @@ namespace Flamewatch.Agent.Storage;
 /// acknowledged upload is durable and a failed write leaves nothing half-stored. Readers use their
 /// own connections and see committed data only.
 /// </summary>
-internal sealed class ProfileStore : IHostedService, IAsyncDisposable
+internal sealed partial class ProfileStore : IHostedService, IAsyncDisposable
 {
     public const string FileName = "profiles.db";
 
@@ -70,8 +70,10 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             CREATE TABLE IF NOT EXISTS profile_labels(label INTEGER NOT NULL, profile INTEGER NOT NULL, PRIMARY KEY(label, profile)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS profile_labels_by_profile ON profile_labels(profile);
             CREATE TABLE IF NOT EXISTS samples(profile INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(profile, type));
+            CREATE TABLE IF NOT EXISTS sample_totals(profile INTEGER NOT NULL, type INTEGER NOT NULL, total INTEGER NOT NULL, PRIMARY KEY(profile, type)) WITHOUT ROWID;
             """);
         LoadSymbols(_writer);
+        BackfillTotals(_writer);
         using (var command = _writer.CreateCommand())
         {
             command.CommandText = "SELECT count(*), coalesce(sum(bytes), 0) FROM profiles";
@@ -169,64 +171,41 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         return result;
     }
 
-    /// <summary>Sums the selected profiles' values of one type per call-tree node; null when nothing matches the names given.</summary>
-    public MergeResult? Merge(ProfileSelection selection, CancellationToken cancellationToken)
-    {
-        var symbols = Symbols;
-        if (!symbols.Applications.TryGetId(selection.Application, out var app) || !symbols.Types.TryGetId(selection.Type, out var type))
-        {
-            return null;
-        }
-        var labelIds = new List<int>();
-        foreach (var (key, value) in selection.Labels)
-        {
-            if (!symbols.Labels.TryGetId((app, key, value), out var id))
-            {
-                return new MergeResult(selection.Type, [], 0);
-            }
-            labelIds.Add(id);
-        }
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        var sql = new System.Text.StringBuilder("""
-            SELECT s.data FROM profiles p JOIN samples s ON s.profile = p.id AND s.type = $type
-            WHERE p.application = $app AND p.start_ms < $to AND p.start_ms >= $minStart AND p.end_ms > $from
-            """);
-        for (var i = 0; i < labelIds.Count; i++)
-        {
-            sql.Append($" AND p.id IN (SELECT profile FROM profile_labels WHERE label = $l{i})");
-            command.Parameters.AddWithValue($"$l{i}", labelIds[i]);
-        }
-        command.CommandText = sql.ToString();
-        var from = selection.From.ToUnixTimeMilliseconds();
-        command.Parameters.AddWithValue("$type", type);
-        command.Parameters.AddWithValue("$app", app);
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$to", selection.To.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$minStart", from - (long)MaxProfileDuration.TotalMilliseconds);
-        var totals = new long[symbols.Nodes.Count + 1];
-        var profiles = 0;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var blob = (byte[])reader.GetValue(0);
-            var maxNode = SampleBlob.MaxNode(blob);
-            if (maxNode >= totals.Length)
-            {
-                Array.Resize(ref totals, Math.Max(maxNode + 1, symbols.Nodes.Count + 1));
-            }
-            SampleBlob.AddTo(blob, totals);
-            profiles++;
-        }
-        return new MergeResult(selection.Type, totals, profiles);
-    }
-
     private SqliteConnection OpenReader()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
+    }
+
+    /// <summary>
+    /// Databases written before per-profile totals were kept get them computed once, at startup, from the stored
+    /// samples (the timeline and the label explorer read totals only).
+    /// </summary>
+    private static void BackfillTotals(SqliteConnection connection)
+    {
+        var missing = new List<(long Profile, long Type, long Total)>();
+        Read(connection, """
+            SELECT s.profile, s.type, s.data FROM samples s
+            WHERE NOT EXISTS (SELECT 1 FROM sample_totals t WHERE t.profile = s.profile AND t.type = s.type)
+            """, r => missing.Add((r.GetInt64(0), r.GetInt64(1), SampleBlob.Sum((byte[])r.GetValue(2)))));
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT OR REPLACE INTO sample_totals(profile, type, total) VALUES ($p, $t, $v)";
+        var p = insert.Parameters.Add("$p", SqliteType.Integer);
+        var t = insert.Parameters.Add("$t", SqliteType.Integer);
+        var v = insert.Parameters.Add("$v", SqliteType.Integer);
+        foreach (var row in missing)
+        {
+            (p.Value, t.Value, v.Value) = (row.Profile, row.Type, row.Total);
+            insert.ExecuteNonQuery();
+        }
+        transaction.Commit();
     }
 
     private void LoadSymbols(SqliteConnection connection)
@@ -367,6 +346,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         private SqliteCommand? _profile;
         private SqliteCommand? _label;
         private SqliteCommand? _sample;
+        private SqliteCommand? _total;
 
         public AddBatch(SqliteConnection connection, SqliteTransaction transaction)
         {
@@ -379,6 +359,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             _profile?.Dispose();
             _label?.Dispose();
             _sample?.Dispose();
+            _total?.Dispose();
         }
 
         public SqliteCommand Profile => _profile ??= Prepare(
@@ -387,6 +368,8 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         public SqliteCommand Label => _label ??= Prepare("INSERT OR IGNORE INTO profile_labels(label, profile) VALUES ($0, $1)", 2);
 
         public SqliteCommand Sample => _sample ??= Prepare("INSERT INTO samples(profile, type, data) VALUES ($0, $1, $2)", 3);
+
+        public SqliteCommand Total => _total ??= Prepare("INSERT OR REPLACE INTO sample_totals(profile, type, total) VALUES ($0, $1, $2)", 3);
 
         private SqliteCommand Prepare(string sql, int parameters)
         {
@@ -436,6 +419,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             foreach (var (type, data) in profile.Samples)
             {
                 AddBatch.Run(batch.Sample, _id, type, data);
+                AddBatch.Run(batch.Total, _id, type, SampleBlob.Sum(data));
             }
         }
 
@@ -478,7 +462,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             _profiles = victims.Count;
             using var delete = transaction.Connection!.CreateCommand();
             delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM samples WHERE profile = $id; DELETE FROM profile_labels WHERE profile = $id; DELETE FROM profiles WHERE id = $id;";
+            delete.CommandText = "DELETE FROM samples WHERE profile = $id; DELETE FROM sample_totals WHERE profile = $id; DELETE FROM profile_labels WHERE profile = $id; DELETE FROM profiles WHERE id = $id;";
             var id = delete.Parameters.Add("$id", SqliteType.Integer);
             foreach (var victim in victims)
             {
