@@ -11,7 +11,7 @@ namespace Flamewatch.Agent.Query;
 internal static class TimelineBuilder
 {
     /// <summary>Bucket widths to choose from (seconds): the smallest that gives at most <see cref="TargetBuckets"/>.</summary>
-    private static readonly int[] NiceSteps = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+    private static readonly int[] NiceSteps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
     public const int TargetBuckets = 240;
 

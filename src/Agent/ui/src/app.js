@@ -110,8 +110,8 @@ function syncControls() {
   history.replaceState(null, '', toUrl(state));
   fill($('application'), apps.map((a) => a.name), state.app);
   fill($('type'), types, state.type, typeLabel);
-  const presets = state.range ? PRESETS : [['', 'selected on the timeline'], ...PRESETS];
-  fill($('range'), presets.map(([v]) => v), state.range, (v) => presets.find((p) => p[0] === v)[1]);
+  if (!PRESETS.some(([v]) => v === state.range)) state.range = '3600';
+  fill($('range'), PRESETS.map(([v]) => v), state.range, (v) => PRESETS.find((p) => p[0] === v)[1]);
   const keys = Object.keys(app.labels);
   if (!keys.includes($('label-key').value)) {
     fill($('label-key'), ['', ...keys], '', (v) => v || '(none)');
@@ -134,7 +134,7 @@ function chip(text, remove) {
 
 /** The axis of the timeline: the preset range, widened to show the selected ranges. */
 function axisRange(app) {
-  const preset = rangeOf({ ...state, from: null, to: null, range: state.range || '3600' }, app);
+  const preset = rangeOf({ ...state, from: null, to: null }, app);
   const ranges = [[state.from, state.to], [state.cfrom, state.cto]].filter(([a, b]) => a !== null && b !== null);
   if (ranges.every(([a, b]) => a >= preset[0] && b <= preset[1])) return preset;
   const lo = Math.min(...ranges.map((r) => r[0])), hi = Math.max(...ranges.map((r) => r[1]));
@@ -177,7 +177,7 @@ async function render() {
     onSelect: (from, to) => {
       const pick = document.querySelector('input[name=pick]:checked')?.value;
       if (state.view === 'diff' && pick === 'comparison') navigate({ cfrom: from, cto: to });
-      else navigate({ from, to, range: '' });
+      else navigate({ from, to });
     },
   });
   drawLegend($('legend'), timeline);
@@ -385,7 +385,7 @@ $('add-filter').onclick = () => {
   const k = $('label-key').value, v = $('label-value').value;
   if (k) navigate({ filters: [...state.filters.filter(([fk]) => fk !== k), [k, v]] });
 };
-$('clear-range').onclick = () => navigate({ from: null, to: null, cfrom: null, cto: null, range: state.range || '3600' });
+$('clear-range').onclick = () => navigate({ from: null, to: null, cfrom: null, cto: null });
 $('reset-zoom').onclick = () => chart && chart.resetZoom();
 $('open-sandwich').onclick = () => state.fn && navigate({ view: 'sandwich' });
 $('sandwich-function').onchange = () => navigate({ fn: $('sandwich-function').value.trim() });

@@ -32,7 +32,7 @@ export function readUrl(search = location.search) {
   s.range = p.get('range') ?? s.range;
   s.from = ms(p.get('from'));
   s.to = ms(p.get('to'));
-  if (s.from !== null && s.to !== null && s.from < s.to) s.range = ''; else { s.from = null; s.to = null; }
+  if (!(s.from !== null && s.to !== null && s.from < s.to)) { s.from = null; s.to = null; }
   s.filters = pairs(p, 'filter');
   s.view = ['flame', 'diff', 'sandwich'].includes(p.get('view')) ? p.get('view') : 'flame';
   s.by = p.get('by') ?? '';
@@ -49,7 +49,8 @@ export function toUrl(s) {
   const p = new URLSearchParams();
   if (s.app) p.set('application', s.app);
   if (s.type) p.set('type', s.type);
-  if (s.from !== null && s.to !== null) { p.set('from', String(s.from)); p.set('to', String(s.to)); } else p.set('range', s.range);
+  p.set('range', s.range);
+  if (s.from !== null && s.to !== null) { p.set('from', String(s.from)); p.set('to', String(s.to)); }
   for (const [k, v] of s.filters) p.append('filter', `${k}=${v}`);
   if (s.view !== 'flame') p.set('view', s.view);
   if (s.by) p.set('by', s.by);

@@ -23,7 +23,7 @@ export function seriesColor(i) { return COLORS[i % COLORS.length]; }
 export function drawTimeline(container, { timeline, from, to, selections, onSelect }) {
   const width = Math.max(400, container.clientWidth || 800);
   const plot = width - LEFT - RIGHT, h = HEIGHT - TOP - BOTTOM;
-  const svg = el('svg', { width, height: HEIGHT, class: 'timeline', role: 'img', 'aria-label': 'timeline of totals' });
+  const svg = el('svg', { width, height: HEIGHT, class: 'timeline', role: 'img', 'aria-label': 'timeline of totals', 'data-from': from, 'data-to': to, 'data-left': LEFT, 'data-plot': plot });
   const x = (t) => LEFT + (t - from) / (to - from) * plot;
   const t = (px) => from + (Math.min(Math.max(px, LEFT), LEFT + plot) - LEFT) / plot * (to - from);
 
