@@ -1,6 +1,7 @@
 // Agent benchmark: ingest throughput of realistic 30–100 KB pprof uploads from concurrent clients over
 // loopback, the latency of merging one hour of 100 pods at 45 s periods (8,000 profiles), then the query side
-// (QueryBenchmark: timeline, diff, first paint). `--query-only` runs the query side alone.
+// (QueryBenchmark: timeline, diff, first paint). `--query-only` runs the query side alone (with its options
+// --data-dir, --save and --baseline).
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Flamewatch.Agent;
@@ -16,7 +17,7 @@ using Microsoft.Extensions.Logging;
 
 if (args.Contains("--query-only"))
 {
-    await QueryBenchmark.RunAsync();
+    await QueryBenchmark.RunAsync(args);
     return;
 }
 
@@ -183,4 +184,4 @@ finally
     Directory.Delete(dataDir, recursive: true);
 }
 
-await QueryBenchmark.RunAsync();
+await QueryBenchmark.RunAsync(args);

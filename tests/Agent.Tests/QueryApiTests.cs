@@ -76,6 +76,47 @@ public sealed class QueryApiTests
     }
 
     [Fact]
+    public async Task A_database_without_series_or_per_profile_totals_gets_them_at_startup_and_answers_the_same()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // Retention runs at startup: keep the fixed-date profiles however old they are by now.
+        await using var agent = await TestAgent.StartAsync("--retention", "3650.00:00:00");
+        await StoreAsync(agent, "old", cts.Token);
+        string[] paths =
+        [
+            $"/api/timeline?application=old&type=cpu-time/nanoseconds&step=45&by=pod_name&{Range}",
+            $"/api/timeline?application=old&type=inuse-space/bytes&step=45&pod_name=web-2&{Range}",
+            $"/api/labels?application=old&type=cpu-time/nanoseconds&key=pod_name&{Range}",
+            $"/api/flamegraph?application=old&type=inuse-space/bytes&pod_name=web-1&{Range}",
+        ];
+        var before = new List<string>();
+        foreach (var path in paths)
+        {
+            before.Add((await JsonAsync(agent, path, cts.Token)).GetRawText());
+        }
+
+        // The form an earlier version wrote: totals without periods or series (one of them missing), no series table.
+        await agent.RestartAsync(() =>
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(agent.DataDir, "profiles.db")};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE earlier(profile INTEGER NOT NULL, type INTEGER NOT NULL, total INTEGER NOT NULL, PRIMARY KEY(profile, type)) WITHOUT ROWID;
+                INSERT INTO earlier SELECT profile, type, total FROM sample_totals;
+                DELETE FROM earlier WHERE profile = (SELECT min(profile) FROM earlier);
+                DROP TABLE sample_totals; DROP TABLE series; ALTER TABLE earlier RENAME TO sample_totals;
+                """;
+            command.ExecuteNonQuery();
+        });
+
+        for (var i = 0; i < paths.Length; i++)
+        {
+            Assert.Equal(before[i], (await JsonAsync(agent, paths[i], cts.Token)).GetRawText());
+        }
+    }
+
+    [Fact]
     public async Task Diff_gives_both_values_of_every_frame_and_function_and_sandwich_gives_callers_and_callees()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));

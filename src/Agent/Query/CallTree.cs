@@ -10,7 +10,8 @@ namespace Flamewatch.Agent.Query;
 internal sealed class CallTree
 {
     private readonly SymbolTables _symbols;
-    private Dictionary<int, List<int>>? _children;
+    private int[] _children = [];
+    private int[]? _childStart;
 
     public CallTree(long[] self, SymbolTables symbols)
     {
@@ -39,22 +40,48 @@ internal sealed class CallTree
 
     public long SelfOf(int node) => node < Self.Length ? Self[node] : 0;
 
-    /// <summary>Children (with a non-zero total) of every node.</summary>
-    public IReadOnlyList<int> Children(int node)
+    /// <summary>The children (with a non-zero total) of a node, in ascending id order.</summary>
+    public ReadOnlySpan<int> Children(int node)
     {
-        if (_children is null)
+        if (_childStart is null)
         {
-            _children = [];
-            for (var n = 1; n < Total.Length; n++)
+            IndexChildren();
+        }
+        return node < Total.Length ? _children.AsSpan(_childStart![node], _childStart[node + 1] - _childStart[node]) : [];
+    }
+
+    /// <summary>
+    /// Lists the children of every node in two flat arrays (children of node n at <c>_children[_childStart[n] ..
+    /// _childStart[n + 1]]</c>): two passes over the totals, no object per node.
+    /// </summary>
+    private void IndexChildren()
+    {
+        var start = new int[Total.Length + 1];
+        var nodes = _symbols.Nodes;
+        var count = 0;
+        for (var n = 1; n < Total.Length; n++)
+        {
+            if (Total[n] != 0)
             {
-                if (Total[n] != 0)
-                {
-                    var parent = Parent(n);
-                    (_children.TryGetValue(parent, out var list) ? list : _children[parent] = []).Add(n);
-                }
+                start[SymbolTables.ParentOf(nodes[n]) + 1]++;
+                count++;
             }
         }
-        return _children.TryGetValue(node, out var children) ? children : [];
+        for (var n = 0; n < Total.Length; n++)
+        {
+            start[n + 1] += start[n];
+        }
+        var children = new int[count];
+        var next = start[..^1];
+        for (var n = 1; n < Total.Length; n++)
+        {
+            if (Total[n] != 0)
+            {
+                children[next[SymbolTables.ParentOf(nodes[n])]++] = n;
+            }
+        }
+        _children = children;
+        _childStart = start;
     }
 
     /// <summary>
@@ -111,6 +138,3 @@ internal sealed class CallTree
         return functions;
     }
 }
-
-/// <summary>One function's self and total value in a merge.</summary>
-internal sealed record FunctionValues(string Name, string File, long Self, long Total);

@@ -18,7 +18,21 @@ internal static class DiffBuilder
 
         DiffNode Make(int node, string name, string file)
         {
-            var kids = b.Children(node).Concat(c.Children(node)).Distinct()
+            // The baseline's children, then the comparison's that the baseline lacks (both in ascending id order).
+            var candidates = new List<int>();
+            var baselineKids = b.Children(node);
+            foreach (var k in baselineKids)
+            {
+                candidates.Add(k);
+            }
+            foreach (var k in c.Children(node))
+            {
+                if (baselineKids.BinarySearch(k) < 0)
+                {
+                    candidates.Add(k);
+                }
+            }
+            var kids = candidates
                 .Where(k => Math.Abs(Value(b, k)) >= thresholdB || Math.Abs(Value(c, k)) >= thresholdC)
                 .Select(k =>
                 {
@@ -56,16 +70,3 @@ internal static class DiffBuilder
 
     private static double Share(long value, long total) => total == 0 ? 0 : Math.Abs((double)value / total);
 }
-
-internal sealed record Diff(string Type, string Name, string Unit, bool Gauge, DiffSide Baseline, DiffSide Comparison, DiffNode Root,
-    IReadOnlyList<DiffFunction> Functions);
-
-internal sealed record DiffSide(int Profiles, long Total, DateTimeOffset? Start, DateTimeOffset? End);
-
-/// <summary>One frame of a diff: total and self value on each side.</summary>
-internal sealed record DiffNode(string Name, string File, long Baseline, long Comparison, long BaselineSelf, long ComparisonSelf,
-    IReadOnlyList<DiffNode> Children);
-
-internal sealed record DiffFunction(string Name, string File, SideValues Baseline, SideValues Comparison);
-
-internal sealed record SideValues(long Self, long Total);

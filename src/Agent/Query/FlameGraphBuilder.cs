@@ -26,23 +26,17 @@ internal static class FlameGraphBuilder
     /// <summary>A node and its descendants of at least <paramref name="threshold"/>; smaller ones count as the node's self value.</summary>
     public static FlameNode Make(CallTree tree, int node, string name, string file, long threshold)
     {
-        var kids = tree.Children(node)
-            .Where(c => Math.Abs(tree.Total[c]) >= Math.Max(threshold, 1))
-            .Select(c =>
+        var kept = new List<FlameNode>();
+        foreach (var c in tree.Children(node))
+        {
+            if (Math.Abs(tree.Total[c]) >= Math.Max(threshold, 1))
             {
                 var frame = tree.Frame(c);
-                return Make(tree, c, frame.Name, frame.File, threshold);
-            })
-            .OrderByDescending(c => c.Value).ToList();
+                kept.Add(Make(tree, c, frame.Name, frame.File, threshold));
+            }
+        }
+        var kids = kept.OrderByDescending(c => c.Value).ToList();
         // Folded (pruned) descendants count as self time here, so self + children = total.
         return new FlameNode(name, file, tree.Total[node], tree.Total[node] - kids.Sum(k => k.Value), kids);
     }
 }
-
-/// <param name="Gauge">Values are averages over time (a gauge type such as <c>inuse-space</c>), not sums.</param>
-/// <param name="Start">Start of the earliest merged profile.</param>
-/// <param name="End">End of the latest merged profile.</param>
-internal sealed record FlameGraph(string Type, string Name, string Unit, bool Gauge, int Profiles, DateTimeOffset? Start, DateTimeOffset? End,
-    FlameNode Root, IReadOnlyList<FunctionValues> Functions);
-
-internal sealed record FlameNode(string Name, string File, long Value, long Self, IReadOnlyList<FlameNode> Children);

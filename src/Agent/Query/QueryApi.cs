@@ -88,7 +88,7 @@ internal sealed class QueryApi(ProfileStore store, TimeProvider timeProvider, IO
     });
 
     private ProfileSelection Parse(HttpContext context) =>
-        SelectionParser.Parse(context.Request.Query, store.GetApplications(), timeProvider.GetUtcNow());
+        SelectionParser.Parse(context.Request.Query, store.ProfileTypesOf, timeProvider.GetUtcNow());
 
     /// <summary>Merges a selection, refusing (413) one of more profiles than the agent merges in one query.</summary>
     private (ProfileSelection, MergeResult) Merge(HttpContext context, ProfileSelection selection)
@@ -156,8 +156,3 @@ internal sealed class QueryApi(ProfileStore store, TimeProvider timeProvider, IO
     private static string Sanitize(string value) =>
         new([.. value.Take(60).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
 }
-
-internal sealed record LabelTotals(string Type, string Name, string Unit, bool Gauge, string Key, long Total, IReadOnlyList<LabelValueTotal> Values);
-
-/// <param name="Value">The label value; null for the selected profiles without the label.</param>
-internal sealed record LabelValueTotal(string? Value, long Total, int Profiles);

@@ -25,7 +25,8 @@ internal static class SelectionParser
     /// <summary>The preferred default type when a query names none: the first of these the application has.</summary>
     private static readonly string[] PreferredTypes = ["cpu-time/nanoseconds", "cpu/nanoseconds", "wall-time/nanoseconds", "wall/nanoseconds"];
 
-    public static ProfileSelection Parse(IQueryCollection query, IReadOnlyList<ApplicationInfo> applications, DateTimeOffset now)
+    /// <param name="typesOf">The profile types stored for an application (consulted only when the query names no type).</param>
+    public static ProfileSelection Parse(IQueryCollection query, Func<string, IReadOnlyCollection<string>> typesOf, DateTimeOffset now)
     {
         var application = query["application"].ToString();
         if (application.Length == 0)
@@ -35,7 +36,7 @@ internal static class SelectionParser
         var type = query["type"].ToString();
         if (type.Length == 0)
         {
-            var types = applications.FirstOrDefault(a => a.Name == application)?.ProfileTypes ?? [];
+            var types = typesOf(application).Order(StringComparer.Ordinal).ToList();
             type = PreferredTypes.FirstOrDefault(types.Contains) ?? types.FirstOrDefault() ?? "";
         }
         var (from, to) = Range(query, "from", "to", now, null);

@@ -102,12 +102,3 @@ internal static class TimelineBuilder
 
     private static long Round(double value) => (long)Math.Round(value);
 }
-
-/// <param name="Start">Start of the first bucket (a multiple of the step, at or before <paramref name="From"/>).</param>
-/// <param name="Step">Bucket width in seconds; bucket i starts at Start + i × Step.</param>
-internal sealed record Timeline(string Type, string Name, string Unit, bool Gauge, DateTimeOffset From, DateTimeOffset To, DateTimeOffset Start,
-    double Step, int Profiles, long Total, IReadOnlyList<TimelineSeries> Series);
-
-/// <param name="Value">The label value of the series; null for the total, for profiles without the label, and for the others summed.</param>
-/// <param name="Other">The series sums the values beyond the largest ones.</param>
-internal sealed record TimelineSeries(string Name, string? Value, long Total, int Profiles, IReadOnlyList<long> Values, bool Other = false);

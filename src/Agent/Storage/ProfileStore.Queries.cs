@@ -12,7 +12,7 @@ internal sealed partial class ProfileStore
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM profiles p JOIN sample_totals t ON t.profile = p.id AND t.type = $type WHERE " + Where(command, selection);
+        command.CommandText = "SELECT count(*) FROM sample_totals t WHERE " + Where(command, selection);
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
@@ -26,31 +26,33 @@ internal sealed partial class ProfileStore
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT p.start_ms, p.end_ms, s.data FROM profiles p JOIN samples s ON s.profile = p.id AND s.type = $type WHERE "
+        command.CommandText = "SELECT t.start_ms, t.end_ms, s.data FROM sample_totals t JOIN samples s ON s.profile = t.profile AND s.type = t.type WHERE "
             + Where(command, selection);
-        var size = Symbols.Nodes.Count + 1;
-        var totals = gauge ? [] : new long[size];
-        var weighted = gauge ? new double[size] : [];
+        long[] totals = [];
+        double[] weighted = [];
         var periods = new List<(long Start, long End)>();
         using var reader = command.ExecuteReader();
+        var sized = false;
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (start, end) = (reader.GetInt64(0), reader.GetInt64(1));
-            var blob = (byte[])reader.GetValue(2);
-            var maxNode = SampleBlob.MaxNode(blob);
-            if (maxNode >= size)
+            if (!sized)
             {
-                size = Math.Max(maxNode + 1, Symbols.Nodes.Count + 1);
+                // The read snapshot is taken now; every blob in it was committed after its nodes were interned, so the
+                // node count read after the first row bounds every node id the blobs hold.
+                var size = Symbols.Nodes.Count + 1;
                 if (gauge)
                 {
-                    Array.Resize(ref weighted, size);
+                    weighted = new double[size];
                 }
                 else
                 {
-                    Array.Resize(ref totals, size);
+                    totals = new long[size];
                 }
+                sized = true;
             }
+            var (start, end) = (reader.GetInt64(0), reader.GetInt64(1));
+            var blob = (byte[])reader.GetValue(2);
             if (gauge)
             {
                 SampleBlob.AddTo(blob, weighted, Math.Max(end - start, 1));
@@ -77,24 +79,34 @@ internal sealed partial class ProfileStore
     }
 
     /// <summary>
-    /// Every selected profile's period and total (kept per profile at intake, so no sample is read), with the id of its
-    /// value of one label when <paramref name="groupLabels"/> names that label's ids.
+    /// Every selected profile's period and total (kept per profile at intake with its period and series, so one range
+    /// scan of <c>sample_totals</c> answers and no sample or label row is read), with the id of its value of one label
+    /// when <paramref name="groupLabels"/> names that label's ids.
     /// </summary>
     public List<ProfileTotal> Totals(StoredSelection selection, IReadOnlyCollection<int>? groupLabels, CancellationToken cancellationToken)
     {
+        // The group of each series: the one of its labels among groupLabels (0: none); extended for series interned
+        // while the query runs.
+        var symbols = Symbols;
+        var wanted = groupLabels is { Count: > 0 } ? groupLabels.ToHashSet() : null;
+        var groupOf = Array.Empty<int>();
+        void MapSeries()
+        {
+            var mapped = groupOf.Length;
+            Array.Resize(ref groupOf, symbols.Series.Count + 1);
+            for (var id = Math.Max(mapped, 1); wanted is not null && id < groupOf.Length; id++)
+            {
+                var (application, labels) = symbols.Series[id];
+                if (application == selection.Application)
+                {
+                    groupOf[id] = SymbolTables.SeriesLabels(labels).FirstOrDefault(wanted.Contains);
+                }
+            }
+        }
+        MapSeries();
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        var grouped = groupLabels is { Count: > 0 };
-        var sql = new StringBuilder("SELECT p.start_ms, p.end_ms, t.total");
-        sql.Append(grouped ? ", g.label" : ", 0");
-        sql.Append(" FROM profiles p JOIN sample_totals t ON t.profile = p.id AND t.type = $type");
-        if (grouped)
-        {
-            sql.Append(" LEFT JOIN profile_labels g ON g.profile = p.id AND g.label IN (")
-                .AppendJoin(',', groupLabels!.Select(l => l.ToString(CultureInfo.InvariantCulture))).Append(')');
-        }
-        sql.Append(" WHERE ").Append(Where(command, selection));
-        command.CommandText = sql.ToString();
+        command.CommandText = "SELECT t.start_ms, t.end_ms, t.total, t.series FROM sample_totals t WHERE " + Where(command, selection);
         var rows = new List<ProfileTotal>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -103,19 +115,36 @@ internal sealed partial class ProfileStore
             {
                 cancellationToken.ThrowIfCancellationRequested();
             }
-            rows.Add(new ProfileTotal(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? 0 : reader.GetInt32(3)));
+            var series = reader.GetInt32(3);
+            if (series >= groupOf.Length)
+            {
+                MapSeries();
+            }
+            rows.Add(new ProfileTotal(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), series < groupOf.Length ? groupOf[series] : 0));
         }
         return rows;
     }
 
-    /// <summary>The WHERE clause (over <c>profiles p</c>) of a selection, its parameters added to <paramref name="command"/>.</summary>
-    private static string Where(SqliteCommand command, StoredSelection selection)
+    /// <summary>
+    /// The WHERE clause (over <c>sample_totals t</c>: one range of its primary key) of a selection, its parameters added
+    /// to <paramref name="command"/>. Label equalities become the list of series that hold every one of them.
+    /// </summary>
+    private string Where(SqliteCommand command, StoredSelection selection)
     {
-        var sql = new StringBuilder("p.application = $app AND p.start_ms < $to AND p.start_ms >= $minStart AND p.end_ms > $from");
-        for (var i = 0; i < selection.LabelIds.Count; i++)
+        var sql = new StringBuilder("t.application = $app AND t.type = $type AND t.start_ms < $to AND t.start_ms >= $minStart AND t.end_ms > $from");
+        if (selection.LabelIds.Count > 0)
         {
-            sql.Append(CultureInfo.InvariantCulture, $" AND p.id IN (SELECT profile FROM profile_labels WHERE label = $l{i})");
-            command.Parameters.AddWithValue($"$l{i}", selection.LabelIds[i]);
+            var symbols = Symbols;
+            var matching = new List<int>();
+            for (var id = 1; id <= symbols.Series.Count; id++)
+            {
+                var (application, labels) = symbols.Series[id];
+                if (application == selection.Application && selection.LabelIds.All(SymbolTables.SeriesLabels(labels).Contains))
+                {
+                    matching.Add(id);
+                }
+            }
+            sql.Append(" AND t.series IN (").AppendJoin(',', matching.Select(id => id.ToString(CultureInfo.InvariantCulture))).Append(')');
         }
         command.Parameters.AddWithValue("$type", selection.TypeId);
         command.Parameters.AddWithValue("$app", selection.Application);
