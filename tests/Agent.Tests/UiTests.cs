@@ -91,6 +91,30 @@ public sealed class UiTests(ITestOutputHelper output)
         Assert.Equal(["1", "2"], seen.GetProperty("explorer").GetProperty("values").EnumerateArray().Select(v => v.GetString()!).Order().ToArray());
         Assert.Contains("version = 2", seen.GetProperty("filtered").GetProperty("filters").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("version = 2", seen.GetProperty("back").GetProperty("filters").GetString(), StringComparison.Ordinal);
+
+        // Two label selections compared: version=1 against version=2 over everything stored, coloured as the two phases were.
+        var labelDiff = seen.GetProperty("labelDiff");
+        Assert.Contains("filter=version%3D1", labelDiff.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.Contains("cfilter=version%3D2", labelDiff.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Frames(labelDiff, "baseline"), f => f!.EndsWith(".EncodeLate", StringComparison.Ordinal));
+        Assert.Contains(Frames(labelDiff, "comparison"), f => f!.EndsWith(".EncodeLate", StringComparison.Ordinal));
+        var labelFills = labelDiff.GetProperty("fills").EnumerateArray().ToList();
+        var lateByLabel = labelFills.Where(f => f.GetProperty("name").GetString()!.EndsWith(".EncodeLate", StringComparison.Ordinal)).MaxBy(f => f.GetProperty("width").GetDouble());
+        var hotByLabel = labelFills.Where(f => f.GetProperty("name").GetString()!.EndsWith(".HotA", StringComparison.Ordinal)).MaxBy(f => f.GetProperty("width").GetDouble());
+        Assert.True(lateByLabel.ValueKind == JsonValueKind.Object && hotByLabel.ValueKind == JsonValueKind.Object, labelDiff.ToString());
+        Assert.True(IsRed(lateByLabel.GetProperty("fill").GetString()!), lateByLabel.ToString());
+        Assert.True(IsBlue(hotByLabel.GetProperty("fill").GetString()!), hotByLabel.ToString());
+
+        // An unknown application in the link: the agent's 404 message, no view of another application, a way to the first one.
+        var unknown = seen.GetProperty("unknownApp");
+        Assert.Contains("(404)", unknown.GetProperty("status").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no profiles of application 'no-such-app' are stored", unknown.GetProperty("status").GetString(), StringComparison.Ordinal);
+        Assert.Equal("error", unknown.GetProperty("statusClass").GetString());
+        Assert.Equal("no-such-app", unknown.GetProperty("application").GetString());
+        Assert.Contains("application=no-such-app", unknown.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.True(unknown.GetProperty("hidden").GetBoolean());
+        Assert.Equal(0, unknown.GetProperty("frames").GetInt32());
+        Assert.Equal($"Show {application}", unknown.GetProperty("button").GetString());
         Assert.All(seen.GetProperty("screenshots").EnumerateArray(), s => Assert.True(new FileInfo(s.GetString()!).Length > 5_000));
     }
 

@@ -1,6 +1,7 @@
 // Drives every view of the agent's UI in headless Chromium over profiles of two phases of a real target app: selects
 // the first phase on the timeline, sorts and searches the function table, opens the sandwich of a function, compares
-// the two phases (diff flame graph colours), explores a label, and steps back through the history. Saves a
+// the two phases (diff flame graph colours), explores a label, steps back through the history, compares two label
+// selections, and opens a link to an application the agent does not have. Saves a
 // screenshot of each view into the given directory. Prints one JSON line with what it saw.
 // Usage: node ui-views-check.js <page url> <phase 1 from ms> <phase 1 to ms> <phase 2 from ms> <phase 2 to ms> <screenshot dir>
 const path = require('path');
@@ -13,7 +14,10 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  let expect404 = false; // the browser logs the 404 the unknown-application step asks for
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !(expect404 && m.text().includes('status of 404'))) errors.push(m.text());
+  });
   const seen = { screenshots: [] };
   const shot = async (name) => {
     const file = path.join(shots, name + '.png');
@@ -122,6 +126,42 @@ try {
   await page.goBack();
   await loaded();
   seen.back = { filters: await page.textContent('#filters'), url: page.url(), view: await page.evaluate(() => document.body.dataset.view) };
+
+  // Compare two label selections over everything stored: version=1 (baseline filter) against version=2 (comparison filter).
+  await page.click('#views .tab[data-view="diff"]');
+  await loaded();
+  await page.selectOption('#label-key', 'version');
+  await page.selectOption('#label-value', '1');
+  await page.click('#add-filter');
+  await loaded();
+  await page.selectOption('#compare-key', 'version');
+  await page.selectOption('#compare-value', '2');
+  await page.click('#compare-add');
+  await loaded();
+  seen.labelDiff = {
+    status: await status(), url: page.url(), filters: await page.textContent('#filters'), compareBar: await page.textContent('#compare-bar'),
+    fills: await page.$$eval('#chart-diff g.frame', (gs) => gs.map((g) => ({
+      name: g.__data__.data.name, change: g.__data__.data.change, fill: g.querySelector('rect').getAttribute('fill'),
+      width: g.querySelector('rect').getBoundingClientRect().width,
+    }))),
+    baseline: await frames('chart-baseline'), comparison: await frames('chart-comparison'),
+  };
+  await shot('7-label-diff');
+
+  // A link to an application the agent does not have: the agent's 404 message, not another application.
+  const unknown = new URL(url);
+  unknown.searchParams.set('application', 'no-such-app');
+  expect404 = true;
+  await page.goto(unknown.toString());
+  await loaded();
+  seen.unknownApp = {
+    status: await status(), statusClass: await page.getAttribute('#status', 'class'), url: page.url(),
+    application: await page.$eval('#application', (s) => s.value),
+    hidden: await page.evaluate(() => ['timeline-panel', 'flame-view', 'diff-view', 'sandwich-view'].every((id) => document.getElementById(id).hidden)),
+    frames: await page.$$eval('g.frame', (gs) => gs.length),
+    button: await page.textContent('#status button'),
+  };
+  await shot('8-unknown-application');
 
   console.log(JSON.stringify({ ...seen, errors }));
 } finally {

@@ -99,9 +99,8 @@ function fill(selectEl, values, selected, label = (v) => v) {
   }));
 }
 
-/** Fills in what the URL left out (first application, preferred type) and shows the state in the controls. */
+/** Fills in what the URL left out (preferred type) and shows the state in the controls. */
 function syncControls() {
-  if (!currentApp()) state.app = apps[0].name;
   const app = currentApp();
   const types = app.profileTypes;
   if (!types.includes(state.type)) {
@@ -147,6 +146,11 @@ function axisRange(app) {
 async function render() {
   const mine = ++generation;
   const stale = () => mine !== generation;
+  if (!state.app) state.app = apps[0].name;
+  if (!currentApp()) {
+    await renderUnknownApp(stale);
+    return;
+  }
   syncControls();
   const app = currentApp();
   const axis = axisRange(app);
@@ -186,6 +190,33 @@ async function render() {
   else if (state.view === 'diff') await renderDiff(params, comparison, app, stale);
   else await renderSandwich(params, app, stale);
   if (!stale()) document.body.dataset.loaded = String(Date.now());
+}
+
+/**
+ * An application the agent does not list (a stale or mistyped link): says so with the agent's own answer (404 and its
+ * message) instead of quietly showing another application, and offers the first stored one.
+ */
+async function renderUnknownApp(stale) {
+  const names = apps.map((a) => a.name);
+  fill($('application'), [state.app, ...names], state.app, (v) => (names.includes(v) ? v : `${v} (not stored)`));
+  fill($('type'), [], '');
+  $('filters').replaceChildren();
+  for (const id of ['timeline-panel', 'explorer', 'flame-view', 'diff-view', 'sandwich-view', 'download']) $(id).hidden = true;
+  document.body.dataset.view = 'unknown-application';
+  setStatus('Loading…');
+  delete document.body.dataset.loaded;
+  const showFirst = { label: `Show ${names[0]}`, run: () => navigate({ app: names[0], type: '', filters: [], cfilters: [], by: '', fn: '', from: null, to: null, cfrom: null, cto: null }) };
+  try {
+    await getJson('api/timeline?' + new URLSearchParams({ application: state.app }));
+    if (stale()) return;
+    // Known to the agent but with nothing stored any more (retention deleted it).
+    setStatus(`No profiles of ${state.app} are stored.`, 'empty', showFirst);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    if (stale()) return;
+    setStatus(`The agent refused the query (404): ${e.message}.`, 'error', showFirst);
+  }
+  document.body.dataset.loaded = String(Date.now());
 }
 
 function emptyMessage(app) {
@@ -302,11 +333,13 @@ function renderCompareBar(app) {
   const bar = $('compare-bar');
   const keys = Object.keys(app.labels);
   const key = document.createElement('select');
+  key.id = 'compare-key';
   fill(key, ['', ...keys], '', (v) => v || '(label)');
   const value = document.createElement('select');
+  value.id = 'compare-value';
   key.onchange = () => fill(value, app.labels[key.value] ?? [], '');
   const add = document.createElement('button');
-  add.type = 'button'; add.textContent = 'Add comparison filter';
+  add.type = 'button'; add.id = 'compare-add'; add.textContent = 'Add comparison filter';
   add.onclick = () => key.value && navigate({ cfilters: [...state.cfilters, [key.value, value.value]] });
   const chips = state.cfilters.map(([k, v], i) => chip(`${k} = ${v}`, () => navigate({ cfilters: state.cfilters.filter((_, j) => j !== i) })));
   const text = document.createElement('span');
