@@ -1,6 +1,7 @@
 // Agent benchmark: ingest throughput of realistic 30–100 KB pprof uploads from concurrent clients over
-// loopback, gzip and zstd attachments side by side, then the latency of merging one hour of 100 pods at
-// 45 s periods (8,000 profiles).
+// loopback, gzip and zstd attachments side by side, then the latency of merging one hour of 100 pods at 45 s periods
+// (8,000 profiles), then the query side (QueryBenchmark: timeline, diff, first paint). `--query-only` runs the query
+// side alone (with its options --data-dir, --save and --baseline).
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Flamewatch.Agent;
@@ -13,6 +14,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+
+if (args.Contains("--query-only"))
+{
+    await QueryBenchmark.RunAsync(args);
+    return;
+}
 
 const int Pods = 100;
 const int Periods = 80; // 80 x 45 s = 1 h
@@ -170,3 +177,5 @@ finally
     await app.DisposeAsync();
     Directory.Delete(dataDir, recursive: true);
 }
+
+await QueryBenchmark.RunAsync(args);

@@ -22,6 +22,7 @@ internal static class AgentApp
         ["--max-decompressed-bytes"] = "Agent:MaxDecompressedBytes",
         ["--retention"] = "Agent:RetentionMaxAge",
         ["--retention-max-bytes"] = "Agent:RetentionMaxBytes",
+        ["--max-query-profiles"] = "Agent:MaxQueryProfiles",
     };
 
     /// <summary>Scripts, styles and API calls from the agent only; no inline script, plugins, framing or form posts.</summary>
@@ -110,6 +111,10 @@ internal static class AgentApp
         reads.MapGet("/api/applications", api.Applications);
         reads.MapGet("/api/profile", api.Profile);
         reads.MapGet("/api/flamegraph", api.FlameGraph);
+        reads.MapGet("/api/timeline", api.Timeline);
+        reads.MapGet("/api/labels", api.Labels);
+        reads.MapGet("/api/diff", api.Diff);
+        reads.MapGet("/api/sandwich", api.Sandwich);
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
 
         // The UI's static files are open even with --read-token: they hold no data and no secret, and the page asks

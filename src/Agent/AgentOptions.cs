@@ -26,6 +26,9 @@ internal sealed class AgentOptions
     /// <summary>When stored profile data exceeds this many bytes, the oldest profiles are deleted.</summary>
     public long RetentionMaxBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
+    /// <summary>A merge of more profiles than this (a flame graph, diff or pprof of a long range) is refused with 413.</summary>
+    public int MaxQueryProfiles { get; set; } = 200_000;
+
     /// <summary>How often retention runs.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

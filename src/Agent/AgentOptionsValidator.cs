@@ -37,6 +37,10 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add($"--retention-max-bytes must be at least 1 MiB (was {options.RetentionMaxBytes}).");
         }
+        if (options.MaxQueryProfiles < 1)
+        {
+            failures.Add($"--max-query-profiles must be at least 1 (was {options.MaxQueryProfiles}).");
+        }
         if (options.RetentionInterval <= TimeSpan.Zero)
         {
             failures.Add($"Agent:RetentionInterval must be positive (was {options.RetentionInterval}).");

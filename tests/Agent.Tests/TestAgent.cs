@@ -39,12 +39,13 @@ internal sealed class TestAgent : IAsyncDisposable
         return new TestAgent(dataDir, extraArgs, app, address);
     }
 
-    /// <summary>Stops the agent and starts a new one on the same data directory.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops the agent and starts a new one on the same data directory, running <paramref name="whileStopped"/> in between.</summary>
+    public async Task RestartAsync(Action? whileStopped = null)
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
         Client.Dispose();
+        whileStopped?.Invoke();
         (_app, BaseAddress) = await LaunchAsync(DataDir, _extraArgs);
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }

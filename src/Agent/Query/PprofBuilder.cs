@@ -6,10 +6,14 @@ using PprofValueType = Flamewatch.Profiling.Pprof.ValueType;
 
 namespace Flamewatch.Agent.Query;
 
-/// <summary>Writes a merge as one gzip pprof: one sample per distinct stack, one location and function per frame.</summary>
+/// <summary>
+/// Writes a merge as one gzip pprof: one sample per distinct stack, one location and function per frame. A gauge's
+/// values are the merge's averages over time.
+/// </summary>
 internal static class PprofBuilder
 {
-    public static byte[] Build(MergeResult merge, SymbolTables symbols, DateTimeOffset from, DateTimeOffset to)
+    /// <param name="from">The query's start: the profile's time when no profile was merged.</param>
+    public static byte[] Build(MergeResult merge, SymbolTables symbols, DateTimeOffset from)
     {
         var strings = new Dictionary<string, long>(StringComparer.Ordinal) { [""] = 0 };
         var profile = new Profile();
@@ -28,8 +32,10 @@ internal static class PprofBuilder
         var type = new PprofValueType { Type = Str(slash < 0 ? merge.Type : merge.Type[..slash]), Unit = Str(slash < 0 ? "" : merge.Type[(slash + 1)..]) };
         profile.SampleType.Add(type);
         profile.PeriodType = type.Clone();
-        profile.TimeNanos = from.ToUnixTimeMilliseconds() * 1_000_000;
-        profile.DurationNanos = (to - from).Ticks * 100;
+        // The time the merged profiles span, not the query's range: a range reaching past the data would overstate it.
+        var start = merge.Start ?? from;
+        profile.TimeNanos = start.ToUnixTimeMilliseconds() * 1_000_000;
+        profile.DurationNanos = ((merge.End ?? start) - start).Ticks * 100;
 
         var locationOfFrame = new Dictionary<int, ulong>();
         ulong Location(int frameId)

@@ -10,7 +10,7 @@ namespace Flamewatch.Agent.Storage;
 /// acknowledged upload is durable and a failed write leaves nothing half-stored. Readers use their
 /// own connections and see committed data only.
 /// </summary>
-internal sealed class ProfileStore : IHostedService, IAsyncDisposable
+internal sealed partial class ProfileStore : IHostedService, IAsyncDisposable
 {
     public const string FileName = "profiles.db";
 
@@ -70,8 +70,17 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             CREATE TABLE IF NOT EXISTS profile_labels(label INTEGER NOT NULL, profile INTEGER NOT NULL, PRIMARY KEY(label, profile)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS profile_labels_by_profile ON profile_labels(profile);
             CREATE TABLE IF NOT EXISTS samples(profile INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(profile, type));
+            CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, application INTEGER NOT NULL, labels TEXT NOT NULL);
+            """);
+        var earlierTotals = UpgradeTotals(_writer);
+        Execute(_writer, """
+            CREATE TABLE IF NOT EXISTS sample_totals(application INTEGER NOT NULL, type INTEGER NOT NULL, start_ms INTEGER NOT NULL,
+                profile INTEGER NOT NULL, end_ms INTEGER NOT NULL, series INTEGER NOT NULL, total INTEGER NOT NULL,
+                PRIMARY KEY(application, type, start_ms, profile)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS sample_totals_by_profile ON sample_totals(profile);
             """);
         LoadSymbols(_writer);
+        BackfillTotals(_writer, earlierTotals);
         using (var command = _writer.CreateCommand())
         {
             command.CommandText = "SELECT count(*), coalesce(sum(bytes), 0) FROM profiles";
@@ -111,7 +120,9 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
     /// <summary>Stores a profile; completes once it is committed. Returns its id.</summary>
     public Task<long> AddAsync(NewProfile profile, CancellationToken cancellationToken)
     {
-        var command = new AddCommand(profile);
+        // Interned before the profile is queued, so the batch that stores the profile stores its series too.
+        var series = Symbols.Series.GetOrAdd((profile.Application, SymbolTables.SeriesKey(profile.Labels)));
+        var command = new AddCommand(profile, series);
         if (!_commands.Writer.TryWrite(command))
         {
             throw new InvalidOperationException("The profile store is shutting down.");
@@ -169,57 +180,22 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         return result;
     }
 
-    /// <summary>Sums the selected profiles' values of one type per call-tree node; null when nothing matches the names given.</summary>
-    public MergeResult? Merge(ProfileSelection selection, CancellationToken cancellationToken)
+    /// <summary>The profile types stored for an application, from the interned symbols (no database read).</summary>
+    public IReadOnlyCollection<string> ProfileTypesOf(string application)
     {
         var symbols = Symbols;
-        if (!symbols.Applications.TryGetId(selection.Application, out var app) || !symbols.Types.TryGetId(selection.Type, out var type))
+        var types = new List<string>();
+        if (symbols.Applications.TryGetId(application, out var app))
         {
-            return null;
-        }
-        var labelIds = new List<int>();
-        foreach (var (key, value) in selection.Labels)
-        {
-            if (!symbols.Labels.TryGetId((app, key, value), out var id))
+            for (var i = 1; i <= symbols.ApplicationTypes.Count; i++)
             {
-                return new MergeResult(selection.Type, [], 0);
+                if (symbols.ApplicationTypes[i].Application == app)
+                {
+                    types.Add(symbols.Types[symbols.ApplicationTypes[i].Type]);
+                }
             }
-            labelIds.Add(id);
         }
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        var sql = new System.Text.StringBuilder("""
-            SELECT s.data FROM profiles p JOIN samples s ON s.profile = p.id AND s.type = $type
-            WHERE p.application = $app AND p.start_ms < $to AND p.start_ms >= $minStart AND p.end_ms > $from
-            """);
-        for (var i = 0; i < labelIds.Count; i++)
-        {
-            sql.Append($" AND p.id IN (SELECT profile FROM profile_labels WHERE label = $l{i})");
-            command.Parameters.AddWithValue($"$l{i}", labelIds[i]);
-        }
-        command.CommandText = sql.ToString();
-        var from = selection.From.ToUnixTimeMilliseconds();
-        command.Parameters.AddWithValue("$type", type);
-        command.Parameters.AddWithValue("$app", app);
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$to", selection.To.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$minStart", from - (long)MaxProfileDuration.TotalMilliseconds);
-        var totals = new long[symbols.Nodes.Count + 1];
-        var profiles = 0;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var blob = (byte[])reader.GetValue(0);
-            var maxNode = SampleBlob.MaxNode(blob);
-            if (maxNode >= totals.Length)
-            {
-                Array.Resize(ref totals, Math.Max(maxNode + 1, symbols.Nodes.Count + 1));
-            }
-            SampleBlob.AddTo(blob, totals);
-            profiles++;
-        }
-        return new MergeResult(selection.Type, totals, profiles);
+        return types;
     }
 
     private SqliteConnection OpenReader()
@@ -227,6 +203,74 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
+    }
+
+    /// <summary>
+    /// A database whose <c>sample_totals</c> kept the total only (profile, type, total) has that table renamed to
+    /// <c>sample_totals_earlier</c>, so <see cref="BackfillTotals"/> reuses its totals and the table gets its present form.
+    /// </summary>
+    /// <returns>Whether such a table is there to reuse.</returns>
+    private static bool UpgradeTotals(SqliteConnection connection)
+    {
+        var columns = new List<string>();
+        Read(connection, "SELECT name FROM pragma_table_info('sample_totals')", r => columns.Add(r.GetString(0)));
+        if (columns.Count > 0 && !columns.Contains("series"))
+        {
+            Execute(connection, "DROP TABLE IF EXISTS sample_totals_earlier; ALTER TABLE sample_totals RENAME TO sample_totals_earlier;");
+        }
+        var earlier = false;
+        Read(connection, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sample_totals_earlier'", _ => earlier = true);
+        return earlier;
+    }
+
+    /// <summary>
+    /// Profiles stored before per-profile totals and series were kept get them once, at startup: the series from
+    /// their labels, the total from an earlier totals table or else from the stored samples (the timeline and the
+    /// label explorer read totals only).
+    /// </summary>
+    private void BackfillTotals(SqliteConnection connection, bool earlierTotals)
+    {
+        var missing = new List<(long Profile, int Application, long Start, long End, long Type, long Total)>();
+        Read(connection, $"""
+            SELECT p.id, p.application, p.start_ms, p.end_ms, s.type, {(earlierTotals ? "e.total, CASE WHEN e.total IS NULL THEN s.data END" : "NULL, s.data")}
+            FROM samples s JOIN profiles p ON p.id = s.profile
+            {(earlierTotals ? "LEFT JOIN sample_totals_earlier e ON e.profile = s.profile AND e.type = s.type" : "")}
+            WHERE NOT EXISTS (SELECT 1 FROM sample_totals t INDEXED BY sample_totals_by_profile WHERE t.profile = s.profile AND t.type = s.type)
+            """, r => missing.Add((r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
+                r.IsDBNull(5) ? SampleBlob.Sum((byte[])r.GetValue(6)) : r.GetInt64(5))));
+        if (missing.Count > 0)
+        {
+            var labels = new Dictionary<long, List<int>>();
+            Read(connection, "SELECT profile, label FROM profile_labels", r =>
+            {
+                var profile = r.GetInt64(0);
+                (labels.TryGetValue(profile, out var list) ? list : labels[profile] = []).Add(r.GetInt32(1));
+            });
+            using var transaction = connection.BeginTransaction();
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT OR REPLACE INTO sample_totals(application, type, start_ms, profile, end_ms, series, total)
+                VALUES ($a, $t, $s, $p, $e, $g, $v)
+                """;
+            var parameters = new[] { "$a", "$t", "$s", "$p", "$e", "$g", "$v" }.Select(n => insert.Parameters.Add(n, SqliteType.Integer)).ToArray();
+            foreach (var row in missing)
+            {
+                var series = Symbols.Series.GetOrAdd((row.Application, SymbolTables.SeriesKey(labels.GetValueOrDefault(row.Profile) ?? [])));
+                object[] values = [row.Application, row.Type, row.Start, row.Profile, row.End, series, row.Total];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    parameters[i].Value = values[i];
+                }
+                insert.ExecuteNonQuery();
+            }
+            WriteSymbols(transaction, TakePendingSymbols());
+            transaction.Commit();
+        }
+        if (earlierTotals)
+        {
+            Execute(connection, "DROP TABLE sample_totals_earlier");
+        }
     }
 
     private void LoadSymbols(SqliteConnection connection)
@@ -238,6 +282,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         Read(connection, "SELECT id, parent, frame FROM nodes", r => symbols.Nodes.Load(r.GetInt32(0), SymbolTables.NodeKey(r.GetInt32(1), r.GetInt32(2))));
         Read(connection, "SELECT id, application, type FROM application_types", r => symbols.ApplicationTypes.Load(r.GetInt32(0), (r.GetInt32(1), r.GetInt32(2))));
         Read(connection, "SELECT id, application, key, value FROM labels", r => symbols.Labels.Load(r.GetInt32(0), (r.GetInt32(1), r.GetString(2), r.GetString(3))));
+        Read(connection, "SELECT id, application, labels FROM series", r => symbols.Series.Load(r.GetInt32(0), (r.GetInt32(1), r.GetString(2))));
     }
 
     private async Task WriteLoop()
@@ -284,7 +329,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         // Profiles reach the queue only after their symbols were interned, so taking the pending
         // symbols after the batch was read includes everything the batch refers to.
         return new PendingSymbols(s.Applications.TakePending(), s.Types.TakePending(), s.Frames.TakePending(),
-            s.Nodes.TakePending(), s.ApplicationTypes.TakePending(), s.Labels.TakePending());
+            s.Nodes.TakePending(), s.ApplicationTypes.TakePending(), s.Labels.TakePending(), s.Series.TakePending());
     }
 
     private void ReturnPendingSymbols(PendingSymbols pending)
@@ -296,6 +341,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         s.Nodes.ReturnPending(pending.Nodes);
         s.ApplicationTypes.ReturnPending(pending.ApplicationTypes);
         s.Labels.ReturnPending(pending.Labels);
+        s.Series.ReturnPending(pending.Series);
     }
 
     private void WriteSymbols(SqliteTransaction transaction, PendingSymbols pending)
@@ -310,6 +356,8 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             id => [id, s.ApplicationTypes[id].Application, s.ApplicationTypes[id].Type]);
         Insert(transaction, "INSERT OR IGNORE INTO labels(id, application, key, value) VALUES ($0, $1, $2, $3)", pending.Labels,
             id => [id, s.Labels[id].Application, s.Labels[id].Key, s.Labels[id].Value]);
+        Insert(transaction, "INSERT OR IGNORE INTO series(id, application, labels) VALUES ($0, $1, $2)", pending.Series,
+            id => [id, s.Series[id].Application, s.Series[id].Labels]);
     }
 
     private static void Insert(SqliteTransaction transaction, string sql, List<int> ids, Func<int, object[]> values)
@@ -357,7 +405,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         }
     }
 
-    private sealed record PendingSymbols(List<int> Applications, List<int> Types, List<int> Frames, List<int> Nodes, List<int> ApplicationTypes, List<int> Labels);
+    private sealed record PendingSymbols(List<int> Applications, List<int> Types, List<int> Frames, List<int> Nodes, List<int> ApplicationTypes, List<int> Labels, List<int> Series);
 
     /// <summary>Prepared statements shared by the inserts of one transaction.</summary>
     private sealed class AddBatch : IDisposable
@@ -367,6 +415,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         private SqliteCommand? _profile;
         private SqliteCommand? _label;
         private SqliteCommand? _sample;
+        private SqliteCommand? _total;
 
         public AddBatch(SqliteConnection connection, SqliteTransaction transaction)
         {
@@ -379,6 +428,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             _profile?.Dispose();
             _label?.Dispose();
             _sample?.Dispose();
+            _total?.Dispose();
         }
 
         public SqliteCommand Profile => _profile ??= Prepare(
@@ -387,6 +437,9 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         public SqliteCommand Label => _label ??= Prepare("INSERT OR IGNORE INTO profile_labels(label, profile) VALUES ($0, $1)", 2);
 
         public SqliteCommand Sample => _sample ??= Prepare("INSERT INTO samples(profile, type, data) VALUES ($0, $1, $2)", 3);
+
+        public SqliteCommand Total => _total ??= Prepare(
+            "INSERT OR REPLACE INTO sample_totals(application, type, start_ms, profile, end_ms, series, total) VALUES ($0, $1, $2, $3, $4, $5, $6)", 7);
 
         private SqliteCommand Prepare(string sql, int parameters)
         {
@@ -419,7 +472,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
         public abstract void Fail(Exception exception);
     }
 
-    private sealed class AddCommand(NewProfile profile) : WriteCommand
+    private sealed class AddCommand(NewProfile profile, int series) : WriteCommand
     {
         private long _id;
 
@@ -427,8 +480,8 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
 
         public override void Execute(ProfileStore store, SqliteTransaction transaction, AddBatch batch)
         {
-            _id = AddBatch.Run(batch.Profile, profile.Application, profile.Start.ToUnixTimeMilliseconds(), profile.End.ToUnixTimeMilliseconds(),
-                store._timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), profile.Bytes);
+            var (start, end) = (profile.Start.ToUnixTimeMilliseconds(), profile.End.ToUnixTimeMilliseconds());
+            _id = AddBatch.Run(batch.Profile, profile.Application, start, end, store._timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), profile.Bytes);
             foreach (var label in profile.Labels)
             {
                 AddBatch.Run(batch.Label, label, _id);
@@ -436,6 +489,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             foreach (var (type, data) in profile.Samples)
             {
                 AddBatch.Run(batch.Sample, _id, type, data);
+                AddBatch.Run(batch.Total, profile.Application, type, start, _id, end, series, SampleBlob.Sum(data));
             }
         }
 
@@ -478,7 +532,7 @@ internal sealed class ProfileStore : IHostedService, IAsyncDisposable
             _profiles = victims.Count;
             using var delete = transaction.Connection!.CreateCommand();
             delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM samples WHERE profile = $id; DELETE FROM profile_labels WHERE profile = $id; DELETE FROM profiles WHERE id = $id;";
+            delete.CommandText = "DELETE FROM samples WHERE profile = $id; DELETE FROM sample_totals WHERE profile = $id; DELETE FROM profile_labels WHERE profile = $id; DELETE FROM profiles WHERE id = $id;";
             var id = delete.Parameters.Add("$id", SqliteType.Integer);
             foreach (var victim in victims)
             {

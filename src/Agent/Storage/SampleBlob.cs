@@ -39,6 +39,35 @@ internal static class SampleBlob
         return count;
     }
 
+    /// <summary>Adds the blob's values, multiplied by <paramref name="weight"/>, into <paramref name="totals"/> (indexed by node id).</summary>
+    public static void AddTo(ReadOnlySpan<byte> blob, double[] totals, double weight)
+    {
+        var at = 0;
+        var count = (int)ReadVarint(blob, ref at);
+        var node = 0;
+        for (var i = 0; i < count; i++)
+        {
+            node += (int)ReadVarint(blob, ref at);
+            var zigzag = ReadVarint(blob, ref at);
+            totals[node] += ((long)(zigzag >> 1) ^ -(long)(zigzag & 1)) * weight;
+        }
+    }
+
+    /// <summary>The sum of the blob's values: the profile's total for its type.</summary>
+    public static long Sum(ReadOnlySpan<byte> blob)
+    {
+        var at = 0;
+        var count = (int)ReadVarint(blob, ref at);
+        long sum = 0;
+        for (var i = 0; i < count; i++)
+        {
+            ReadVarint(blob, ref at);
+            var zigzag = ReadVarint(blob, ref at);
+            sum += (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
+        }
+        return sum;
+    }
+
     /// <summary>The largest node id a blob refers to, so the caller can size its array.</summary>
     public static int MaxNode(ReadOnlySpan<byte> blob)
     {

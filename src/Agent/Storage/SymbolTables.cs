@@ -22,11 +22,26 @@ internal sealed class SymbolTables
     /// <summary>(application id, label key, label value) triples seen; the id is the label id profiles refer to.</summary>
     public Interner<(int Application, string Key, string Value)> Labels { get; } = new();
 
+    /// <summary>
+    /// (application id, label set) pairs seen: a series is the set of label ids a profile carries, spelled as the ids in
+    /// ascending order joined by commas (see <see cref="SeriesKey"/>). Profiles refer to their series, so selecting by
+    /// labels and grouping by a label read the few series, not each profile's labels.
+    /// </summary>
+    public Interner<(int Application, string Labels)> Series { get; } = new();
+
     /// <summary>Frame ids by their UTF-8 spelling in a pprof (derived, not stored; spellings over 1 KB are not cached).</summary>
     public SpanKeyCache<byte> FrameSpellings { get; } = new(capacity: 250_000);
 
     /// <summary>Leaf nodes of whole stacks seen recently (derived, not stored).</summary>
     public SpanKeyCache<int> Stacks { get; } = new(capacity: 1_000_000);
+
+    /// <summary>The spelling of a label set in <see cref="Series"/>: distinct ids ascending, comma-separated.</summary>
+    public static string SeriesKey(IEnumerable<int> labels) =>
+        string.Join(',', labels.Distinct().Order().Select(l => l.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>The label ids of a series' spelling.</summary>
+    public static int[] SeriesLabels(string key) =>
+        key.Length == 0 ? [] : [.. key.Split(',').Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))];
 
     public static long NodeKey(int parent, int frame) => ((long)parent << 32) | (uint)frame;
 

@@ -45,8 +45,9 @@ public sealed class IntakeFuzzTests(ITestOutputHelper output)
         {
             Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
         }
-        const string KeptQuery = "/api/flamegraph?application=keep&type=wall/nanoseconds&from=0&to=4102444800";
-        var keptBefore = await agent.Client.GetStringAsync(KeptQuery, cts.Token);
+        // The kept profile began a minute ago; a query spans at most 31 days.
+        var keptQuery = $"/api/flamegraph?application=keep&type=wall/nanoseconds&from={DateTimeOffset.UtcNow.AddDays(-30).ToUnixTimeSeconds()}&to={DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds()}";
+        var keptBefore = await agent.Client.GetStringAsync(keptQuery, cts.Token);
         Assert.Contains("Kept.Frame", keptBefore, StringComparison.Ordinal);
         var rssBefore = agent.ResidentBytes();
         var fdBefore = agent.OpenFileDescriptors();
@@ -116,7 +117,7 @@ public sealed class IntakeFuzzTests(ITestOutputHelper output)
         }
 
         using var health = await agent.Client.GetAsync("/healthz", cts.Token);
-        var keptAfter = await agent.Client.GetStringAsync(KeptQuery, cts.Token);
+        var keptAfter = await agent.Client.GetStringAsync(keptQuery, cts.Token);
         await Task.Delay(500, cts.Token);
         var rssAfter = agent.ResidentBytes();
         var fdAfter = agent.OpenFileDescriptors();

@@ -1,0 +1,3 @@
+namespace Flamewatch.Agent.Query;
+
+internal sealed record SideValues(long Self, long Total);
