@@ -44,6 +44,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly LateBinder _binder;
     private readonly ThreadCpuClock _cpu;
+    private ThreadCpuSampler? _kernelCpu;
     private readonly LiveHeapTracker _heap = new();
     private readonly Lock _gate = new();
     private readonly Channel<ProfileUpload> _uploads;
@@ -122,7 +123,15 @@ internal sealed class ProfilingSession : IAsyncDisposable
             _continuous = _options.Sampling && SamplerRate.IsContinuous(intervalMs, _options.FrequencyHz);
             if (_options.Sampling && !_continuous)
             {
-                _dutyCycled = new DutyCycledSampler(_client, _pid, _options.FrequencyHz, intervalMs, OnThreadSample, _logger, _time);
+                // Slices are short: the kernel's CPU readings run only then, every 2 ms.
+                _kernelCpu = new ThreadCpuSampler(_pid, TimeSpan.FromMilliseconds(2));
+                _dutyCycled = new DutyCycledSampler(_client, _pid, _options.FrequencyHz, intervalMs, OnThreadSample, _logger, _time, _kernelCpu);
+            }
+            else if (_options.Sampling)
+            {
+                // Sampling all the time: coarser readings keep their cost down.
+                _kernelCpu = new ThreadCpuSampler(_pid, TimeSpan.FromMilliseconds(20));
+                _kernelCpu.Resume();
             }
             _mainWeigher = new SampleWeigher(intervalMs);
             // AllocationSampled exists from .NET 10 only; an unknown runtime gets the events every supported one has.
@@ -138,6 +147,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 var exited = !ProcFs.IsAlive(_pid);
                 var message = exited ? $"Process {_pid} exited while attaching." : $"Cannot start an EventPipe session in process {_pid}: {e.Message}";
                 _attach = AttachResult.Failed(exited ? AttachOutcome.ProcessExited : AttachOutcome.NoDiagnosticSocket, message);
+                _kernelCpu?.Dispose();
                 Log.AttachFailed(_logger, _pid, message);
                 Finish(SessionState.Aborted, SessionEnd.AttachFailed, message);
                 return _attach;
@@ -274,13 +284,24 @@ internal sealed class ProfilingSession : IAsyncDisposable
     {
         var (weight, newRoundMs) = weigher.Add(e.ThreadID, e.TimeStampRelativeMSec);
         var stack = stream.StackOf(e);
+        // EventPipe's raw timestamps are the monotonic clock the kernel readings use ("discouraged" by TraceEvent in
+        // favour of session-relative times, which cannot be matched with readings taken outside the trace).
+#pragma warning disable CS0618
+        var at = e.TimeStampQPC;
+#pragma warning restore CS0618
+        // A sample in managed code was running; the kernel's readings tell about the others (blocked, native, or a
+        // busy loop that the runtime marked external).
+        var managed = e.Type == ClrThreadSampleType.Managed;
+        var share = _kernelCpu?.CpuShare(e.ThreadID, at - (long)(weight * System.Diagnostics.Stopwatch.Frequency / 1000), at) is { } kernel
+            ? managed ? 1 : kernel
+            : (double?)null;
         lock (_gate)
         {
             if (newRoundMs > 0)
             {
                 _current.AddRound(newRoundMs);
             }
-            _current.AddThreadSample(stack, e.ThreadID, e.Type == ClrThreadSampleType.Managed, weight);
+            _current.AddThreadSample(stack, e.ThreadID, managed, weight, share);
         }
     }
 
@@ -383,6 +404,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             Log.StreamFaulted(_logger, _pid, e);
         }
+        _kernelCpu?.Dispose();
         _uploads.Writer.TryComplete();
         if (_export is not null)
         {

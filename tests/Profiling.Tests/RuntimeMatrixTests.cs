@@ -54,6 +54,27 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Runtimes))]
+    public async Task A_thread_that_alternates_work_and_sleep_spends_its_cpu_in_the_work(string runtime)
+    {
+        using var target = await TargetProcess.StartOnAsync(runtime, "mixed");
+        var (_, profile) = (await SessionRunner.ProfileAsync(target.Pid, new ProfilingOptions { Period = TimeSpan.FromSeconds(6) }))[0];
+        var reader = new ProfileReader(profile);
+        bool Mixed(Pprof.Sample s) => reader.OnThread(s, Workloads.MixedThreadName);
+        var work = $"{typeof(Workloads).FullName}.{nameof(Workloads.MixedWork)}";
+        var wait = $"{typeof(Workloads).FullName}.{nameof(Workloads.MixedWait)}";
+        var cpu = reader.Sum("cpu-time", Mixed);
+        var cpuInWork = reader.Sum("cpu-time", s => Mixed(s) && reader.Frames(s).Contains(work));
+        var cpuInWait = reader.Sum("cpu-time", s => Mixed(s) && reader.Frames(s).Contains(wait));
+        var wallInWork = reader.Sum("wall-time", s => Mixed(s) && reader.Frames(s).Contains(work));
+        var wall = reader.Sum("wall-time", Mixed);
+        output.WriteLine($"{runtime}: mixed thread CPU {cpu / 1e9:F2} s: {(double)cpuInWork / cpu:P1} in the work, {(double)cpuInWait / cpu:P1} in the sleep; "
+            + $"wall {(double)wallInWork / wall:P1} in the work");
+        Assert.InRange((double)wallInWork / wall, 0.35, 0.65);
+        Assert.True(cpuInWork >= 0.9 * cpu, $"only {(double)cpuInWork / cpu:P1} of the CPU is in the work");
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes))]
     public async Task Allocated_bytes_and_the_live_heap_match_what_the_app_allocated_and_kept(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "alloc");

@@ -8,11 +8,12 @@ namespace Flamewatch.Profiling.Aggregation;
 /// <list type="bullet">
 /// <item>wall time = every sample's weight, scaled by period / sampled time (1 when sampling continuously, the inverse
 /// duty fraction when duty-cycling);</item>
-/// <item>CPU time = the weights of samples taken while the thread ran managed code; where the thread's exact CPU time
-/// is known from <c>/proc</c>, that time is spread over its managed samples instead, up to their wall time, and the
-/// rest over its other samples (see <see cref="CpuShareMs"/>; CPU burnt in native code — P/Invoke, the runtime, the
-/// kernel on its behalf — is then charged to the managed frames that called into it, because EventPipe stacks hold
-/// managed frames only);</item>
+/// <item>CPU time = a thread's exact CPU time in the period (from <c>/proc</c>), apportioned over its samples by the
+/// kernel's CPU share of the thread around each sample (<see cref="Os.ThreadCpuSampler"/>) where those readings cover
+/// the thread's samples; otherwise over its managed samples, up to their wall time, and the rest over its other
+/// samples (see <see cref="CpuShareMs"/>); without <c>/proc</c>, the weights of the managed samples. CPU burnt in
+/// native code — P/Invoke, the runtime, the kernel on its behalf — is charged to the managed frames that called into
+/// it, because EventPipe stacks hold managed frames only;</item>
 /// <item>allocation counts/bytes and live bytes as accumulated.</item>
 /// </list>
 /// Dimensions not in <paramref name="types"/> are zero; samples left with no value are omitted.
@@ -34,10 +35,13 @@ internal static class PeriodProfileBuilder
 
         var managedByThread = new Dictionary<int, double>();
         var wallByThread = new Dictionary<int, double>();
+        var kernelByThread = new Dictionary<int, (double CpuMs, double CoveredMs)>();
         foreach (var (key, values) in period.Values)
         {
             managedByThread[key.ThreadId] = managedByThread.GetValueOrDefault(key.ThreadId) + values.ManagedMs;
             wallByThread[key.ThreadId] = wallByThread.GetValueOrDefault(key.ThreadId) + values.WallMs;
+            var kernel = kernelByThread.GetValueOrDefault(key.ThreadId);
+            kernelByThread[key.ThreadId] = (kernel.CpuMs + values.KernelCpuMs, kernel.CoveredMs + values.KernelCoveredMs);
         }
 
         var builder = new ProfileBuilder(SampleTypes.All);
@@ -48,7 +52,10 @@ internal static class PeriodProfileBuilder
             var cpuMs = values.ManagedMs * scale;
             if (threads.TryGetValue(key.ThreadId, out var thread) && thread.CpuNanoseconds is { } cpuNs)
             {
-                cpuMs = CpuShareMs(cpuNs / 1e6, values, managedByThread[key.ThreadId] * scale, wallByThread[key.ThreadId] * scale, scale);
+                var kernel = kernelByThread[key.ThreadId];
+                cpuMs = kernel.CpuMs > 0 && kernel.CoveredMs >= KernelCoverage * wallByThread[key.ThreadId]
+                    ? cpuNs / 1e6 * (values.KernelCpuMs / kernel.CpuMs)
+                    : CpuShareMs(cpuNs / 1e6, values, managedByThread[key.ThreadId] * scale, wallByThread[key.ThreadId] * scale, scale);
             }
             sampleValues[SampleTypes.CpuTime] = (long)Math.Round(cpuMs * 1e6);
             sampleValues[SampleTypes.WallTime] = (long)Math.Round(values.WallMs * scale * 1e6);
@@ -92,6 +99,9 @@ internal static class PeriodProfileBuilder
         }
         return builder.Build(period.Start, duration, SampleTypes.All[SampleTypes.WallTime], periodNanoseconds);
     }
+
+    /// <summary>The share of a thread's sampled time the kernel's readings must cover for them to apportion its CPU.</summary>
+    private const double KernelCoverage = 0.9;
 
     /// <summary>
     /// The part of a thread's measured CPU time (<paramref name="threadCpuMs"/>) that one of its stacks gets. Samples

@@ -34,11 +34,17 @@ internal sealed class SampleAggregator
         SampledMs += coveredMs;
     }
 
-    public void AddThreadSample(ulong[] stack, int threadId, bool managed, double weightMs)
+    /// <param name="cpuShare">The kernel's CPU share of the thread over the sample's interval, when known.</param>
+    public void AddThreadSample(ulong[] stack, int threadId, bool managed, double weightMs, double? cpuShare = null)
     {
         var values = Get(new SampleKey(Intern(stack), threadId, null));
         values.WallMs += weightMs;
         values.ThreadSamples++;
+        if (cpuShare is { } share)
+        {
+            values.KernelCpuMs += weightMs * share;
+            values.KernelCoveredMs += weightMs;
+        }
         if (managed)
         {
             values.ManagedMs += weightMs;

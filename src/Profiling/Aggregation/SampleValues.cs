@@ -7,6 +7,10 @@ internal sealed class SampleValues
     public double WallMs;
     /// <summary>Sum of sample weights (ms) of samples taken while the thread ran managed code.</summary>
     public double ManagedMs;
+    /// <summary>Sum of sample weight × the kernel's CPU share of the thread over the sample's interval (ms), for samples that had one.</summary>
+    public double KernelCpuMs;
+    /// <summary>Sum of the weights (ms) of samples that had a kernel CPU share.</summary>
+    public double KernelCoveredMs;
     /// <summary>Thread samples aggregated here.</summary>
     public long ThreadSamples;
     public double AllocCount;

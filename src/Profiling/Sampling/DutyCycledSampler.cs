@@ -16,7 +16,9 @@ internal delegate void ThreadSampleHandler(TraceStream stream, SampleWeigher wei
 /// is split into cycles of ≈10 s; each cycle gets one slice at a random phase, sized from the measured round
 /// interval, and the slice stops as soon as the cycle's share of rounds is reached (rounds after that are ignored).
 /// </summary>
-internal sealed class DutyCycledSampler(DiagnosticsClient client, int pid, int frequencyHz, double intervalMs, ThreadSampleHandler onSample, ILogger logger, TimeProvider time)
+/// The kernel's per-thread CPU readings (<paramref name="kernelCpu"/>) run during slices only.
+internal sealed class DutyCycledSampler(DiagnosticsClient client, int pid, int frequencyHz, double intervalMs, ThreadSampleHandler onSample, ILogger logger, TimeProvider time,
+    Os.ThreadCpuSampler? kernelCpu = null)
 {
     private static readonly TimeSpan Cycle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SessionStartUp = TimeSpan.FromMilliseconds(500);
@@ -61,6 +63,7 @@ internal sealed class DutyCycledSampler(DiagnosticsClient client, int pid, int f
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = false;
         TraceStream? stream = null;
+        kernelCpu?.Resume();
         try
         {
             var configuration = new EventPipeSessionConfiguration([Provider()], circularBufferSizeMB: 16, requestRundown: false, requestStackwalk: true);
@@ -97,6 +100,7 @@ internal sealed class DutyCycledSampler(DiagnosticsClient client, int pid, int f
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
+            kernelCpu?.Pause();
         }
         if (weigher.Rounds >= 5)
         {

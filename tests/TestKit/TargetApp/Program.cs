@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [large] [late] [--seconds N]
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [large] [mixed] [late] [--seconds N]
 // "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes); "dynamic" spins in
 // short-lived dynamic methods (JIT'd and freed all the time); "large" runs a retaining and a transient site of
-// large-object-heap arrays.
+// large-object-heap arrays; "mixed" alternates 20 ms of spinning with 20 ms of sleeping on one thread.
 // "alloc" runs a retaining and a transient allocation site; "churn" the transient one alone (every young object dies).
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
@@ -52,6 +52,10 @@ if (scenarios.Contains("alloc"))
 if (scenarios.Contains("alloc") || scenarios.Contains("churn"))
 {
     threads.Add(new Thread(workloads.RunTransientAllocator) { IsBackground = true, Name = Workloads.TransientThreadName });
+}
+if (scenarios.Contains("mixed"))
+{
+    threads.Add(new Thread(Workloads.RunMixed) { IsBackground = true, Name = Workloads.MixedThreadName });
 }
 if (scenarios.Contains("large"))
 {

@@ -16,6 +16,7 @@ public sealed class Workloads
     public const string LateThreadName = "LateR2R";
     public const string SocketThreadName = "Sockets";
     public const string DynamicThreadName = "Dynamic";
+    public const string MixedThreadName = "Mixed";
     public const string LargeRetainingThreadName = "LargeRetainer";
     public const string LargeTransientThreadName = "LargeChurner";
 
@@ -87,6 +88,31 @@ public sealed class Workloads
         }
         return state;
     }
+
+    /// <summary>Alternates 20 ms of spinning in <see cref="MixedWork"/> with 20 ms of sleeping in <see cref="MixedWait"/>.</summary>
+    public static void RunMixed()
+    {
+        uint state = 3;
+        while (true)
+        {
+            state = MixedWork(state);
+            MixedWait();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static uint MixedWork(uint state)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.ElapsedTicks < Stopwatch.Frequency / 50)
+        {
+            state = Spin(state);
+        }
+        return state;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void MixedWait() => Thread.Sleep(20);
 
     public static void RunSleeper()
     {
