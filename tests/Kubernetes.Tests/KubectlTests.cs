@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Rest;
+using k8s;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests;
@@ -164,5 +165,33 @@ public sealed class KubectlTests : ServerTestBase, IDisposable
             watch.Kill(entireProcessTree: true);
             await watch.WaitForExitAsync(Timeout);
         }
+    }
+
+    [KubectlFact]
+    public async Task Events_of_events_k8s_io_written_by_the_official_client_are_listed_by_kubectl()
+    {
+        using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath));
+        await client.EventsV1.CreateNamespacedEventAsync(
+            new k8s.Models.Eventsv1Event
+            {
+                Metadata = new k8s.Models.V1ObjectMeta { Name = "web.1" },
+                EventTime = DateTime.UtcNow,
+                Regarding = new k8s.Models.V1ObjectReference { Kind = "Pod", Name = "web", NamespaceProperty = "default", ApiVersion = "v1" },
+                Type = "Normal",
+                Reason = "Attached",
+                Note = "profiling 1 process",
+                Action = "Attach",
+                ReportingController = "flamewatch.io/collector",
+                ReportingInstance = "node-1",
+            },
+            "default",
+            cancellationToken: Timeout);
+
+        var listed = await Run("get", "events.v1.events.k8s.io", "-o", "json");
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        var item = Assert.Single(JsonNode.Parse(listed.Stdout)!["items"]!.AsArray());
+        Assert.Equal("events.k8s.io/v1", item!["apiVersion"]!.GetValue<string>());
+        Assert.Equal("profiling 1 process", item["note"]!.GetValue<string>());
+        Assert.Equal("web", item["regarding"]!["name"]!.GetValue<string>());
     }
 }
