@@ -1,9 +1,12 @@
-namespace Flamewatch.Kubernetes.Models;
+using k8s;
+using k8s.Models;
+
+namespace Flamewatch.Kubernetes;
 
 /// <summary>Identifies an object by namespace (null when cluster-scoped) and name.</summary>
 public readonly record struct ObjectKey(string? Namespace, string Name)
 {
-    public static ObjectKey Of(KubeObject obj) => new(string.IsNullOrEmpty(obj.Metadata.Namespace) ? null : obj.Metadata.Namespace, obj.Metadata.Name ?? "");
+    public static ObjectKey Of(IKubernetesObject<V1ObjectMeta> obj) => new(string.IsNullOrEmpty(obj.Metadata.NamespaceProperty) ? null : obj.Metadata.NamespaceProperty, obj.Metadata.Name ?? "");
 
     /// <summary>Parses "namespace/name" or "name".</summary>
     public static ObjectKey Parse(string key)
