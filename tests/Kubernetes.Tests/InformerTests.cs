@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Kubernetes.Informers;
+using k8s;
 using k8s.Models;
 using Flamewatch.Kubernetes.Selectors;
 using Xunit;

@@ -205,13 +205,16 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public void ClearFaults() => _handler.ClearFaults();
 
+    /// <summary>A <see cref="RawApiClient"/> of this server.</summary>
+    public RawApiClient CreateRawClient() => new(CreateHttpClient());
+
     /// <summary>
     /// Creates every document of a YAML manifest (e.g. a CRD file) through the API, like <c>kubectl create -f</c>;
-    /// returns the created objects. Throws <see cref="HttpRequestException"/> on the first rejection.
+    /// returns the created objects. Throws <see cref="RawApiException"/> on the first rejection.
     /// </summary>
     public async Task<IReadOnlyList<JsonObject>> CreateFromYamlAsync(string yaml, CancellationToken cancellationToken = default)
     {
-        using var http = CreateHttpClient();
+        using var raw = CreateRawClient();
         var created = new List<JsonObject>();
         foreach (var doc in YamlJson.ParseDocuments(yaml))
         {
@@ -222,18 +225,8 @@ public sealed class TestApiServer : IAsyncDisposable
             var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
             var served = _handler.Resources.FirstOrDefault(r => r.Group == group && r.Kind == kind)
                 ?? throw new InvalidOperationException($"no resource of kind {kind} in {apiVersion} is served (install its CRD first)");
-            var root = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
-            var ns = doc["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
-            var path = served.Namespaced ? $"{root}/namespaces/{ns}/{served.Plural}" : $"{root}/{served.Plural}";
-            using var content = new StringContent(doc.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
-            using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {body}", null, response.StatusCode);
-            }
-
-            created.Add(JsonNode.Parse(body)!.AsObject());
+            var ns = served.Namespaced ? doc["metadata"]?["namespace"]?.GetValue<string>() ?? "default" : null;
+            created.Add(await raw.CreateAsync(RawApiClient.PathOf(group, version, served.Plural, ns), doc, cancellationToken).ConfigureAwait(false));
         }
 
         return created;

@@ -8,7 +8,8 @@ public static class KubeClients
     /// <summary>
     /// An <see cref="IKubernetes"/> over <paramref name="config"/>: HTTP/1.1 (one connection per watch, so watches never
     /// queue behind an HTTP/2 stream limit and a broken connection breaks one watch), requests other than watches time out
-    /// after <paramref name="requestTimeout"/> (30 s by default), and 429 answers are retried after their Retry-After.
+    /// after <paramref name="requestTimeout"/> (30 s by default), 429 answers are retried after their Retry-After, and in
+    /// cluster a 401 re-reads the service-account token (see <see cref="ServiceAccountToken"/>).
     /// </summary>
     public static IKubernetes Create(KubernetesClientConfiguration config, TimeSpan? requestTimeout = null, string? userAgent = null)
     {
@@ -26,6 +27,6 @@ public static class KubeClients
             handler.AutomaticDecompression = System.Net.DecompressionMethods.GZip;
             previousSetup?.Invoke(handler);
         };
-        return new k8s.Kubernetes(config, new ApiRequestHandler(requestTimeout ?? TimeSpan.FromSeconds(30)));
+        return new k8s.Kubernetes(config, new ApiRequestHandler(requestTimeout ?? TimeSpan.FromSeconds(30), config.TokenProvider as ServiceAccountToken));
     }
 }

@@ -1,14 +1,17 @@
+using System.Security.Cryptography.X509Certificates;
 using k8s;
+using k8s.KubeConfigModels;
 using k8s.Exceptions;
 
 namespace Flamewatch.Kubernetes.Client;
 
 /// <summary>
 /// Finds the client configuration the way kubectl does, with the official client's loaders (kubeconfig merge, exec and
-/// OIDC credentials, in-cluster service account): an explicit file, else <c>KUBECONFIG</c> (a path list, merged, first
-/// definition wins), else <c>~/.kube/config</c>, else the in-cluster service account. Unlike
+/// OIDC credentials): an explicit file, else <c>KUBECONFIG</c> (a path list, merged, first definition wins), else
+/// <c>~/.kube/config</c>, else the in-cluster service account. Unlike
 /// <see cref="KubernetesClientConfiguration.BuildDefaultConfig"/> it never falls back to <c>http://localhost:8080</c>:
-/// finding nothing is a <see cref="KubeConfigException"/> naming every place tried.
+/// finding nothing is a <see cref="KubeConfigException"/> naming every place tried. In cluster, the token is a
+/// <see cref="ServiceAccountToken"/>, re-read after a 401.
 /// </summary>
 public static class KubeConfiguration
 {
@@ -16,48 +19,46 @@ public static class KubeConfiguration
     public const string NoConfigurationMessage = "no usable Kubernetes configuration";
 
     /// <exception cref="KubeConfigException">Nothing usable was found, or the configuration found is invalid.</exception>
-    public static KubernetesClientConfiguration Load(string? kubeconfigPath = null, Func<string, string?>? environment = null, string? homeDirectory = null)
+    public static KubernetesClientConfiguration Load(string? kubeconfigPath = null, KubeConfigEnvironment? environment = null)
     {
-        environment ??= Environment.GetEnvironmentVariable;
-        homeDirectory ??= Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        environment ??= KubeConfigEnvironment.Process;
         try
         {
             if (!string.IsNullOrEmpty(kubeconfigPath))
             {
-                return FromFile(kubeconfigPath, $"--kubeconfig {kubeconfigPath}");
+                return FromFiles([kubeconfigPath], $"--kubeconfig {kubeconfigPath}");
             }
 
             var tried = new List<string>();
-            var variable = environment("KUBECONFIG");
+            var variable = environment.GetVariable("KUBECONFIG");
             if (!string.IsNullOrWhiteSpace(variable))
             {
                 var files = variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(File.Exists).ToList();
                 if (files.Count > 0)
                 {
-                    // Several files are merged by the client's default loader (first definition wins), which reads KUBECONFIG itself.
-                    return files.Count == 1 ? FromFile(files[0], $"KUBECONFIG {variable}") : Checked(KubernetesClientConfiguration.BuildDefaultConfig(), $"KUBECONFIG {variable}");
+                    return FromFiles(files, $"KUBECONFIG {variable}");
                 }
 
                 tried.Add($"KUBECONFIG={variable} (no such file)");
             }
             else
             {
-                tried.Add("KUBECONFIG (unset)");
+                tried.Add("KUBECONFIG (not set)");
             }
 
-            var home = string.IsNullOrEmpty(homeDirectory) ? null : Path.Combine(homeDirectory, ".kube", "config");
+            var home = string.IsNullOrEmpty(environment.HomeDirectory) ? null : Path.Combine(environment.HomeDirectory, ".kube", "config");
             if (home is not null && File.Exists(home))
             {
-                return FromFile(home, home);
+                return FromFiles([home], home);
             }
 
             tried.Add($"{home ?? "~/.kube/config"} (absent)");
-            if (!string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) && KubernetesClientConfiguration.IsInCluster())
+            if (InCluster(environment) is { } inCluster)
             {
-                return KubernetesClientConfiguration.InClusterConfig();
+                return inCluster;
             }
 
-            tried.Add("in-cluster service account (KUBERNETES_SERVICE_HOST unset or no token)");
+            tried.Add($"in-cluster service account (KUBERNETES_SERVICE_HOST unset or no {Path.Combine(environment.ServiceAccountDirectory, "token")})");
             throw new KubeConfigException($"{NoConfigurationMessage}: tried {string.Join(", ", tried)}");
         }
         catch (Exception exception) when (exception is not KubeConfigException || !exception.Message.StartsWith(NoConfigurationMessage, StringComparison.Ordinal))
@@ -66,9 +67,67 @@ public static class KubeConfiguration
         }
     }
 
-    private static KubernetesClientConfiguration FromFile(string path, string source) =>
-        Checked(KubernetesClientConfiguration.BuildConfigFromConfigFile(path), source);
+    /// <summary>
+    /// The official client's in-cluster configuration (API server from <c>KUBERNETES_SERVICE_HOST</c>/<c>_PORT</c>, CA and
+    /// namespace from the service-account directory), read from <paramref name="environment"/> rather than the process,
+    /// with a token that is re-read after a 401; null when not in a cluster.
+    /// </summary>
+    private static KubernetesClientConfiguration? InCluster(KubeConfigEnvironment environment)
+    {
+        var host = environment.GetVariable("KUBERNETES_SERVICE_HOST");
+        var port = environment.GetVariable("KUBERNETES_SERVICE_PORT");
+        var directory = environment.ServiceAccountDirectory;
+        var token = Path.Combine(directory, "token");
+        if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port) || !File.Exists(token))
+        {
+            return null;
+        }
 
-    private static KubernetesClientConfiguration Checked(KubernetesClientConfiguration config, string source) =>
-        string.IsNullOrEmpty(config.Host) ? throw new KubeConfigException($"{source}: the current context names no server") : config;
+        var ca = Path.Combine(directory, "ca.crt");
+        var ns = Path.Combine(directory, "namespace");
+        return new KubernetesClientConfiguration
+        {
+            Host = new UriBuilder("https", host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)).Uri.ToString().TrimEnd('/'),
+            TokenProvider = new ServiceAccountToken(token),
+            SslCaCerts = File.Exists(ca) ? LoadPem(ca) : null,
+            Namespace = File.Exists(ns) ? File.ReadAllText(ns).Trim() : null,
+        };
+    }
+
+    private static K8SConfiguration Merge(K8SConfiguration first, K8SConfiguration next)
+    {
+        first.CurrentContext = string.IsNullOrEmpty(first.CurrentContext) ? next.CurrentContext : first.CurrentContext;
+        first.Clusters = Union(first.Clusters, next.Clusters, c => c.Name);
+        first.Users = Union(first.Users, next.Users, u => u.Name);
+        first.Contexts = Union(first.Contexts, next.Contexts, c => c.Name);
+        return first;
+    }
+
+    private static List<T> Union<T>(IEnumerable<T>? first, IEnumerable<T>? next, Func<T, string> name) =>
+        [.. (first ?? []).Concat(next ?? []).DistinctBy(name, StringComparer.Ordinal)];
+
+    private static X509Certificate2Collection LoadPem(string path)
+    {
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPemFile(path);
+        return certificates;
+    }
+
+    private static KubernetesClientConfiguration FromFiles(IReadOnlyList<string> paths, string source)
+    {
+        KubernetesClientConfiguration config;
+        try
+        {
+            // Each file is read by the client's loader (relative paths resolve against the file), then merged as kubectl
+            // merges KUBECONFIG: the first file to set a value or to define a named cluster, user or context wins.
+            var merged = paths.Select(p => KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(p))).Aggregate(Merge);
+            config = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged);
+        }
+        catch (Exception exception) when (exception is not KubeConfigException)
+        {
+            throw new KubeConfigException($"{source}: {exception.Message}", exception);
+        }
+
+        return string.IsNullOrEmpty(config.Host) ? throw new KubeConfigException($"{source}: the current context names no server") : config;
+    }
 }

@@ -59,9 +59,9 @@ public sealed class ListWatch<T>
             {
                 more = await enumerator.MoveNextAsync().ConfigureAwait(false);
             }
-            catch (JsonException) when (events == 0 && streamError is null)
+            catch (Exception exception) when (events == 0 && streamError is null && IsEmptyStream(exception))
             {
-                // The official client parses the first line before returning the response and throws when the server
+                // The official client reads the first line before handing out the stream and throws when the server
                 // ended the stream without any line (e.g. timeoutSeconds passed quietly): that is a normal end.
                 yield break;
             }
@@ -85,6 +85,14 @@ public sealed class ListWatch<T>
             throw streamError;
         }
     }
+
+    /// <summary>How the official client reports a watch response whose body ended before its first line.</summary>
+    private static bool IsEmptyStream(Exception exception) => exception switch
+    {
+        JsonException or EndOfStreamException => true,
+        HttpRequestException { InnerException: EndOfStreamException } => true,
+        _ => false,
+    };
 }
 
 /// <summary>List/watch sources for the resources Flamewatch watches.</summary>
