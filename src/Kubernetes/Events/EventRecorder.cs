@@ -35,6 +35,7 @@ public sealed class EventRecorder
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Recorded> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (double Tokens, DateTimeOffset Updated)> _buckets = new(StringComparer.Ordinal);
+    private long _sent;
 
     public EventRecorder(IKubernetes client, EventRecorderOptions options, TimeProvider time, ILogger<EventRecorder> logger)
     {
@@ -42,7 +43,7 @@ public sealed class EventRecorder
         _options = options;
         _time = time;
         _logger = logger;
-        _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     }
 
     public EventRecorderOptions Options => _options;
@@ -73,8 +74,22 @@ public sealed class EventRecorder
             _recent[key] = new Recorded(previous?.Name, (previous?.Count ?? 0) + (previous?.Unwritten ?? 0) + 1, 0, now);
         }
 
+        // A full queue refuses the write (TryWrite never waits): the Event is dropped and counted, and is not
+        // remembered as written, so that the next identical one is tried again.
         if (!_pending.Writer.TryWrite(new Pending(key, subject, type, reason, message)))
         {
+            lock (_lock)
+            {
+                if (previous is null)
+                {
+                    _recent.Remove(key);
+                }
+                else
+                {
+                    _recent[key] = previous with { Unwritten = previous.Unwritten + 1 };
+                }
+            }
+
             _options.OnDropped?.Invoke();
             return false;
         }
@@ -140,7 +155,8 @@ public sealed class EventRecorder
                 }
             }
 
-            var name = $"{pending.Subject.Name}.{_time.GetUtcNow().ToUnixTimeMilliseconds():x}{Random.Shared.Next(0x1000):x3}";
+            // client-go names Events <object>.<unix nanoseconds in hex>; a sequence keeps a burst within one clock tick apart.
+            var name = $"{pending.Subject.Name}.{(_time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000) + (++_sent % 1_000_000):x}";
             await _client.CoreV1.CreateNamespacedEventAsync(
                 new Corev1Event
                 {
