@@ -26,7 +26,7 @@ public static class KubeConfiguration
         {
             if (!string.IsNullOrEmpty(kubeconfigPath))
             {
-                return FromFiles([kubeconfigPath], $"--kubeconfig {kubeconfigPath}");
+                return FromFiles([kubeconfigPath], $"kubeconfig {kubeconfigPath}");
             }
 
             var tried = new List<string>();
@@ -36,7 +36,7 @@ public static class KubeConfiguration
                 var files = variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(File.Exists).ToList();
                 if (files.Count > 0)
                 {
-                    return FromFiles(files, $"KUBECONFIG {variable}");
+                    return FromFiles(files, $"kubeconfig {string.Join(Path.PathSeparator, files)}");
                 }
 
                 tried.Add($"KUBECONFIG={variable} (no such file)");
@@ -49,17 +49,20 @@ public static class KubeConfiguration
             var home = string.IsNullOrEmpty(environment.HomeDirectory) ? null : Path.Combine(environment.HomeDirectory, ".kube", "config");
             if (home is not null && File.Exists(home))
             {
-                return FromFiles([home], home);
+                return FromFiles([home], $"kubeconfig {home}");
             }
 
-            tried.Add($"{home ?? "~/.kube/config"} (absent)");
+            tried.Add($"{home ?? "~/.kube/config"} (no such file)");
             if (InCluster(environment) is { } inCluster)
             {
                 return inCluster;
             }
 
-            tried.Add($"in-cluster service account (KUBERNETES_SERVICE_HOST unset or no {Path.Combine(environment.ServiceAccountDirectory, "token")})");
-            throw new KubeConfigException($"{NoConfigurationMessage}: tried {string.Join(", ", tried)}");
+            tried.Add(string.IsNullOrEmpty(environment.GetVariable("KUBERNETES_SERVICE_HOST")) || string.IsNullOrEmpty(environment.GetVariable("KUBERNETES_SERVICE_PORT"))
+                ? "in-cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT not set)"
+                : $"in-cluster (no service-account token at {Path.Combine(environment.ServiceAccountDirectory, "token")})");
+            throw new KubeConfigException(
+                $"{NoConfigurationMessage}: no Kubernetes configuration found; tried: {string.Join("; ", tried)}. Set KUBECONFIG, create ~/.kube/config, or run inside a pod.");
         }
         catch (Exception exception) when (exception is not KubeConfigException || !exception.Message.StartsWith(NoConfigurationMessage, StringComparison.Ordinal))
         {

@@ -21,7 +21,9 @@ public static class LeaseRelease
                 return;
             }
 
-            lease.Spec.HolderIdentity = null;
+            // Empty, not null: the official elector treats a Lease without a holder as one it must create (and fails
+            // with AlreadyExists for ever), while an empty holder is free to take.
+            lease.Spec.HolderIdentity = string.Empty;
             lease.Spec.LeaseDurationSeconds = 1;
             await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
             Log.LeaderReleased(logger, $"{@namespace}/{name}", identity);

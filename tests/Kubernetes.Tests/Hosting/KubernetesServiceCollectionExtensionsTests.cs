@@ -194,10 +194,19 @@ public sealed class KubernetesServiceCollectionExtensionsTests : ServerTestBase,
 
         var error = Assert.Throws<KubeConfigException>(() => provider.GetRequiredService<IKubernetes>());
 
-        Assert.StartsWith("no usable Kubernetes configuration: tried KUBECONFIG (not set), ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("no usable Kubernetes configuration: no Kubernetes configuration found; tried: KUBECONFIG (not set); ", error.Message, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(_dir, ".kube", "config"), error.Message, StringComparison.Ordinal);
-        Assert.Contains("in-cluster", error.Message, StringComparison.Ordinal);
-        Assert.Contains(Path.Combine(ServiceAccountDirectory, "token"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("in-cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT not set)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_cluster_without_a_token_names_the_token_path()
+    {
+        await using var provider = Services(kubeconfig: null, variables: new() { ["KUBERNETES_SERVICE_HOST"] = "10.0.0.1", ["KUBERNETES_SERVICE_PORT"] = "443" });
+
+        var error = Assert.Throws<KubeConfigException>(() => provider.GetRequiredService<IKubernetes>());
+
+        Assert.Contains($"in-cluster (no service-account token at {Path.Combine(ServiceAccountDirectory, "token")})", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,8 +218,7 @@ public sealed class KubernetesServiceCollectionExtensionsTests : ServerTestBase,
 
         var error = Assert.Throws<KubeConfigException>(() => provider.GetRequiredService<IKubernetes>());
 
-        Assert.StartsWith("no usable Kubernetes configuration: ", error.Message, StringComparison.Ordinal);
-        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"no usable Kubernetes configuration: kubeconfig {path}: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

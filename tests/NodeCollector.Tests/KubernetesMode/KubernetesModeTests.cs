@@ -111,7 +111,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         var pod = await fixture.CreatePodAsync(application, Enabled(application), [("shell", ContainerProgram.NotDotNet)], token);
         await fixture.WaitForEventAsync(pod, EventReasons.NoDotNetProcess, token);
 
-        var used = fixture.Api.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(RbacRules.ResourceVerb).ToHashSet();
+        var used = RbacRules.Used(fixture.Api.Requests, "flamewatch/");
         var granted = RbacRules.GrantedToWorkload(await RbacRules.RenderChartAsync(token), "DaemonSet", "-collector");
         Assert.Empty(used.Except(granted));
         Assert.Empty(granted.Except(used));
