@@ -1,6 +1,6 @@
+using Flamewatch.Operator.Hosting;
 using k8s;
 using k8s.Exceptions;
-using Flamewatch.Operator.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator;

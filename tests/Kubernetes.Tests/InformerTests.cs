@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Kubernetes.Informers;
+using Flamewatch.Kubernetes.Selectors;
 using k8s;
 using k8s.Models;
-using Flamewatch.Kubernetes.Selectors;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests;

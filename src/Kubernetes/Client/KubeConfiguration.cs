@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using k8s;
-using k8s.KubeConfigModels;
 using k8s.Exceptions;
+using k8s.KubeConfigModels;
 
 namespace Flamewatch.Kubernetes.Client;
 

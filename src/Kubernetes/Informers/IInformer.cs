@@ -1,6 +1,6 @@
+using Flamewatch.Kubernetes.Selectors;
 using k8s;
 using k8s.Models;
-using Flamewatch.Kubernetes.Selectors;
 
 namespace Flamewatch.Kubernetes.Informers;
 

@@ -1,8 +1,8 @@
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
-using k8s.Models;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.NodeCollector.Supervision;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Flamewatch.NodeCollector.Local;
 using k8s;
 using k8s.Exceptions;
-using Flamewatch.NodeCollector.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,6 @@
 using Flamewatch.Contracts;
-using k8s.Models;
 using Flamewatch.NodeCollector.Discovery;
+using k8s.Models;
 
 namespace Flamewatch.NodeCollector.Supervision;
 

@@ -1,12 +1,12 @@
 using System.Globalization;
-using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Events;
-using k8s.Models;
+using Flamewatch.Kubernetes.Informers;
 using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.Profiling;
+using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,9 @@
-using Flamewatch.Operator.Kubernetes;
-using Flamewatch.Kubernetes;
 using Flamewatch.Contracts;
-using k8s.Models;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
+using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Planning;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Controller;
 

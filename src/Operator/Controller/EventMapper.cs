@@ -1,7 +1,7 @@
-using Flamewatch.Kubernetes;
 using Flamewatch.Contracts;
-using k8s.Models;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Controller;
 

@@ -1,6 +1,6 @@
+using Flamewatch.Contracts.Api.V1Alpha1;
 using k8s;
 using k8s.Models;
-using Flamewatch.Contracts.Api.V1Alpha1;
 
 namespace Flamewatch.Operator.Controller;
 

@@ -3,10 +3,10 @@ using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Kubernetes;
 using Flamewatch.Kubernetes.Client;
 using Flamewatch.Kubernetes.Events;
-using k8s;
-using k8s.Models;
 using Flamewatch.Operator.Metrics;
 using Flamewatch.Operator.Planning;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.Operator.Controller;

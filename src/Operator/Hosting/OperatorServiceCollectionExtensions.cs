@@ -1,11 +1,11 @@
 using Flamewatch.Kubernetes.Events;
 using Flamewatch.Kubernetes.Hosting;
-using k8s;
-using Microsoft.Extensions.Logging;
 using Flamewatch.Operator.Controller;
 using Flamewatch.Operator.Metrics;
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator.Hosting;

@@ -1,5 +1,5 @@
-using k8s.Models;
 using Flamewatch.Operator.Planning;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Kubernetes;
 
