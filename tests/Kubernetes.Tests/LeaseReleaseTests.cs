@@ -18,6 +18,19 @@ public sealed class LeaseReleaseTests : ServerTestBase
         RetryPeriod = TimeSpan.FromMilliseconds(200),
     });
 
+    /// <summary>Cancels an elector; it ends with an OperationCanceledException or, when cancelled while renewing, normally.</summary>
+    private static async Task StopAsync(CancellationTokenSource stop, Task run)
+    {
+        await stop.CancelAsync();
+        try
+        {
+            await run;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     [Fact]
     public async Task A_released_lease_is_taken_over_long_before_it_would_expire()
     {
@@ -30,15 +43,13 @@ public sealed class LeaseReleaseTests : ServerTestBase
         var runB = b.RunUntilLeadershipLostAsync(stopB.Token);
         await EventuallyAsync(() => b.GetLeader() == "replica-a", "replica-b sees replica-a lead");
 
-        await stopA.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runA);
+        await StopAsync(stopA, runA);
         var released = DateTimeOffset.UtcNow;
         await LeaseRelease.ReleaseAsync(Client, "default", "flamewatch-operator", "replica-a", NullLogger.Instance, Timeout);
 
         await EventuallyAsync(b.IsLeader, "replica-b takes the released lease over", within: TimeSpan.FromSeconds(10));
         Assert.True(DateTimeOffset.UtcNow - released < LongLease / 2);
-        await stopB.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runB);
+        await StopAsync(stopB, runB);
     }
 
     [Fact]
@@ -53,7 +64,6 @@ public sealed class LeaseReleaseTests : ServerTestBase
 
         var lease = await k8s.CoordinationV1OperationsExtensions.ReadNamespacedLeaseAsync(Client.CoordinationV1, "flamewatch-operator", "default", cancellationToken: Timeout);
         Assert.Equal("replica-a", lease.Spec.HolderIdentity);
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        await StopAsync(stop, run);
     }
 }
