@@ -2,10 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.TestKit;
 using Flamewatch.TestKit.Processes;
 using Flamewatch.TestKit.SimulatedNodes;
+using k8s;
+using k8s.Models;
 
 namespace Flamewatch.Bench.Chaos;
 
@@ -157,7 +158,7 @@ internal static partial class CollectorScenarios
                     break;
                 case 12:
                     changes["deleted"] = clock.Elapsed;
-                    await harness.Pods().DeleteAsync(Namespace, "delete", cancellationToken: token);
+                    await harness.CoreV1.DeleteNamespacedPodAsync("delete", Namespace, cancellationToken: token);
                     break;
                 case 16:
                     changes["re-configured"] = clock.Elapsed;
@@ -370,8 +371,17 @@ internal static partial class CollectorScenarios
         }
     }
 
-    private static Task PatchAsync(KubeApiClient client, string pod, IReadOnlyDictionary<string, string?> annotations, CancellationToken cancellationToken) =>
-        client.Pods().PatchAsync(Namespace, pod, KubePatch.Annotations(annotations), cancellationToken);
+    private static Task PatchAsync(IKubernetes client, string pod, IReadOnlyDictionary<string, string?> annotations, CancellationToken cancellationToken)
+    {
+        var changes = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in annotations)
+        {
+            changes[key] = value;
+        }
+
+        var patch = new System.Text.Json.Nodes.JsonObject { ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["annotations"] = changes } };
+        return client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), pod, Namespace, cancellationToken: cancellationToken);
+    }
 
     /// <summary>The collector's requests (the Flamewatch client's User-Agent; the harness sends its own) from now for <paramref name="length"/>.</summary>
     private static Func<Microsoft.AspNetCore.Http.HttpRequest, bool> FromCollectorFor(Stopwatch clock, TimeSpan length)

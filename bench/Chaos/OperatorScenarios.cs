@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.TestKit;
 using Flamewatch.TestKit.Processes;
 
@@ -16,7 +14,6 @@ internal static class OperatorScenarios
 {
     private const string Namespace = "chaos";
     private const string ManagedBy = "flamewatch.io/managed-by";
-    private static readonly ResourceType Profiles = new("flamewatch.io", "v1alpha1", "continuousprofiles", "ContinuousProfile", true);
 
     public static async Task ApiFaultsAsync()
     {
@@ -109,9 +106,9 @@ internal static class OperatorScenarios
             op.Dispose();
             if (kill == 3)
             {
-                using var client = server.CreateClient();
+                using var raw = server.CreateRawClient();
                 Interlocked.Increment(ref _harnessRequests);
-                await client.Resource<GenericObject>(Profiles).DeleteAsync(Namespace, "p-c");
+                await raw.DeleteAsync(RawApiClient.PathOf("flamewatch.io", "v1alpha1", "continuousprofiles", Namespace, "p-c"));
             }
             if (kill == 5)
             {
@@ -221,11 +218,11 @@ internal static class OperatorScenarios
                     await server.CreateFromYamlAsync(doc);
                     break;
                 }
-                catch (KubeApiException e) when (e.Status.Code == 409)
+                catch (RawApiException e) when (e.Code == 409)
                 {
                     break;
                 }
-                catch (KubeApiException e) when (e.Status.Code is 429 or >= 500 && attempt < 50)
+                catch (RawApiException e) when (e.Code is 429 or >= 500 && attempt < 50)
                 {
                     await Task.Delay(200);
                 }

@@ -4,12 +4,12 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Json;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Kubernetes;
 using Flamewatch.TestKit;
+using k8s;
+using k8s.Models;
 
 // Operator benchmark against the test API server: 5,000 pods and 200 ContinuousProfiles (25 pods each, one
 // namespace). Runs flamewatch-operator as its own process (as in production) and prints, measured in this run:
@@ -26,21 +26,28 @@ var ct = cts.Token;
 await using var server = await TestApiServer.StartAsync(new TestApiServerOptions { HistoryLimit = 200_000 }, ct);
 using var client = server.CreateClient();
 var crdPath = FindRepositoryFile("config/crd/bases/flamewatch.io_continuousprofiles.yaml");
-await client.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).CreateAsync(KubeJson.Deserialize<GenericObject>(YamlJson.ParseDocuments(File.ReadAllText(crdPath))[0]), ct);
-await client.Resource<GenericObject>(ResourceType.Namespaces).CreateAsync(new GenericObject { Metadata = new ObjectMeta { Name = Ns } }, ct);
+await server.CreateFromYamlAsync(await File.ReadAllTextAsync(crdPath, ct), ct);
+await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } }, cancellationToken: ct);
 
 var setup = Stopwatch.StartNew();
-var profilesApi = client.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type);
 await Parallel.ForEachAsync(Enumerable.Range(0, Profiles), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
-    await profilesApi.CreateAsync(
-        new ContinuousProfileResource
+    await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+        new V1Alpha1ContinuousProfile
         {
-            Metadata = new ObjectMeta { Name = $"app-{i:000}", Namespace = Ns },
-            Spec = new V1Alpha1ContinuousProfileSpec { Selector = new V1Alpha1LabelSelector { MatchLabels = new() { ["app"] = $"app-{i:000}" } }, Labels = new() { ["team"] = $"team-{i % 10}" } },
+            Metadata = new V1ObjectMeta { Name = $"app-{i:000}", NamespaceProperty = Ns },
+            Spec = new V1Alpha1ContinuousProfileSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = $"app-{i:000}" } },
+                Labels = new() { ["team"] = $"team-{i % 10}" },
+            },
         },
-        token));
+        V1Alpha1ContinuousProfile.Group,
+        V1Alpha1ContinuousProfile.Version,
+        Ns,
+        V1Alpha1ContinuousProfile.Plural,
+        cancellationToken: token));
 await Parallel.ForEachAsync(Enumerable.Range(0, pods), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
-    await client.Pods().CreateAsync(Pod($"pod-{i:0000}", i % Profiles), token));
+    await client.CoreV1.CreateNamespacedPodAsync(Pod($"pod-{i:0000}", i % Profiles), Ns, cancellationToken: token));
 Console.WriteLine($"setup: {Profiles} ContinuousProfiles and {pods} pods created in {setup.Elapsed.TotalSeconds:0.0} s");
 
 // ---- cold start ----
@@ -75,11 +82,11 @@ Console.WriteLine($"API requests during cold start: {coldRequests.Count} = {(dou
 // ---- pod creation → annotation latency while running ----
 var created = new ConcurrentDictionary<string, long>();
 var annotatedAt = new ConcurrentDictionary<string, long>();
-var watcher = new Informer<Pod>(client.Pods(), new InformerOptions { Namespace = Ns });
+var watcher = new Informer<V1Pod>(ListWatch.Pods(client), new InformerOptions { Namespace = Ns });
 using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
 var watching = watcher.RunAsync(watch.Token);
 await watcher.WaitForSyncAsync(ct);
-using var handler = watcher.AddHandler(ResourceEventHandler<Pod>.ForAny(pod =>
+using var handler = watcher.AddHandler(ResourceEventHandler<V1Pod>.ForAny(pod =>
 {
     if (pod.Metadata.Annotations?.ContainsKey(FlamewatchAnnotations.ManagedBy) == true && pod.Metadata.Name is { } name && name.StartsWith("late-", StringComparison.Ordinal))
     {
@@ -97,7 +104,7 @@ for (var i = 0; i < LatePods; i++)
 {
     var name = $"late-{i:000}";
     var start = Stopwatch.GetTimestamp();
-    await client.Pods().CreateAsync(Pod(name, i % Profiles), ct);
+    await client.CoreV1.CreateNamespacedPodAsync(Pod(name, i % Profiles), Ns, cancellationToken: ct);
     created[name] = start;
     await Task.Delay(25, ct);
 }
@@ -125,7 +132,7 @@ Console.WriteLine($"operator peak RSS: {op.PeakRssMegabytes():0} MB (VmHWM)  [go
 
 // ---- the pure planner alone, on the same cluster state ----
 var podSnapshots = watcher.List(Ns).Select(PodSnapshots.From).ToList();
-var allProfiles = (await profilesApi.ListAsync(Ns, cancellationToken: ct)).Items.Select(p => p.ToContract()).ToList();
+var allProfiles = await ListProfilesAsync(client, ct);
 var planTimer = Stopwatch.StartNew();
 foreach (var profile in allProfiles)
 {
@@ -135,7 +142,7 @@ foreach (var profile in allProfiles)
 Console.WriteLine($"planner alone: {planTimer.Elapsed.TotalMilliseconds / allProfiles.Count:0.00} ms per plan ({podSnapshots.Count} pods, {allProfiles.Count} profiles in the namespace)");
 
 // ---- what one reconcile computes before its API calls: the pods it reads from the cache, the rival profiles, the plan ----
-var benchCache = new BenchCache(watcher, (await profilesApi.ListAsync(Ns, cancellationToken: ct)).Items);
+var benchCache = new BenchCache(watcher, allProfiles);
 var readTimer = Stopwatch.StartNew();
 foreach (var profile in benchCache.ProfilesIn(Ns))
 {
@@ -148,11 +155,18 @@ await watch.CancelAsync();
 await watching;
 return converged ? 0 : 1;
 
-static Pod Pod(string name, int profile) => new()
+static V1Pod Pod(string name, int profile) => new()
 {
-    Metadata = new ObjectMeta { Name = name, Namespace = "bench", Labels = new() { ["app"] = $"app-{profile:000}", ["pod-template-hash"] = "7d9f8c6b5" } },
-    Spec = new PodSpec { NodeName = $"node-{profile % 20}", Containers = [new Container { Name = "app", Image = "example/app:1" }] },
+    Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "bench", Labels = new Dictionary<string, string> { ["app"] = $"app-{profile:000}", ["pod-template-hash"] = "7d9f8c6b5" } },
+    Spec = new V1PodSpec { NodeName = $"node-{profile % 20}", Containers = [new V1Container { Name = "app", Image = "example/app:1" }] },
 };
+
+static async Task<List<V1Alpha1ContinuousProfile>> ListProfilesAsync(IKubernetes client, CancellationToken cancellationToken)
+{
+    using var response = await client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<V1Alpha1ContinuousProfileList>(
+        V1Alpha1ContinuousProfile.Group, V1Alpha1ContinuousProfile.Version, "bench", V1Alpha1ContinuousProfile.Plural, cancellationToken: cancellationToken);
+    return [.. response.Body.Items];
+}
 
 static double Metric(string exposition, string name) => exposition.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
@@ -174,13 +188,13 @@ static string FindRepositoryFile(string relative)
 static OperatorProcess StartOperator(string kubeconfig) => OperatorProcess.Start(kubeconfig);
 
 /// <summary>The reconciler's read side over the bench's own pod informer and a listed set of profiles.</summary>
-internal sealed class BenchCache(Informer<Pod> pods, IReadOnlyList<ContinuousProfileResource> profiles) : Flamewatch.Operator.Controller.IClusterCache
+internal sealed class BenchCache(Informer<V1Pod> pods, IReadOnlyList<V1Alpha1ContinuousProfile> profiles) : Flamewatch.Operator.Controller.IClusterCache
 {
-    public ContinuousProfileResource? GetProfile(ObjectKey key) => profiles.FirstOrDefault(p => p.Metadata.Namespace == key.Namespace && p.Metadata.Name == key.Name);
+    public V1Alpha1ContinuousProfile? GetProfile(ObjectKey key) => profiles.FirstOrDefault(p => p.Metadata.NamespaceProperty == key.Namespace && p.Metadata.Name == key.Name);
 
-    public IReadOnlyList<ContinuousProfileResource> ProfilesIn(string @namespace) => profiles.Where(p => p.Metadata.Namespace == @namespace).ToList();
+    public IReadOnlyList<V1Alpha1ContinuousProfile> ProfilesIn(string @namespace) => profiles.Where(p => p.Metadata.NamespaceProperty == @namespace).ToList();
 
-    public IReadOnlyList<Pod> PodsIn(string @namespace) => pods.List(@namespace);
+    public IReadOnlyList<V1Pod> PodsIn(string @namespace) => pods.List(@namespace);
 }
 
 /// <summary>flamewatch-operator as its own process, with a fixed loopback port for /metrics.</summary>

@@ -5,29 +5,20 @@ namespace Flamewatch.Kubernetes;
 /// <summary>Event ids of Flamewatch.Kubernetes; never renumber.</summary>
 internal enum LogEvent
 {
-    Unauthorized = 1001,
-    Throttled = 1002,
+    // 1001 (Unauthorized) and 1002 (Throttled) belonged to the former REST client; 1201-1203 and 1205 to the former leader elector.
     InformerListed = 1101,
     InformerWatchEnded = 1102,
     InformerWatchFailed = 1103,
     InformerExpired = 1104,
     InformerHandlerFailed = 1105,
     InformerWatchBroke = 1106,
-    LeaderAcquired = 1201,
-    LeaderLost = 1202,
-    LeaderRenewFailed = 1203,
     LeaderReleased = 1204,
-    LeaderNewHolder = 1205,
+    EventRecorded = 1301,
+    EventNotRecorded = 1302,
 }
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = (int)LogEvent.Unauthorized, Level = LogLevel.Information, Message = "{Method} {Path}: 401 Unauthorized; re-reading credentials and retrying once")]
-    public static partial void Unauthorized(ILogger logger, string method, string path);
-
-    [LoggerMessage(EventId = (int)LogEvent.Throttled, Level = LogLevel.Warning, Message = "{Method} {Path}: 429 Too Many Requests; retrying after {Seconds} s")]
-    public static partial void Throttled(ILogger logger, string method, string path, double seconds);
-
     [LoggerMessage(EventId = (int)LogEvent.InformerListed, Level = LogLevel.Debug, Message = "Informer {Resource}: listed {Count} objects at resourceVersion {ResourceVersion}")]
     public static partial void InformerListed(ILogger logger, string resource, int count, string? resourceVersion);
 
@@ -47,18 +38,12 @@ internal static partial class Log
     [LoggerMessage(EventId = (int)LogEvent.InformerHandlerFailed, Level = LogLevel.Error, Message = "Informer {Resource}: an event handler threw")]
     public static partial void InformerHandlerFailed(ILogger logger, string resource, Exception exception);
 
-    [LoggerMessage(EventId = (int)LogEvent.LeaderAcquired, Level = LogLevel.Information, Message = "Leader election {Lease}: {Identity} became leader")]
-    public static partial void LeaderAcquired(ILogger logger, string lease, string identity);
-
-    [LoggerMessage(EventId = (int)LogEvent.LeaderLost, Level = LogLevel.Warning, Message = "Leader election {Lease}: {Identity} stopped leading")]
-    public static partial void LeaderLost(ILogger logger, string lease, string identity);
-
-    [LoggerMessage(EventId = (int)LogEvent.LeaderRenewFailed, Level = LogLevel.Debug, Message = "Leader election {Lease}: acquire/renew attempt failed")]
-    public static partial void LeaderRenewFailed(ILogger logger, string lease, Exception exception);
-
     [LoggerMessage(EventId = (int)LogEvent.LeaderReleased, Level = LogLevel.Information, Message = "Leader election {Lease}: {Identity} released the lease")]
     public static partial void LeaderReleased(ILogger logger, string lease, string identity);
 
-    [LoggerMessage(EventId = (int)LogEvent.LeaderNewHolder, Level = LogLevel.Information, Message = "Leader election {Lease}: current leader is {Holder}")]
-    public static partial void LeaderNewHolder(ILogger logger, string lease, string holder);
+    [LoggerMessage(EventId = (int)LogEvent.EventRecorded, Level = LogLevel.Debug, Message = "Event {Type} {Reason} on {Namespace}/{Name}: {Message}")]
+    public static partial void EventRecorded(ILogger logger, string type, string reason, string @namespace, string name, string message);
+
+    [LoggerMessage(EventId = (int)LogEvent.EventNotRecorded, Level = LogLevel.Warning, Message = "Event {Reason} on {Namespace}/{Name} could not be recorded")]
+    public static partial void EventNotRecorded(ILogger logger, string reason, string @namespace, string name, Exception exception);
 }

@@ -1,6 +1,6 @@
-using Flamewatch.Kubernetes.Config;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
+using k8s;
+using k8s.Exceptions;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator;
@@ -16,7 +16,7 @@ internal static class Program
 
             // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
             _ = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
-            _ = app.Services.GetRequiredService<IKubeApi>();
+            _ = app.Services.GetRequiredService<IKubernetes>();
         }
         catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
         {

@@ -165,13 +165,13 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public async Task Collector_RBAC_is_read_only_pods_and_event_creation()
+    public async Task Collector_RBAC_is_read_only_pods_and_its_events()
     {
         var chart = await Helm.TemplateAsync();
         var rules = chart.Single("ClusterRole", "-collector")["rules"]!.AsArray();
 
         Assert.Equal(
-            ["/pods:list,watch", "/events:create"],
+            ["/pods:list,watch", "/events:create,patch"],
             rules.Select(r => $"{string.Join(',', Strings(r!["apiGroups"]))}/{string.Join(',', Strings(r["resources"]))}:{string.Join(',', Strings(r["verbs"]))}"));
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Tests.Shared;
+using k8s.Models;
 using YamlDotNet.RepresentationModel;
 using RepositoryFiles = Flamewatch.TestKit.RepositoryFiles;
 
@@ -31,8 +32,8 @@ public sealed class CrdBaselineTests
     {
         { "spec", typeof(V1Alpha1ContinuousProfileSpec) },
         { "status", typeof(V1Alpha1ContinuousProfileStatus) },
-        { "spec.selector", typeof(V1Alpha1LabelSelector) },
-        { "spec.selector.matchExpressions[]", typeof(V1Alpha1LabelSelectorRequirement) },
+        { "spec.selector", typeof(V1LabelSelector) },
+        { "spec.selector.matchExpressions[]", typeof(V1LabelSelectorRequirement) },
         { "status.conditions[]", typeof(V1Alpha1Condition) },
     };
 

@@ -1,10 +1,11 @@
 using Flamewatch.Contracts.Api.V1Alpha1;
+using k8s.Models;
 
 namespace Flamewatch.Contracts.Tests;
 
 public sealed class EffectiveSettingsTests
 {
-    private static V1Alpha1ContinuousProfileSpec Spec() => new() { Selector = new V1Alpha1LabelSelector() };
+    private static V1Alpha1ContinuousProfileSpec Spec() => new() { Selector = new V1LabelSelector() };
 
     [Fact]
     public void An_empty_spec_gets_the_crd_defaults_and_the_resource_name()
@@ -62,8 +63,8 @@ public sealed class EffectiveSettingsTests
         { s => s.ApplicationName = new string('a', 101), "spec.applicationName" },
         { s => s.Labels = Enumerable.Range(0, 33).ToDictionary(i => $"k{i}", _ => "v"), "spec.labels" },
         { s => s.Selector = null, "spec.selector" },
-        { s => s.Selector = new() { MatchExpressions = [new() { Key = "tier", Operator = "In" }] }, "spec.selector.matchExpressions[0].values" },
-        { s => s.Selector = new() { MatchExpressions = [new() { Key = "tier", Operator = "Like", Values = ["a"] }] }, "spec.selector.matchExpressions[0].operator" },
+        { s => s.Selector = new() { MatchExpressions = [new() { Key = "tier", OperatorProperty = "In" }] }, "spec.selector.matchExpressions[0].values" },
+        { s => s.Selector = new() { MatchExpressions = [new() { Key = "tier", OperatorProperty = "Like", Values = ["a"] }] }, "spec.selector.matchExpressions[0].operator" },
     };
 
     [Theory]

@@ -1,10 +1,11 @@
 using Flamewatch.TestKit.Processes;
+using Testcontainers.K3s;
 
 namespace Flamewatch.E2E.Tests;
 
 /// <summary>
 /// A real cluster for the end-to-end tests, shared by the test class: either the one KUBECONFIG names or a
-/// k3s server started in Docker (removed again on dispose), with Flamewatch's images available to it.
+/// k3s server started in the local Docker engine through Testcontainers.K3s (removed again on dispose), with Flamewatch's images available to it.
 /// </summary>
 public sealed class Cluster : IDisposable
 {
@@ -12,6 +13,7 @@ public sealed class Cluster : IDisposable
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(10);
 
     private readonly string? _k3sContainer;
+    private readonly K3sContainer? _k3s;
     private readonly string _scratch = Directory.CreateTempSubdirectory("flamewatch-e2e-").FullName;
 
     public Cluster()
@@ -29,30 +31,12 @@ public sealed class Cluster : IDisposable
             return;
         }
 
-        _k3sContainer = "flamewatch-e2e-k3s-" + Guid.NewGuid().ToString("N")[..8];
-        Require(Shell.Run("docker", ["run", "-d", "--name", _k3sContainer, "--privileged", "-p", "127.0.0.1::6443", K3sImage, "server", "--disable=traefik,metrics-server"], Long));
-        var port = Require(Shell.Run("docker", ["port", _k3sContainer, "6443/tcp"], TimeSpan.FromSeconds(30))).Trim().Split(':')[^1];
+        // k3s through Testcontainers.K3s: it waits for the API server and hands out a kubeconfig for the mapped port.
+        _k3s = new K3sBuilder(K3sImage).WithCommand("--disable=traefik,metrics-server").Build();
+        _k3s.StartAsync().GetAwaiter().GetResult();
         Kubeconfig = Path.Combine(_scratch, "kubeconfig");
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            var config = Shell.Run("docker", ["exec", _k3sContainer, "cat", "/etc/rancher/k3s/k3s.yaml"], TimeSpan.FromSeconds(30));
-            if (config.ExitCode == 0 && config.StdOut.Contains("server:", StringComparison.Ordinal))
-            {
-                File.WriteAllText(Kubeconfig, config.StdOut.Replace("https://127.0.0.1:6443", $"https://127.0.0.1:{port}", StringComparison.Ordinal));
-                if (Kubectl("get", "nodes").ExitCode == 0)
-                {
-                    break;
-                }
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException("k3s did not become ready: " + config.Output);
-            }
-
-            Thread.Sleep(2000);
-        }
+        File.WriteAllText(Kubeconfig, _k3s.GetKubeconfigAsync().GetAwaiter().GetResult());
+        _k3sContainer = _k3s.Name.TrimStart('/');
 
         foreach (var (component, dockerfile) in new[]
         {
@@ -94,10 +78,7 @@ public sealed class Cluster : IDisposable
 
     public void Dispose()
     {
-        if (_k3sContainer is not null)
-        {
-            Shell.Run("docker", ["rm", "-f", _k3sContainer], TimeSpan.FromMinutes(1));
-        }
+        _k3s?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
         Directory.Delete(_scratch, recursive: true);
     }

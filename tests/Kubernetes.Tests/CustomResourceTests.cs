@@ -1,35 +1,44 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Json;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.TestKit;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests;
 
+/// <summary>The test API server's CRDs: structural schemas with defaults and pruning, CEL rules, the status subresource, generations, finalizers.</summary>
 public sealed class CustomResourceTests : ServerTestBase
 {
     internal static readonly string CrdPath = Path.Combine(AppContext.BaseDirectory, "testdata", "testprofiles.fixtures.flamewatch.io.yaml");
 
-    private static readonly ResourceType TestProfiles = new("fixtures.flamewatch.io", "v1alpha1", "testprofiles", "TestProfile", true);
+    private const string CrdName = "testprofiles.fixtures.flamewatch.io";
 
-    private IResourceClient<GenericObject> Profiles => Api.Resource<GenericObject>(TestProfiles);
+    private static readonly string Profiles = RawApiClient.PathOf(TestProfile.Group, TestProfile.Version, TestProfile.Plural, "default");
+
+    private static readonly string Crds = RawApiClient.PathOf("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+
+    private RawApiClient? _raw;
+
+    private RawApiClient Raw => _raw ??= Server.CreateRawClient();
+
+    private static string ProfilePath(string name, string? subresource = null) =>
+        RawApiClient.PathOf(TestProfile.Group, TestProfile.Version, TestProfile.Plural, "default", name, subresource);
 
     private async Task InstallCrdAsync() => await Server.CreateFromYamlAsync(await File.ReadAllTextAsync(CrdPath, Timeout), Timeout);
 
-    private static GenericObject Profile(string name, string specJson) => KubeJson.Deserialize<GenericObject>(
-        $$"""{"apiVersion":"fixtures.flamewatch.io/v1alpha1","kind":"TestProfile","metadata":{"name":"{{name}}","namespace":"default"},"spec":{{specJson}}}""");
+    private static JsonObject Profile(string name, string specJson) => JsonNode.Parse(
+        $$"""{"apiVersion":"fixtures.flamewatch.io/v1alpha1","kind":"TestProfile","metadata":{"name":"{{name}}","namespace":"default"},"spec":{{specJson}}}""")!.AsObject();
+
+    private Task<JsonObject> CreateAsync(JsonObject profile) => Raw.CreateAsync(Profiles, profile, Timeout);
 
     [Fact]
     public async Task Crd_applied_through_the_api_serves_the_kind_with_defaults_and_established_status()
     {
-        await Assert.ThrowsAsync<KubeApiException>(() => Profiles.ListAsync("default", cancellationToken: Timeout));
+        await Assert.ThrowsAsync<RawApiException>(() => Raw.GetAsync(Profiles, Timeout));
         await InstallCrdAsync();
-        var crd = await Api.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).GetAsync(null, "testprofiles.fixtures.flamewatch.io", Timeout);
+        var crd = await Raw.GetAsync($"{Crds}/{CrdName}", Timeout);
         Assert.Contains(crd["status"]!["conditions"]!.AsArray(), c => c!["type"]!.GetValue<string>() == "Established" && c["status"]!.GetValue<string>() == "True");
 
-        var created = await Profiles.CreateAsync(Profile("web", """{"selector":{"matchLabels":{"app":"web"}},"unknownField":1}"""), Timeout);
+        var created = await CreateAsync(Profile("web", """{"selector":{"matchLabels":{"app":"web"}},"unknownField":1}"""));
         var spec = created["spec"]!;
         Assert.Equal("45s", spec["period"]!.GetValue<string>());
         Assert.Equal("10s", spec["uploadTimeout"]!.GetValue<string>());
@@ -37,7 +46,7 @@ public sealed class CustomResourceTests : ServerTestBase
         Assert.Equal(5, spec["profileTypes"]!.AsArray().Count);
         Assert.False(spec["suspend"]!.GetValue<bool>());
         Assert.Null(spec["unknownField"]); // pruned
-        Assert.Equal(1, created.Metadata.Generation);
+        Assert.Equal(1, created["metadata"]!["generation"]!.GetValue<long>());
     }
 
     [Theory]
@@ -53,12 +62,12 @@ public sealed class CustomResourceTests : ServerTestBase
     public async Task Invalid_custom_resources_are_rejected_with_the_field_named(string spec, string expected)
     {
         await InstallCrdAsync();
-        var error = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.CreateAsync(Profile("bad", spec), Timeout));
-        Assert.Equal(422, error.Status.Code);
+        var error = await Assert.ThrowsAsync<RawApiException>(() => CreateAsync(Profile("bad", spec)));
+        Assert.Equal(422, error.Code);
         Assert.Equal("Invalid", error.Reason);
-        Assert.StartsWith("TestProfile.fixtures.flamewatch.io \"bad\" is invalid: ", error.Status.Message);
-        Assert.Contains(expected, error.Status.Message);
-        Assert.NotEmpty(error.Status.Details!.Causes!);
+        Assert.StartsWith("TestProfile.fixtures.flamewatch.io \"bad\" is invalid: ", error.StatusMessage, StringComparison.Ordinal);
+        Assert.Contains(expected, error.StatusMessage, StringComparison.Ordinal);
+        Assert.NotEmpty(error.Causes);
     }
 
     [Fact]
@@ -71,62 +80,62 @@ public sealed class CustomResourceTests : ServerTestBase
             labels[$"k{i}"] = "v";
         }
 
-        var error = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.CreateAsync(Profile("bad", $$"""{"selector":{},"labels":{{labels.ToJsonString()}}}"""), Timeout));
-        Assert.Contains("spec.labels: Too many: 33: must have at most 32 items", error.Status.Message);
+        var error = await Assert.ThrowsAsync<RawApiException>(() => CreateAsync(Profile("bad", $$"""{"selector":{},"labels":{{labels.ToJsonString()}}}""")));
+        Assert.Contains("spec.labels: Too many: 33: must have at most 32 items", error.StatusMessage, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Status_subresource_and_generation_rules()
     {
         await InstallCrdAsync();
-        var created = await Profiles.CreateAsync(Profile("web", """{"selector":{}}"""), Timeout);
+        var created = await CreateAsync(Profile("web", """{"selector":{}}"""));
 
         // Status on the main resource is ignored; metadata changes keep the generation.
         created["status"] = JsonNode.Parse("""{"matchedPods":7}""");
-        created.Metadata.Labels = new() { ["team"] = "a" };
-        var updated = await Profiles.UpdateAsync(created, Timeout);
+        created["metadata"]!["labels"] = new JsonObject { ["team"] = "a" };
+        var updated = await Raw.ReplaceAsync(ProfilePath("web"), created, Timeout);
         Assert.Null(updated["status"]);
-        Assert.Equal(1, updated.Metadata.Generation);
+        Assert.Equal(1, updated["metadata"]!["generation"]!.GetValue<long>());
 
         // /status changes only status, never spec or labels.
         updated["status"] = JsonNode.Parse("""{"matchedPods":3,"observedGeneration":1}""");
         updated["spec"]!["period"] = "1m";
-        updated.Metadata.Labels = new() { ["team"] = "b" };
-        var status = await Profiles.UpdateStatusAsync(updated, Timeout);
+        updated["metadata"]!["labels"] = new JsonObject { ["team"] = "b" };
+        var status = await Raw.ReplaceAsync(ProfilePath("web", "status"), updated, Timeout);
         Assert.Equal(3, status["status"]!["matchedPods"]!.GetValue<long>());
         Assert.Equal("45s", status["spec"]!["period"]!.GetValue<string>());
-        Assert.Equal("a", status.Metadata.Labels!["team"]);
-        Assert.Equal(1, status.Metadata.Generation);
+        Assert.Equal("a", status["metadata"]!["labels"]!["team"]!.GetValue<string>());
+        Assert.Equal(1, status["metadata"]!["generation"]!.GetValue<long>());
 
         // A spec change bumps the generation.
-        var patched = await Profiles.PatchAsync("default", "web", KubePatch.Merge(JsonNode.Parse("""{"spec":{"period":"2m"}}""")!), Timeout);
-        Assert.Equal(2, patched.Metadata.Generation);
+        var patched = await Raw.PatchAsync(ProfilePath("web"), JsonNode.Parse("""{"spec":{"period":"2m"}}""")!, cancellationToken: Timeout);
+        Assert.Equal(2, patched["metadata"]!["generation"]!.GetValue<long>());
 
         // Invalid status is rejected too.
-        var badStatus = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.PatchStatusAsync("default", "web", KubePatch.Merge(JsonNode.Parse("""{"status":{"matchedPods":-1}}""")!), Timeout));
-        Assert.Contains("status.matchedPods", badStatus.Status.Message);
+        var badStatus = await Assert.ThrowsAsync<RawApiException>(() => Raw.PatchAsync(ProfilePath("web", "status"), JsonNode.Parse("""{"status":{"matchedPods":-1}}""")!, cancellationToken: Timeout));
+        Assert.Contains("status.matchedPods", badStatus.StatusMessage, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Update_without_resource_version_and_strategic_merge_patch_are_refused_for_custom_resources()
     {
         await InstallCrdAsync();
-        var created = await Profiles.CreateAsync(Profile("web", """{"selector":{}}"""), Timeout);
-        created.Metadata.ResourceVersion = null;
-        var noRv = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.UpdateAsync(created, Timeout));
-        Assert.Contains("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", noRv.Status.Message);
+        var created = await CreateAsync(Profile("web", """{"selector":{}}"""));
+        created["metadata"]!.AsObject().Remove("resourceVersion");
+        var noRv = await Assert.ThrowsAsync<RawApiException>(() => Raw.ReplaceAsync(ProfilePath("web"), created, Timeout));
+        Assert.Contains("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", noRv.StatusMessage, StringComparison.Ordinal);
 
-        var smp = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.PatchAsync("default", "web", KubePatch.Strategic(JsonNode.Parse("""{"spec":{"period":"1m"}}""")!), Timeout));
-        Assert.Equal(415, smp.Status.Code);
+        var smp = await Assert.ThrowsAsync<RawApiException>(() => Raw.PatchAsync(ProfilePath("web"), JsonNode.Parse("""{"spec":{"period":"1m"}}""")!, RawApiClient.StrategicMergePatch, Timeout));
+        Assert.Equal(415, smp.Code);
     }
 
     [Fact]
     public async Task Finalizers_make_delete_two_phase()
     {
         await InstallCrdAsync();
-        var informer = new Informer<GenericObject>(Profiles);
+        var informer = new Informer<TestProfile>(ListWatch.CustomObjects<TestProfile, TestProfileList>(Client, TestProfile.Group, TestProfile.Version, TestProfile.Plural));
         var events = new List<string>();
-        informer.AddHandler(new ResourceEventHandler<GenericObject>(
+        informer.AddHandler(new ResourceEventHandler<TestProfile>(
             o => events.Add("add"),
             (_, n) => events.Add(n.Metadata.DeletionTimestamp is null ? "update" : "update-deleting"),
             o => events.Add("delete")));
@@ -135,18 +144,18 @@ public sealed class CustomResourceTests : ServerTestBase
         await informer.WaitForSyncAsync(Timeout);
 
         var p = Profile("web", """{"selector":{}}""");
-        p.Metadata.Finalizers = ["flamewatch.io/pod-annotations"];
-        await Profiles.CreateAsync(p, Timeout);
-        var deleting = await Profiles.DeleteAsync("default", "web", cancellationToken: Timeout);
-        Assert.NotNull(deleting!.Metadata.DeletionTimestamp);
-        Assert.NotNull(await Profiles.TryGetAsync("default", "web", Timeout));
+        p["metadata"]!["finalizers"] = new JsonArray("flamewatch.io/pod-annotations");
+        await CreateAsync(p);
+        var deleting = await Raw.DeleteAsync(ProfilePath("web"), Timeout);
+        Assert.NotNull(deleting["metadata"]!["deletionTimestamp"]);
+        Assert.NotNull(await Raw.TryGetAsync(ProfilePath("web"), Timeout));
 
-        var addFinalizer = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.PatchAsync("default", "web",
-            KubePatch.Merge(JsonNode.Parse("""{"metadata":{"finalizers":["flamewatch.io/pod-annotations","other.io/x"]}}""")!), Timeout));
-        Assert.Contains("no new finalizers can be added if the object is being deleted", addFinalizer.Status.Message);
+        var addFinalizer = await Assert.ThrowsAsync<RawApiException>(() => Raw.PatchAsync(
+            ProfilePath("web"), JsonNode.Parse("""{"metadata":{"finalizers":["flamewatch.io/pod-annotations","other.io/x"]}}""")!, cancellationToken: Timeout));
+        Assert.Contains("no new finalizers can be added if the object is being deleted", addFinalizer.StatusMessage, StringComparison.Ordinal);
 
-        await Profiles.PatchAsync("default", "web", KubePatch.Merge(JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!), Timeout);
-        Assert.Null(await Profiles.TryGetAsync("default", "web", Timeout));
+        await Raw.PatchAsync(ProfilePath("web"), JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!, cancellationToken: Timeout);
+        Assert.Null(await Raw.TryGetAsync(ProfilePath("web"), Timeout));
         await EventuallyAsync(() => events.Contains("delete"), "deleted seen");
         Assert.Equal(["add", "update-deleting", "delete"], events);
         await stop.CancelAsync();
@@ -157,19 +166,25 @@ public sealed class CustomResourceTests : ServerTestBase
     public async Task Crd_with_a_rule_outside_the_supported_cel_subset_is_rejected_at_write()
     {
         var yaml = (await File.ReadAllTextAsync(CrdPath, Timeout)).Replace("duration(self.uploadTimeout) < duration(self.period)", "self.uploadTimeout < oldSelf.uploadTimeout", StringComparison.Ordinal);
-        var error = await Assert.ThrowsAsync<KubeApiException>(() => Server.CreateFromYamlAsync(yaml, Timeout));
-        Assert.Equal(422, error.Status.Code);
-        Assert.Contains("x-kubernetes-validations[0].rule", error.Status.Message);
+        var error = await Assert.ThrowsAsync<RawApiException>(() => Server.CreateFromYamlAsync(yaml, Timeout));
+        Assert.Equal(422, error.Code);
+        Assert.Contains("x-kubernetes-validations[0].rule", error.StatusMessage, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Deleting_the_crd_removes_its_objects_and_the_api()
     {
         await InstallCrdAsync();
-        await Profiles.CreateAsync(Profile("web", """{"selector":{}}"""), Timeout);
-        await Api.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).DeleteAsync(null, "testprofiles.fixtures.flamewatch.io", cancellationToken: Timeout);
-        var gone = await Assert.ThrowsAsync<KubeApiException>(() => Profiles.ListAsync("default", cancellationToken: Timeout));
-        Assert.True(gone.IsNotFound);
-        Assert.Empty(Server.Objects("fixtures.flamewatch.io", "testprofiles"));
+        await CreateAsync(Profile("web", """{"selector":{}}"""));
+        await Raw.DeleteAsync($"{Crds}/{CrdName}", Timeout);
+        var gone = await Assert.ThrowsAsync<RawApiException>(() => Raw.GetAsync(Profiles, Timeout));
+        Assert.Equal(404, gone.Code);
+        Assert.Empty(Server.Objects(TestProfile.Group, TestProfile.Plural));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        _raw?.Dispose();
+        await base.DisposeAsync();
     }
 }

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Kubernetes.Selectors;
+using k8s;
+using k8s.Models;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests;
@@ -10,18 +10,18 @@ namespace Flamewatch.Kubernetes.Tests;
 public sealed class InformerTests : ServerTestBase
 {
     /// <summary>Records what handlers saw, keyed by name.</summary>
-    private sealed class Recorder : IResourceEventHandler<Pod>
+    private sealed class Recorder : IResourceEventHandler<V1Pod>
     {
         public readonly Dictionary<string, string> Last = [];
         public readonly List<string> Log = [];
 
-        public void OnAdd(Pod obj) => Record("add", obj);
+        public void OnAdd(V1Pod obj) => Record("add", obj);
 
-        public void OnUpdate(Pod oldObj, Pod newObj) => Record("update", newObj);
+        public void OnUpdate(V1Pod oldObj, V1Pod newObj) => Record("update", newObj);
 
-        public void OnDelete(Pod obj) => Record("delete", obj);
+        public void OnDelete(V1Pod obj) => Record("delete", obj);
 
-        private void Record(string what, Pod pod)
+        private void Record(string what, V1Pod pod)
         {
             lock (Log)
             {
@@ -39,9 +39,9 @@ public sealed class InformerTests : ServerTestBase
         }
     }
 
-    private (Informer<Pod> Informer, Recorder Recorder, Task Run, CancellationTokenSource Stop) Start(InformerOptions? options = null)
+    private (Informer<V1Pod> Informer, Recorder Recorder, Task Run, CancellationTokenSource Stop) Start(InformerOptions? options = null)
     {
-        var informer = new Informer<Pod>(Api.Pods(), options ?? new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) });
+        var informer = new Informer<V1Pod>(ListWatch.Pods(Client), options ?? new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) });
         var recorder = new Recorder();
         informer.AddHandler(recorder);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(Timeout);
@@ -51,16 +51,16 @@ public sealed class InformerTests : ServerTestBase
     [Fact]
     public async Task Syncs_then_follows_changes_and_serves_the_cache_with_selectors()
     {
-        await Api.Pods().CreateAsync(NewPod("a", labels: new() { ["app"] = "web" }), Timeout);
-        await Api.Pods().CreateAsync(NewPod("b", labels: new() { ["app"] = "db" }), Timeout);
+        await CreatePodAsync(NewPod("a", labels: new() { ["app"] = "web" }));
+        await CreatePodAsync(NewPod("b", labels: new() { ["app"] = "db" }));
         var (informer, recorder, run, stop) = Start();
         await informer.WaitForSyncAsync(Timeout);
         Assert.Equal(2, informer.List().Count);
         Assert.Equal(["a"], informer.List("default", LabelSelectorExpression.Parse("app=web")).Select(p => p.Metadata.Name));
 
-        await Api.Pods().CreateAsync(NewPod("c"), Timeout);
-        await Api.Pods().PatchAsync("default", "a", KubePatch.Annotations([new("k", "v")]), Timeout);
-        await Api.Pods().DeleteAsync("default", "b", cancellationToken: Timeout);
+        await CreatePodAsync(NewPod("c"));
+        await AnnotatePodAsync("a", "k", "v");
+        await DeletePodAsync("b");
         await EventuallyAsync(() => recorder.LastFor("b") == "delete" && recorder.LastFor("c") == "add" && recorder.LastFor("a") == "update", "changes seen");
         Assert.Equal("v", informer.Get("default", "a")!.Metadata.Annotations!["k"]);
         Assert.Null(informer.Get("default", "b"));
@@ -81,7 +81,7 @@ public sealed class InformerTests : ServerTestBase
         await informer.WaitForSyncAsync(Timeout);
         for (var i = 0; i < 30; i++)
         {
-            await Api.Pods().CreateAsync(NewPod($"p{i}", labels: new() { ["round"] = "1" }), Timeout);
+            await CreatePodAsync(NewPod($"p{i}", labels: new() { ["round"] = "1" }));
             if (i % 5 == 0)
             {
                 Server.DropWatches();
@@ -89,12 +89,12 @@ public sealed class InformerTests : ServerTestBase
 
             if (i % 3 == 0)
             {
-                await Api.Pods().DeleteAsync("default", $"p{i}", cancellationToken: Timeout);
+                await DeletePodAsync($"p{i}");
             }
         }
 
         await EventuallyAsync(() => informer.List().Count == 20, "20 pods cached");
-        var serverNames = (await Api.Pods().ListAsync("default", cancellationToken: Timeout)).Items.Select(p => p.Metadata.Name).Order().ToList();
+        var serverNames = (await Client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Timeout)).Items.Select(p => p.Metadata.Name).Order().ToList();
         Assert.Equal(serverNames, informer.List().Select(p => p.Metadata.Name).Order().ToList());
         for (var i = 0; i < 30; i++)
         {
@@ -122,7 +122,7 @@ public sealed class InformerTests : ServerTestBase
         }
 
         var cutAt = System.Diagnostics.Stopwatch.StartNew();
-        await Api.Pods().CreateAsync(NewPod("after-cuts"), Timeout);
+        await CreatePodAsync(NewPod("after-cuts"));
         await EventuallyAsync(() => recorder.LastFor("after-cuts") == "add", "the pod created after the cuts is seen", TimeSpan.FromSeconds(40));
 
         Assert.True(cutAt.Elapsed < TimeSpan.FromSeconds(5), $"the informer saw the new pod {cutAt.Elapsed.TotalSeconds:F1} s after the last cut");
@@ -134,16 +134,16 @@ public sealed class InformerTests : ServerTestBase
     [Fact]
     public async Task Relists_after_compaction_and_synthesizes_missed_deletes()
     {
-        await Api.Pods().CreateAsync(NewPod("gone"), Timeout);
-        await Api.Pods().CreateAsync(NewPod("stays"), Timeout);
+        await CreatePodAsync(NewPod("gone"));
+        await CreatePodAsync(NewPod("stays"));
         var (informer, recorder, run, stop) = Start();
         await informer.WaitForSyncAsync(Timeout);
         await EventuallyAsync(() => Server.OpenWatches == 1, "watch open");
 
         // The informer is blind (silent stream) while the world changes and history is compacted.
         Server.SilenceWatches();
-        await Api.Pods().DeleteAsync("default", "gone", cancellationToken: Timeout);
-        await Api.Pods().CreateAsync(NewPod("new"), Timeout);
+        await DeletePodAsync("gone");
+        await CreatePodAsync(NewPod("new"));
         Server.CompactHistory();
         Server.DropWatches();
 
@@ -161,7 +161,7 @@ public sealed class InformerTests : ServerTestBase
         await informer.WaitForSyncAsync(Timeout);
         await EventuallyAsync(() => Server.OpenWatches == 1, "watch open");
         Server.SilenceWatches();
-        await Api.Pods().CreateAsync(NewPod("during-silence"), Timeout);
+        await CreatePodAsync(NewPod("during-silence"));
         await EventuallyAsync(() => recorder.LastFor("during-silence") == "add", "event delivered after the watchdog fired", TimeSpan.FromSeconds(15));
         Assert.True(informer.WatchCount >= 2);
         Assert.Equal(1, informer.ListCount);
@@ -173,10 +173,10 @@ public sealed class InformerTests : ServerTestBase
     public async Task Node_field_selector_sees_a_pod_when_it_is_bound_to_the_node()
     {
         var (informer, recorder, run, stop) = Start(new InformerOptions { FieldSelector = "spec.nodeName=node-1" });
-        await Api.Pods().CreateAsync(NewPod("elsewhere", node: "node-2"), Timeout);
-        await Api.Pods().CreateAsync(NewPod("pending"), Timeout);
+        await CreatePodAsync(NewPod("elsewhere", node: "node-2"));
+        await CreatePodAsync(NewPod("pending"));
         await informer.WaitForSyncAsync(Timeout);
-        await Api.Pods().PatchAsync("default", "pending", KubePatch.Merge(JsonNode.Parse("""{"spec":{"nodeName":"node-1"}}""")!), Timeout);
+        await MergePatchPodAsync("pending", """{"spec":{"nodeName":"node-1"}}""");
         await EventuallyAsync(() => recorder.LastFor("pending") == "add", "bound pod appears");
         Assert.Null(recorder.LastFor("elsewhere"));
         Assert.Equal(["pending"], informer.List().Select(p => p.Metadata.Name));
@@ -192,7 +192,7 @@ public sealed class InformerTests : ServerTestBase
         await EventuallyAsync(() => Server.OpenWatches == 1, "watch open");
         var before = informer.LastSyncResourceVersion;
         // A change to another kind moves the global revision; the bookmark carries it.
-        await Api.Leases().CreateAsync(new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "default" }, Spec = new LeaseSpec() }, Timeout);
+        await Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease { Metadata = new V1ObjectMeta { Name = "l", NamespaceProperty = "default" }, Spec = new V1LeaseSpec() }, "default", cancellationToken: Timeout);
         Server.SendBookmarks();
         await EventuallyAsync(() => informer.LastSyncResourceVersion != before, "bookmark applied");
         Assert.Equal(Server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), informer.LastSyncResourceVersion);

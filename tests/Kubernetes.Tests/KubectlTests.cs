@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
+using Flamewatch.TestKit;
+using k8s;
+using k8s.Autorest;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests;
@@ -51,9 +52,10 @@ public sealed class KubectlTests : ServerTestBase, IDisposable
         Assert.True(reapplied.ExitCode == 0, reapplied.Stderr);
         Assert.Contains("configured", reapplied.Stdout);
         Assert.Contains(Server.Requests, r => r.Method == "PATCH" && r.ContentType == "application/merge-patch+json" && r.PathAndQuery.Contains("/testprofiles/web", StringComparison.Ordinal));
-        var stored = await Api.Resource<GenericObject>(new ResourceType("fixtures.flamewatch.io", "v1alpha1", "testprofiles", "TestProfile", true)).GetAsync("default", "web", Timeout);
+        using var raw = Server.CreateRawClient();
+        var stored = await raw.GetAsync(RawApiClient.PathOf(TestProfile.Group, TestProfile.Version, TestProfile.Plural, "default", "web"), Timeout);
         Assert.Equal("web-v2", stored["spec"]!["applicationName"]!.GetValue<string>());
-        Assert.Equal(2, stored.Metadata.Generation);
+        Assert.Equal(2, stored["metadata"]!["generation"]!.GetValue<long>());
 
         var explain = await Run("explain", "testprofile.spec.period");
         Assert.True(explain.ExitCode == 0, explain.Stderr);
@@ -88,7 +90,7 @@ public sealed class KubectlTests : ServerTestBase, IDisposable
         Assert.True(label.ExitCode == 0, label.Stderr);
         var annotate = await Run("annotate", "pod", "web", "flamewatch.io/enabled=true");
         Assert.True(annotate.ExitCode == 0, annotate.Stderr);
-        var pod = await Api.Pods().GetAsync("default", "web", Timeout);
+        var pod = await Client.CoreV1.ReadNamespacedPodAsync("web", "default", cancellationToken: Timeout);
         Assert.Equal("front", pod.Metadata.Labels!["tier"]);
         Assert.Equal("true", pod.Metadata.Annotations!["flamewatch.io/enabled"]);
         Assert.Contains(Server.Requests, r => r.Method == "PATCH" && r.UserAgent.StartsWith("kubectl", StringComparison.Ordinal) && r.ContentType == "application/merge-patch+json");
@@ -99,11 +101,12 @@ public sealed class KubectlTests : ServerTestBase, IDisposable
 
         var unlabel = await Run("label", "pod", "web", "tier-");
         Assert.True(unlabel.ExitCode == 0, unlabel.Stderr);
-        Assert.False((await Api.Pods().GetAsync("default", "web", Timeout)).Metadata.Labels!.ContainsKey("tier"));
+        Assert.False((await Client.CoreV1.ReadNamespacedPodAsync("web", "default", cancellationToken: Timeout)).Metadata.Labels!.ContainsKey("tier"));
 
         var delete = await Run("delete", "pod", "web");
         Assert.True(delete.ExitCode == 0, delete.Stderr);
-        Assert.Null(await Api.Pods().TryGetAsync("default", "web", Timeout));
+        var deleted = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.ReadNamespacedPodAsync("web", "default", cancellationToken: Timeout));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, deleted.Response.StatusCode);
 
         var missing = await Run("get", "pod", "web");
         Assert.NotEqual(0, missing.ExitCode);
@@ -150,9 +153,9 @@ public sealed class KubectlTests : ServerTestBase, IDisposable
         try
         {
             await EventuallyAsync(() => Server.OpenWatches >= 1, "kubectl's watch is open");
-            await Api.Pods().CreateAsync(NewPod("watched"), Timeout);
-            await Api.Pods().PatchAsync("default", "watched", KubePatch.Annotations([new("a", "b")]), Timeout);
-            await Api.Pods().DeleteAsync("default", "watched", cancellationToken: Timeout);
+            await CreatePodAsync(NewPod("watched"));
+            await AnnotatePodAsync("watched", "a", "b");
+            await DeletePodAsync("watched");
             await EventuallyAsync(() => { lock (lines) { return lines.Count >= 3; } }, "three watch lines");
             lock (lines)
             {
@@ -164,5 +167,33 @@ public sealed class KubectlTests : ServerTestBase, IDisposable
             watch.Kill(entireProcessTree: true);
             await watch.WaitForExitAsync(Timeout);
         }
+    }
+
+    [KubectlFact]
+    public async Task Events_of_events_k8s_io_written_by_the_official_client_are_listed_by_kubectl()
+    {
+        using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath));
+        await client.EventsV1.CreateNamespacedEventAsync(
+            new k8s.Models.Eventsv1Event
+            {
+                Metadata = new k8s.Models.V1ObjectMeta { Name = "web.1" },
+                EventTime = DateTime.UtcNow,
+                Regarding = new k8s.Models.V1ObjectReference { Kind = "Pod", Name = "web", NamespaceProperty = "default", ApiVersion = "v1" },
+                Type = "Normal",
+                Reason = "Attached",
+                Note = "profiling 1 process",
+                Action = "Attach",
+                ReportingController = "flamewatch.io/collector",
+                ReportingInstance = "node-1",
+            },
+            "default",
+            cancellationToken: Timeout);
+
+        var listed = await Run("get", "events.v1.events.k8s.io", "-o", "json");
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        var item = Assert.Single(JsonNode.Parse(listed.Stdout)!["items"]!.AsArray());
+        Assert.Equal("events.k8s.io/v1", item!["apiVersion"]!.GetValue<string>());
+        Assert.Equal("profiling 1 process", item["note"]!.GetValue<string>());
+        Assert.Equal("web", item["regarding"]!["name"]!.GetValue<string>());
     }
 }

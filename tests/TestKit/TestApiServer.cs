@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Flamewatch.Kubernetes.Config;
-using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Kubernetes.Client;
 using Flamewatch.TestKit.ApiServer;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -117,28 +117,32 @@ public sealed class TestApiServer : IAsyncDisposable
             """);
     }
 
-    /// <summary>A client configuration for this server (the generated kubeconfig's).</summary>
-    public KubeClientConfig ClientConfig(TimeSpan? requestTimeout = null)
-    {
-        var config = KubeClientConfig.FromFile(KubeconfigPath);
-        return requestTimeout is null ? config : new KubeClientConfig
-        {
-            Server = config.Server,
-            Namespace = config.Namespace,
-            Tokens = config.Tokens,
-            CaCertificates = config.CaCertificates,
-            RequestTimeout = requestTimeout.Value,
-            Source = config.Source,
-        };
-    }
+    /// <summary>The official client's configuration for this server (from the generated kubeconfig).</summary>
+    public KubernetesClientConfiguration ClientConfig() => KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
 
-    /// <summary>A client of this server.</summary>
-    /// <param name="userAgent">Sent instead of the Flamewatch client's own (<c>flamewatch/…</c>), so that fault rules and
-    /// request counts can tell a test harness's requests from those of the component under test.</param>
-    public KubeApiClient CreateClient(string? userAgent = null)
+    /// <summary>An official client of this server, set up as Flamewatch's executables set it up.</summary>
+    /// <param name="userAgent">Sent instead of the client's own, so that fault rules and request counts can tell a test
+    /// harness's requests from those of the component under test.</param>
+    public IKubernetes CreateClient(string? userAgent = null, TimeSpan? requestTimeout = null) =>
+        KubeClients.Create(ClientConfig(), requestTimeout, userAgent);
+
+    /// <summary>A plain HTTP client of this server (its CA trusted, its token sent), for requests no typed client makes.</summary>
+    public HttpClient CreateHttpClient()
     {
-        var config = ClientConfig();
-        return userAgent is null ? new(config) : new(config, new UserAgentHandler(userAgent, KubeApiClient.CreateHandler(config)));
+        var handler = new SocketsHttpHandler();
+        if (_certificate is not null)
+        {
+            var expected = _certificate.GetCertHashString();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == expected;
+        }
+
+        var http = new HttpClient(handler) { BaseAddress = Url };
+        if (_options.Token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.Token);
+        }
+
+        return http;
     }
 
     private async Task BookmarkLoopAsync()
@@ -201,13 +205,16 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public void ClearFaults() => _handler.ClearFaults();
 
+    /// <summary>A <see cref="RawApiClient"/> of this server.</summary>
+    public RawApiClient CreateRawClient() => new(CreateHttpClient());
+
     /// <summary>
     /// Creates every document of a YAML manifest (e.g. a CRD file) through the API, like <c>kubectl create -f</c>;
-    /// returns the created objects. Throws <see cref="KubeApiException"/> on the first rejection.
+    /// returns the created objects. Throws <see cref="RawApiException"/> on the first rejection.
     /// </summary>
     public async Task<IReadOnlyList<JsonObject>> CreateFromYamlAsync(string yaml, CancellationToken cancellationToken = default)
     {
-        using var client = CreateClient();
+        using var raw = CreateRawClient();
         var created = new List<JsonObject>();
         foreach (var doc in YamlJson.ParseDocuments(yaml))
         {
@@ -218,10 +225,8 @@ public sealed class TestApiServer : IAsyncDisposable
             var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
             var served = _handler.Resources.FirstOrDefault(r => r.Group == group && r.Kind == kind)
                 ?? throw new InvalidOperationException($"no resource of kind {kind} in {apiVersion} is served (install its CRD first)");
-            var type = new ResourceType(group, version, served.Plural, kind, served.Namespaced);
-            var obj = Flamewatch.Kubernetes.Json.KubeJson.Deserialize<Flamewatch.Kubernetes.Models.GenericObject>(doc);
-            var result = await client.Resource<Flamewatch.Kubernetes.Models.GenericObject>(type).CreateAsync(obj, cancellationToken).ConfigureAwait(false);
-            created.Add(Flamewatch.Kubernetes.Json.KubeJson.ToNode(result));
+            var ns = served.Namespaced ? doc["metadata"]?["namespace"]?.GetValue<string>() ?? "default" : null;
+            created.Add(await raw.CreateAsync(RawApiClient.PathOf(group, version, served.Plural, ns), doc, cancellationToken).ConfigureAwait(false));
         }
 
         return created;

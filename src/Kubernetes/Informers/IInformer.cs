@@ -1,11 +1,12 @@
-using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Selectors;
+using k8s;
+using k8s.Models;
 
 namespace Flamewatch.Kubernetes.Informers;
 
 /// <summary>A local cache of one resource kept current by list+watch. Cached objects must not be mutated.</summary>
 public interface IInformer<T>
-    where T : KubeObject
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>True once the first list has been applied.</summary>
     bool HasSynced { get; }

@@ -1,10 +1,11 @@
-using Flamewatch.Kubernetes.Models;
+using k8s;
+using k8s.Models;
 
 namespace Flamewatch.Kubernetes.Informers;
 
-/// <summary>Receives cache changes. Objects are shared with the cache: never mutate them (copy with KubeJson.Clone).</summary>
+/// <summary>Receives cache changes. Objects are shared with the cache: never mutate them (copy them first).</summary>
 public interface IResourceEventHandler<in T>
-    where T : KubeObject
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     void OnAdd(T obj);
 
@@ -16,7 +17,7 @@ public interface IResourceEventHandler<in T>
 
 /// <summary>An <see cref="IResourceEventHandler{T}"/> from delegates; any may be null.</summary>
 public sealed class ResourceEventHandler<T>(Action<T>? onAdd = null, Action<T, T>? onUpdate = null, Action<T>? onDelete = null) : IResourceEventHandler<T>
-    where T : KubeObject
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>One callback for every change, e.g. to enqueue a key.</summary>
     public static ResourceEventHandler<T> ForAny(Action<T> onChange) => new(onChange, (_, n) => onChange(n), onChange);

@@ -1,7 +1,8 @@
 using System.Runtime.ExceptionServices;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Kubernetes.Client;
 using Flamewatch.Kubernetes.Selectors;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,15 +13,16 @@ namespace Flamewatch.Kubernetes.Informers;
 /// server-side timeout and an idle watchdog. A normal end of the watch resumes from the last resourceVersion at once,
 /// and so does a watch whose connection broke after it had run (an API server restart, a load balancer cutting long
 /// connections); an Expired/410 relists and synthesizes the deletes that happened meanwhile; failures back off
-/// exponentially (reset after a healthy watch). Run it with <see cref="RunAsync"/>.
+/// exponentially (reset after a healthy watch). Run it with <see cref="RunAsync"/>. It stands on the official client's
+/// list and watch calls (<see cref="ListWatch"/>), which leave relisting, reconnecting and resuming to the caller.
 /// </summary>
 public sealed class Informer<T> : IInformer<T>
-    where T : KubeObject
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>A watch that ends sooner without an event, or breaks sooner, counts as a failure (client-go's "very short watch").</summary>
     private static readonly TimeSpan s_minimumHealthyWatch = TimeSpan.FromSeconds(1);
 
-    private readonly IResourceClient<T> _client;
+    private readonly ListWatch<T> _source;
     private readonly InformerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -31,13 +33,13 @@ public sealed class Informer<T> : IInformer<T>
     private readonly string _name;
     private string? _resourceVersion;
 
-    public Informer(IResourceClient<T> client, InformerOptions? options = null, ILogger? logger = null, TimeProvider? timeProvider = null)
+    public Informer(ListWatch<T> source, InformerOptions? options = null, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
-        _client = client;
+        _source = source;
         _options = options ?? new InformerOptions();
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _name = client.Type.Plural;
+        _name = source.Resource;
         _ = LabelSelectorExpression.Parse(_options.LabelSelector);
         _ = FieldSelectorExpression.Parse(_options.FieldSelector);
     }
@@ -76,7 +78,7 @@ public sealed class Informer<T> : IInformer<T>
         lock (_lock)
         {
             return _cache.Values
-                .Where(o => (@namespace is null || o.Metadata.Namespace == @namespace) && (selector is null || selector.Matches(o.Metadata.Labels)))
+                .Where(o => (@namespace is null || o.Metadata.NamespaceProperty == @namespace) && (selector is null || selector.Matches(o.Metadata.Labels)))
                 .ToList();
         }
     }
@@ -151,7 +153,7 @@ public sealed class Informer<T> : IInformer<T>
             {
                 return;
             }
-            catch (KubeApiException e) when (e.IsExpired)
+            catch (Exception e) when (e.IsExpired() && !cancellationToken.IsCancellationRequested)
             {
                 // History is gone: relist (consistent read) and diff to find what was deleted meanwhile.
                 Log.InformerExpired(_logger, _name, LastSyncResourceVersion);
@@ -159,7 +161,7 @@ public sealed class Informer<T> : IInformer<T>
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                if (e is KubeApiException { Status.Code: 504 })
+                if (e.StatusCode() == 504)
                 {
                     needList = true;
                 }
@@ -187,14 +189,14 @@ public sealed class Informer<T> : IInformer<T>
 
     private async Task ListAsync(CancellationToken cancellationToken)
     {
-        var list = await _client.ListAllAsync(_options.Namespace, new ListOptions { LabelSelector = _options.LabelSelector, FieldSelector = _options.FieldSelector }, _options.PageSize, cancellationToken).ConfigureAwait(false);
+        var list = await ListAllAsync(cancellationToken).ConfigureAwait(false);
         ListCount++;
         lock (_lock)
         {
             var fresh = new Dictionary<string, T>(StringComparer.Ordinal);
             foreach (var item in list.Items)
             {
-                fresh[item.Key()] = item;
+                fresh[ObjectKey.Of(item).ToString()] = item;
             }
 
             foreach (var (key, old) in _cache.ToList())
@@ -223,11 +225,41 @@ public sealed class Informer<T> : IInformer<T>
                 }
             }
 
-            _resourceVersion = list.Metadata.ResourceVersion;
+            _resourceVersion = list.ResourceVersion;
         }
 
-        Log.InformerListed(_logger, _name, list.Items.Count, list.Metadata.ResourceVersion);
+        Log.InformerListed(_logger, _name, list.Items.Count, list.ResourceVersion);
         _synced.TrySetResult();
+    }
+
+    /// <summary>
+    /// Every item, in pages of <see cref="InformerOptions.PageSize"/>; when a continue token expires mid-way (410) it falls
+    /// back to one unpaged list, as client-go's pager does.
+    /// </summary>
+    private async Task<ListPage<T>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        string? resourceVersion = null;
+        string? next = null;
+        do
+        {
+            ListPage<T> page;
+            try
+            {
+                page = await _source.ListAsync(_options.Namespace, new ListRequest(_options.LabelSelector, _options.FieldSelector, _options.PageSize, next), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (next is not null && e.IsExpired())
+            {
+                return await _source.ListAsync(_options.Namespace, new ListRequest(_options.LabelSelector, _options.FieldSelector, null, null), cancellationToken).ConfigureAwait(false);
+            }
+
+            items.AddRange(page.Items);
+            resourceVersion ??= page.ResourceVersion;
+            next = page.Continue;
+        }
+        while (next is not null);
+
+        return new ListPage<T>(items, resourceVersion, null);
     }
 
     /// <summary>Watches until the stream ends; returns the events applied and, when the connection broke, why.</summary>
@@ -235,23 +267,16 @@ public sealed class Informer<T> : IInformer<T>
     {
         var min = _options.MinWatchTimeout;
         var timeout = min + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * min.TotalMilliseconds);
-        var options = new WatchOptions
-        {
-            LabelSelector = _options.LabelSelector,
-            FieldSelector = _options.FieldSelector,
-            ResourceVersion = LastSyncResourceVersion,
-            AllowBookmarks = true,
-            Timeout = timeout,
-            IdleTimeout = _options.IdleTimeout,
-        };
+        var request = new WatchRequest(_options.LabelSelector, _options.FieldSelector, LastSyncResourceVersion, (int)Math.Ceiling(timeout.TotalSeconds));
+        var idle = _options.IdleTimeout ?? timeout + TimeSpan.FromSeconds(30);
         WatchCount++;
         var count = 0;
         try
         {
-            await foreach (var e in _client.WatchAsync(_options.Namespace, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var (type, obj) in _source.WatchAsync(_options.Namespace, request, idle, cancellationToken).ConfigureAwait(false))
             {
                 count++;
-                Apply(e);
+                Apply(type, obj);
             }
         }
         catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
@@ -262,20 +287,19 @@ public sealed class Informer<T> : IInformer<T>
         return (count, null);
     }
 
-    private void Apply(WatchEvent<T> e)
+    private void Apply(WatchEventType type, T obj)
     {
-        var obj = e.Object!;
         lock (_lock)
         {
-            _resourceVersion = obj.Metadata.ResourceVersion ?? _resourceVersion;
-            if (e.Type == WatchEventType.Bookmark)
+            _resourceVersion = obj.Metadata?.ResourceVersion ?? _resourceVersion;
+            if (type == WatchEventType.Bookmark || obj.Metadata is null)
             {
                 return;
             }
 
-            var key = obj.Key();
+            var key = ObjectKey.Of(obj).ToString();
             _cache.TryGetValue(key, out var old);
-            switch (e.Type)
+            switch (type)
             {
                 case WatchEventType.Added or WatchEventType.Modified:
                     _cache[key] = obj;

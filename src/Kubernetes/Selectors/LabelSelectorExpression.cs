@@ -1,9 +1,9 @@
-using Flamewatch.Kubernetes.Models;
+using k8s.Models;
 
 namespace Flamewatch.Kubernetes.Selectors;
 
 /// <summary>
-/// A parsed label selector (query string or <see cref="LabelSelector"/> object). The empty selector matches everything;
+/// A parsed label selector (query string or <see cref="V1LabelSelector"/> object). The empty selector matches everything;
 /// <see cref="Nothing"/> matches nothing.
 /// </summary>
 public sealed class LabelSelectorExpression
@@ -31,7 +31,7 @@ public sealed class LabelSelectorExpression
 
     /// <summary>Converts a metav1.LabelSelector; a null selector matches nothing, an empty one everything (as for Deployments).</summary>
     /// <exception cref="FormatException">An operator is unknown or In/NotIn has no values.</exception>
-    public static LabelSelectorExpression FromLabelSelector(LabelSelector? selector)
+    public static LabelSelectorExpression FromLabelSelector(V1LabelSelector? selector)
     {
         if (selector is null)
         {
@@ -39,21 +39,21 @@ public sealed class LabelSelectorExpression
         }
 
         var requirements = new List<Requirement>();
-        foreach (var (key, value) in selector.MatchLabels ?? [])
+        foreach (var (key, value) in selector.MatchLabels ?? new Dictionary<string, string>())
         {
             requirements.Add(new Requirement(key, SelectorOperator.Equals, [value]));
         }
 
         foreach (var expression in selector.MatchExpressions ?? [])
         {
-            var values = expression.Values ?? [];
-            var op = expression.Operator switch
+            IReadOnlyList<string> values = expression.Values?.ToList() ?? [];
+            var op = expression.OperatorProperty switch
             {
                 "In" => SelectorOperator.In,
                 "NotIn" => SelectorOperator.NotIn,
                 "Exists" => SelectorOperator.Exists,
                 "DoesNotExist" => SelectorOperator.DoesNotExist,
-                _ => throw new FormatException($"\"{expression.Operator}\" is not a valid label selector operator"),
+                _ => throw new FormatException($"\"{expression.OperatorProperty}\" is not a valid label selector operator"),
             };
             if (op is SelectorOperator.In or SelectorOperator.NotIn && values.Count == 0)
             {
@@ -70,6 +70,10 @@ public sealed class LabelSelectorExpression
 
         return new LabelSelectorExpression(requirements, false);
     }
+
+    /// <summary>Matches the labels of an object (the official models type them as <see cref="IDictionary{TKey, TValue}"/>).</summary>
+    public bool Matches(IDictionary<string, string>? labels) =>
+        Matches(labels as IReadOnlyDictionary<string, string> ?? (labels is null ? null : new Dictionary<string, string>(labels, StringComparer.Ordinal)));
 
     public bool Matches(IReadOnlyDictionary<string, string>? labels)
     {

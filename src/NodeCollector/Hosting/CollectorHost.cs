@@ -1,8 +1,8 @@
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Models;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.NodeCollector.Supervision;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -41,7 +41,7 @@ internal static class CollectorHost
 
     public static void MapCollectorEndpoints(this WebApplication app)
     {
-        app.MapGet("/healthz", (SessionSupervisor supervisor, IInformer<Pod> pods, IOptions<CollectorOptions> options, TimeProvider time) =>
+        app.MapGet("/healthz", (SessionSupervisor supervisor, IInformer<V1Pod> pods, IOptions<CollectorOptions> options, TimeProvider time) =>
         {
             var silent = time.GetUtcNow() - supervisor.LastPass;
             var limit = TimeSpan.FromTicks(Math.Max(options.Value.RescanInterval.Ticks * 6, TimeSpan.FromMinutes(2).Ticks));

@@ -1,12 +1,12 @@
+using Flamewatch.Kubernetes.Events;
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Metrics;
-using Flamewatch.NodeCollector.Reporting;
 using Flamewatch.NodeCollector.Supervision;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +18,9 @@ namespace Flamewatch.NodeCollector.Hosting;
 
 internal static class CollectorServiceCollectionExtensions
 {
+    /// <summary>The component that records the collector's Events on pods.</summary>
+    public const string EventComponent = "flamewatch-collector";
+
     /// <summary>Kubernetes mode: pod informer of this node, discovery, session supervisor, exporters, Events, metrics. TryAdd lets tests substitute.</summary>
     public static IServiceCollection AddCollector(this IServiceCollection services, IConfiguration configuration)
     {
@@ -31,13 +34,13 @@ internal static class CollectorServiceCollectionExtensions
         services.TryAddSingleton(provider =>
         {
             var node = provider.GetRequiredService<IOptions<CollectorOptions>>().Value.NodeName;
-            return new Informer<Pod>(
-                provider.GetRequiredService<IKubeApi>().Pods(),
+            return new Informer<V1Pod>(
+                ListWatch.Pods(provider.GetRequiredService<IKubernetes>()),
                 new InformerOptions { FieldSelector = $"spec.nodeName={node}" },
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("Flamewatch.NodeCollector.PodInformer"),
                 provider.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton<IInformer<Pod>>(provider => provider.GetRequiredService<Informer<Pod>>());
+        services.TryAddSingleton<IInformer<V1Pod>>(provider => provider.GetRequiredService<Informer<V1Pod>>());
         services.TryAddSingleton(provider => new ProcFs(provider.GetRequiredService<IOptions<CollectorOptions>>().Value.ProcRoot));
         services.TryAddSingleton(provider => new ProcessDiscovery(
             provider.GetRequiredService<ProcFs>(),
@@ -46,10 +49,26 @@ internal static class CollectorServiceCollectionExtensions
         services.TryAddSingleton(provider => new AttachProbe(provider.GetRequiredService<ProcFs>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CollectorMetrics>();
         services.TryAddSingleton<ExporterPool>();
-        services.TryAddSingleton<PodEventRecorder>();
+        services.TryAddSingleton(provider =>
+        {
+            var metrics = provider.GetRequiredService<CollectorMetrics>();
+            var node = provider.GetRequiredService<IOptions<CollectorOptions>>().Value.NodeName;
+            return new EventRecorder(
+                provider.GetRequiredService<IKubernetes>(),
+                new EventRecorderOptions
+                {
+                    Component = EventComponent,
+                    Instance = $"{EventComponent}-{node}",
+                    Host = node,
+                    OnRecorded = metrics.EventRecorded,
+                    OnDropped = metrics.EventDropped,
+                },
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<EventRecorder>>());
+        });
         services.TryAddSingleton<SessionSupervisor>();
         services.AddHostedService<PodInformerService>();
-        services.AddHostedService(provider => provider.GetRequiredService<PodEventRecorder>());
+        services.AddHostedService<EventRecorderService>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionSupervisor>());
         return services;
     }

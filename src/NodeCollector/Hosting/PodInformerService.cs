@@ -1,11 +1,11 @@
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Models;
+using k8s.Models;
 using Microsoft.Extensions.Hosting;
 
 namespace Flamewatch.NodeCollector.Hosting;
 
 /// <summary>Runs the pod informer (pods of this node only) for the life of the host.</summary>
-internal sealed class PodInformerService(Informer<Pod> informer) : BackgroundService
+internal sealed class PodInformerService(Informer<V1Pod> informer) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

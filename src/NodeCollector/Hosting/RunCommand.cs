@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Flamewatch.Kubernetes.Config;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Local;
+using k8s;
+using k8s.Exceptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -77,7 +77,7 @@ internal static class RunCommand
 
             // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
             _ = app.Services.GetRequiredService<IOptions<CollectorOptions>>().Value;
-            _ = app.Services.GetRequiredService<IKubeApi>();
+            _ = app.Services.GetRequiredService<IKubernetes>();
         }
         catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
         {

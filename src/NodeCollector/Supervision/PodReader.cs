@@ -1,17 +1,14 @@
-using System.Text.Json;
 using Flamewatch.Contracts;
-using Flamewatch.Kubernetes.Models;
 using Flamewatch.NodeCollector.Discovery;
+using k8s.Models;
 
 namespace Flamewatch.NodeCollector.Supervision;
 
 /// <summary>Reads a Pod from the API into a <see cref="ProfiledPod"/>, using the shared annotation parser.</summary>
 internal static class PodReader
 {
-    private static readonly string[] ExtraStatusLists = ["initContainerStatuses", "ephemeralContainerStatuses"];
-
     /// <summary>The pod's profiling request, or null when it is not on <paramref name="nodeName"/> or not enabled.</summary>
-    public static ProfiledPod? Read(Pod pod, string nodeName)
+    public static ProfiledPod? Read(V1Pod pod, string nodeName)
     {
         var meta = pod.Metadata;
         if (string.IsNullOrEmpty(meta.Uid) || string.IsNullOrEmpty(meta.Name) ||
@@ -20,17 +17,17 @@ internal static class PodReader
             return null;
         }
 
-        var request = PodAnnotationReader.Read(meta.Annotations, DefaultApplicationName(pod));
+        var request = PodAnnotationReader.Read(meta.Annotations as IReadOnlyDictionary<string, string> ?? (meta.Annotations is null ? null : new Dictionary<string, string>(meta.Annotations)), DefaultApplicationName(pod));
         if (!request.Enabled)
         {
             return null;
         }
 
-        return new ProfiledPod(meta.Uid, meta.Namespace ?? "default", meta.Name, nodeName, request.Settings, request.Errors, Containers(pod.Status));
+        return new ProfiledPod(meta.Uid, meta.NamespaceProperty ?? "default", meta.Name, nodeName, request.Settings, request.Errors, Containers(pod.Status));
     }
 
     /// <summary>The <c>app.kubernetes.io/name</c> or <c>app</c> label, else the pod name (docs/annotations.md).</summary>
-    public static string DefaultApplicationName(Pod pod)
+    public static string DefaultApplicationName(V1Pod pod)
     {
         var labels = pod.Metadata.Labels;
         foreach (var key in new[] { "app.kubernetes.io/name", "app" })
@@ -44,8 +41,8 @@ internal static class PodReader
         return pod.Metadata.Name ?? "unknown";
     }
 
-    /// <summary>Regular, init and ephemeral container statuses (the model types only the regular ones).</summary>
-    private static List<DiscoveryContainer> Containers(PodStatus? status)
+    /// <summary>Regular, init and ephemeral container statuses.</summary>
+    private static List<DiscoveryContainer> Containers(V1PodStatus? status)
     {
         var containers = new List<DiscoveryContainer>();
         if (status is null)
@@ -61,19 +58,11 @@ internal static class PodReader
             }
         }
 
-        foreach (var list in ExtraStatusLists)
+        foreach (var container in (status.InitContainerStatuses ?? []).Concat(status.EphemeralContainerStatuses ?? []))
         {
-            if (status.ExtensionData?.GetValueOrDefault(list) is JsonElement { ValueKind: JsonValueKind.Array } array)
+            if (!string.IsNullOrEmpty(container.Name))
             {
-                foreach (var item in array.EnumerateArray())
-                {
-                    if (item.ValueKind == JsonValueKind.Object &&
-                        item.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
-                    {
-                        var id = item.TryGetProperty("containerID", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-                        containers.Add(new DiscoveryContainer(name.GetString()!, id));
-                    }
-                }
+                containers.Add(new DiscoveryContainer(container.Name, container.ContainerID));
             }
         }
 

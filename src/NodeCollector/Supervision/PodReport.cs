@@ -1,3 +1,5 @@
+using k8s.Models;
+
 namespace Flamewatch.NodeCollector.Supervision;
 
 /// <summary>A Kubernetes Event the collector wants recorded on a pod.</summary>
@@ -5,4 +7,7 @@ namespace Flamewatch.NodeCollector.Supervision;
 internal sealed record PodReport(string PodUid, string PodNamespace, string PodName, string Reason, string Message, bool Warning)
 {
     public string Type => Warning ? "Warning" : "Normal";
+
+    /// <summary>The pod the Event is about.</summary>
+    public V1ObjectReference Subject => new() { ApiVersion = "v1", Kind = "Pod", NamespaceProperty = PodNamespace, Name = PodName, Uid = PodUid };
 }

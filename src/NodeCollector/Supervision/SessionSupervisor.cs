@@ -1,12 +1,12 @@
 using System.Globalization;
+using Flamewatch.Kubernetes.Events;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Models;
 using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.NodeCollector.Metrics;
-using Flamewatch.NodeCollector.Reporting;
 using Flamewatch.Profiling;
+using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,12 +22,12 @@ namespace Flamewatch.NodeCollector.Supervision;
 /// settings attaches at once. At shutdown every session is stopped and its partial period flushed.
 /// </summary>
 internal sealed class SessionSupervisor(
-    IInformer<Pod> pods,
+    IInformer<V1Pod> pods,
     ProcessDiscovery discovery,
     AttachProbe probe,
     ProcFs procFs,
     ExporterPool exporters,
-    PodEventRecorder events,
+    EventRecorder events,
     CollectorMetrics metrics,
     IOptions<CollectorOptions> options,
     TimeProvider time,
@@ -80,7 +80,7 @@ internal sealed class SessionSupervisor(
         _lastPass = time.GetUtcNow();
         metrics.ObserveSessions(() => ActiveSessions);
         metrics.ObserveDrops(exporters.Dropped);
-        using var registration = pods.AddHandler(ResourceEventHandler<Pod>.ForAny(_ => Trigger()));
+        using var registration = pods.AddHandler(ResourceEventHandler<V1Pod>.ForAny(_ => Trigger()));
         try
         {
             await pods.WaitForSyncAsync(stoppingToken).ConfigureAwait(false);
@@ -135,7 +135,7 @@ internal sealed class SessionSupervisor(
         _noProcessScans = plan.NoProcessScans;
         foreach (var report in plan.Reports)
         {
-            events.Post(report);
+            Post(report);
         }
 
         foreach (var stop in plan.Stops)
@@ -290,7 +290,7 @@ internal sealed class SessionSupervisor(
             metrics.SessionStarted();
             var version = result.RuntimeVersion ?? "unknown";
             Log.SessionStarted(_logger, name, spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
-            events.Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
+            Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
                 $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
                 Warning: false));
             if (managed.StopRequested)
@@ -389,7 +389,7 @@ internal sealed class SessionSupervisor(
 
         metrics.AttachFailed(outcome);
         Log.AttachFailed(_logger, spec.ToString(), outcome, reason, backoff);
-        events.Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.AttachFailed,
+        Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.AttachFailed,
             $"Cannot profile container {spec.ContainerName} (PID {spec.Process.HostPid} on the node): {outcome}: {reason}", Warning: true));
     }
 
@@ -425,4 +425,6 @@ internal sealed class SessionSupervisor(
         _trigger.Dispose();
         base.Dispose();
     }
+
+    private void Post(PodReport report) => events.Record(report.Subject, report.Type, report.Reason, report.Message);
 }

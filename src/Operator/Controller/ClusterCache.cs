@@ -1,8 +1,9 @@
+using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
 using Flamewatch.Kubernetes.Informers;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
-using Flamewatch.Operator.Kubernetes;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,21 +12,25 @@ namespace Flamewatch.Operator.Controller;
 /// <summary>The two informers the controller reads from: ContinuousProfiles and pods (of one namespace or all).</summary>
 internal sealed class ClusterCache : IClusterCache
 {
-    public ClusterCache(IKubeApi api, IOptions<OperatorOptions> options, TimeProvider time, ILoggerFactory loggers)
+    public ClusterCache(IKubernetes client, IOptions<OperatorOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
         var scope = new InformerOptions { Namespace = string.IsNullOrEmpty(options.Value.Namespace) ? null : options.Value.Namespace };
         var logger = loggers.CreateLogger<ClusterCache>();
-        Profiles = new Informer<ContinuousProfileResource>(api.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type), scope, logger, time);
-        Pods = new Informer<Pod>(api.Pods(), scope, logger, time);
+        Profiles = new Informer<V1Alpha1ContinuousProfile>(
+            ListWatch.CustomObjects<V1Alpha1ContinuousProfile, V1Alpha1ContinuousProfileList>(client, V1Alpha1ContinuousProfile.Group, V1Alpha1ContinuousProfile.Version, V1Alpha1ContinuousProfile.Plural),
+            scope,
+            logger,
+            time);
+        Pods = new Informer<V1Pod>(ListWatch.Pods(client), scope, logger, time);
     }
 
-    public Informer<ContinuousProfileResource> Profiles { get; }
+    public Informer<V1Alpha1ContinuousProfile> Profiles { get; }
 
-    public Informer<Pod> Pods { get; }
+    public Informer<V1Pod> Pods { get; }
 
-    public ContinuousProfileResource? GetProfile(ObjectKey key) => Profiles.Get(key.Namespace, key.Name);
+    public V1Alpha1ContinuousProfile? GetProfile(ObjectKey key) => Profiles.Get(key.Namespace, key.Name);
 
-    public IReadOnlyList<ContinuousProfileResource> ProfilesIn(string @namespace) => Profiles.List(@namespace);
+    public IReadOnlyList<V1Alpha1ContinuousProfile> ProfilesIn(string @namespace) => Profiles.List(@namespace);
 
-    public IReadOnlyList<Pod> PodsIn(string @namespace) => Pods.List(@namespace);
+    public IReadOnlyList<V1Pod> PodsIn(string @namespace) => Pods.List(@namespace);
 }

@@ -1,12 +1,16 @@
 using Flamewatch.Contracts;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
+using Flamewatch.Kubernetes.Events;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.LeaderElection;
-using Flamewatch.Kubernetes.Models;
 using Flamewatch.Kubernetes.Queue;
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.Operator.Hosting;
-using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Metrics;
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +23,8 @@ namespace Flamewatch.Operator.Controller;
 /// Lease stops the process, as controller-runtime does, so that a restarted replica rejoins the election cleanly.
 /// </summary>
 internal sealed class ContinuousProfileController(
-    IKubeApi api,
+    IKubernetes client,
+    KubernetesClientConfiguration clientConfig,
     ClusterCache cache,
     EventRecorder events,
     OwnWrites ownWrites,
@@ -37,13 +42,13 @@ internal sealed class ContinuousProfileController(
         using var queue = new WorkQueue<ObjectKey>(time);
         metrics.ObserveQueue(() => queue.Count);
         metrics.ObserveLeadership(() => state.IsLeader);
-        Log.ControllerStarting(logger, (api as KubeApiClient)?.Config.Server.ToString() ?? "(injected client)", settings.Namespace ?? "(all)", settings.LeaderElection);
+        Log.ControllerStarting(logger, clientConfig.Host ?? "(injected client)", settings.Namespace ?? "(all)", settings.LeaderElection);
 
-        using var profileEvents = cache.Profiles.AddHandler(new ResourceEventHandler<ContinuousProfileResource>(
+        using var profileEvents = cache.Profiles.AddHandler(new ResourceEventHandler<V1Alpha1ContinuousProfile>(
             added => OnProfileChanged(queue, null, added),
             (previous, current) => OnProfileChanged(queue, previous, current),
             deleted => OnProfileChanged(queue, deleted, null)));
-        using var podEvents = cache.Pods.AddHandler(new ResourceEventHandler<Pod>(
+        using var podEvents = cache.Pods.AddHandler(new ResourceEventHandler<V1Pod>(
             added => OnPodChanged(queue, null, added),
             (previous, current) => OnPodChanged(queue, previous, current),
             deleted => OnPodChanged(queue, deleted, null)));
@@ -62,24 +67,45 @@ internal sealed class ContinuousProfileController(
             }
 
             var identity = string.IsNullOrEmpty(settings.Identity) ? $"{Environment.MachineName}_{Guid.NewGuid():N}" : settings.Identity;
-            var leaseLock = new LeaseLock(
-                api.Leases(),
-                string.IsNullOrEmpty(settings.LeaseNamespace) ? api.DefaultNamespace : settings.LeaseNamespace,
-                settings.LeaseName,
-                identity);
-            var elector = new LeaderElector(
-                leaseLock,
-                new LeaderElectionOptions { LeaseDuration = settings.LeaseDuration, RenewDeadline = settings.RenewDeadline, RetryPeriod = settings.RetryPeriod },
-                logger,
-                time);
-            await elector.RunAsync(
-                leading =>
+            var leaseNamespace = string.IsNullOrEmpty(settings.LeaseNamespace) ? clientConfig.Namespace ?? "default" : settings.LeaseNamespace;
+            using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(client, leaseNamespace, settings.LeaseName, identity))
+            {
+                LeaseDuration = settings.LeaseDuration,
+                RenewDeadline = settings.RenewDeadline,
+                RetryPeriod = settings.RetryPeriod,
+            });
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Task? workers = null;
+            elector.OnStartedLeading += () =>
+            {
+                Log.StartedLeading(logger, identity);
+                workers = LeadAsync(queue, leading.Token);
+            };
+            elector.OnStoppedLeading += () =>
+            {
+                state.IsLeader = false;
+                leading.Cancel();
+            };
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await leading.CancelAsync().ConfigureAwait(false);
+                if (workers is not null)
                 {
-                    Log.StartedLeading(logger, identity);
-                    return LeadAsync(queue, leading);
-                },
-                () => state.IsLeader = false,
-                stoppingToken).ConfigureAwait(false);
+                    await workers.ConfigureAwait(false);
+                }
+
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    // client-go's ReleaseOnCancel: let a successor take over at once.
+                    using var release = new CancellationTokenSource(settings.RenewDeadline);
+                    await LeaseRelease.ReleaseAsync(client, leaseNamespace, settings.LeaseName, identity, logger, release.Token).ConfigureAwait(false);
+                }
+            }
+
             if (!stoppingToken.IsCancellationRequested)
             {
                 // Lost the Lease: stop, as controller-runtime does, so that this replica rejoins the election afresh.
@@ -123,28 +149,28 @@ internal sealed class ContinuousProfileController(
         }
     }
 
-    private void OnProfileChanged(WorkQueue<ObjectKey> queue, ContinuousProfileResource? previous, ContinuousProfileResource? current)
+    private void OnProfileChanged(WorkQueue<ObjectKey> queue, V1Alpha1ContinuousProfile? previous, V1Alpha1ContinuousProfile? current)
     {
         if (ownWrites.IsEcho(previous, current))
         {
             return;
         }
 
-        var ns = (current ?? previous)?.Metadata.Namespace;
+        var ns = (current ?? previous)?.Metadata.NamespaceProperty;
         foreach (var key in EventMapper.ForProfile(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
         {
             Enqueue(queue, key);
         }
     }
 
-    private void OnPodChanged(WorkQueue<ObjectKey> queue, Pod? previous, Pod? current)
+    private void OnPodChanged(WorkQueue<ObjectKey> queue, V1Pod? previous, V1Pod? current)
     {
         if (ownWrites.IsEcho(previous, current))
         {
             return;
         }
 
-        var ns = (current ?? previous)?.Metadata.Namespace;
+        var ns = (current ?? previous)?.Metadata.NamespaceProperty;
         foreach (var key in EventMapper.ForPod(previous, current, ns is null ? [] : cache.ProfilesIn(ns)))
         {
             Enqueue(queue, key);
@@ -172,7 +198,7 @@ internal sealed class ContinuousProfileController(
         {
             if (pod.Metadata.Annotations?.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) == true && owner.Length > 0)
             {
-                Enqueue(queue, new ObjectKey(pod.Metadata.Namespace, owner));
+                Enqueue(queue, new ObjectKey(pod.Metadata.NamespaceProperty, owner));
             }
         }
     }

@@ -1,7 +1,9 @@
 using Flamewatch.Contracts;
-using Flamewatch.Kubernetes.Models;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
 using Flamewatch.Operator.Kubernetes;
 using Flamewatch.Operator.Planning;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Controller;
 
@@ -26,7 +28,7 @@ internal sealed class ContinuousProfileReconciler(IClusterCache cache, PlanAppli
     /// The read-and-plan half of a reconcile, without I/O: the profile as the cache shows it (a stand-in carrying only
     /// its key when it is gone, whose pods are then released) and the plan for it.
     /// </summary>
-    internal static (ContinuousProfileResource Profile, AnnotationPlan Plan) PlanFromCache(IClusterCache cache, ObjectKey key, DateTimeOffset now)
+    internal static (V1Alpha1ContinuousProfile Profile, AnnotationPlan Plan) PlanFromCache(IClusterCache cache, ObjectKey key, DateTimeOffset now)
     {
         var ns = key.Namespace ?? throw new ArgumentException("ContinuousProfiles are namespaced", nameof(key));
         var profile = cache.GetProfile(key);
@@ -35,17 +37,17 @@ internal sealed class ContinuousProfileReconciler(IClusterCache cache, PlanAppli
         // snapshots keeps a reconcile cheap in a namespace with thousands of pods.
         var selector = profile?.Spec.Selector;
         var pods = cache.PodsIn(ns)
-            .Where(pod => selector?.Matches(pod.Metadata.Labels) == true
+            .Where(pod => selector?.MatchesLabels(pod.Metadata.Labels) == true
                 || (pod.Metadata.Annotations?.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) == true && owner == key.Name))
             .Select(PodSnapshots.From)
             .ToList();
         if (profile is null)
         {
-            var gone = new ContinuousProfileResource { ApiVersion = ContinuousProfileResource.Type.ApiVersion, Kind = ContinuousProfileResource.Type.Kind, Metadata = new() { Namespace = ns, Name = key.Name } };
+            var gone = new V1Alpha1ContinuousProfile { Metadata = new() { NamespaceProperty = ns, Name = key.Name } };
             return (gone, AnnotationPlanner.ReleaseOrphans(ns, key.Name, pods));
         }
 
-        var others = cache.ProfilesIn(ns).Where(p => p.Metadata.Name != key.Name).Select(p => p.ToContract()).ToList();
-        return (profile, AnnotationPlanner.Plan(profile.ToContract(), pods, others, now));
+        var others = cache.ProfilesIn(ns).Where(p => p.Metadata.Name != key.Name).ToList();
+        return (profile, AnnotationPlanner.Plan(profile, pods, others, now));
     }
 }

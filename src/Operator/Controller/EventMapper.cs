@@ -1,6 +1,7 @@
 using Flamewatch.Contracts;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Operator.Kubernetes;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Kubernetes;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Controller;
 
@@ -12,7 +13,7 @@ namespace Flamewatch.Operator.Controller;
 /// </summary>
 internal static class EventMapper
 {
-    public static IEnumerable<ObjectKey> ForPod(Pod? previous, Pod? current, IReadOnlyList<ContinuousProfileResource> profilesInNamespace)
+    public static IEnumerable<ObjectKey> ForPod(V1Pod? previous, V1Pod? current, IReadOnlyList<V1Alpha1ContinuousProfile> profilesInNamespace)
     {
         if (previous is not null && current is not null && !MattersToPlanner(previous, current))
         {
@@ -22,7 +23,7 @@ internal static class EventMapper
         var keys = new HashSet<ObjectKey>();
         foreach (var pod in new[] { previous, current })
         {
-            if (pod?.Metadata.Namespace is not { } ns)
+            if (pod?.Metadata.NamespaceProperty is not { } ns)
             {
                 continue;
             }
@@ -34,7 +35,7 @@ internal static class EventMapper
 
             foreach (var profile in profilesInNamespace)
             {
-                if (profile.Spec.Selector?.Matches(pod.Metadata.Labels) == true)
+                if (profile.Spec.Selector?.MatchesLabels(pod.Metadata.Labels) == true)
                 {
                     keys.Add(ObjectKey.Of(profile));
                 }
@@ -48,14 +49,14 @@ internal static class EventMapper
     /// Pod updates that change nothing the planner reads (container statuses, IPs, conditions) are ignored, so a
     /// busy cluster's status churn does not turn into reconciles.
     /// </summary>
-    private static bool MattersToPlanner(Pod previous, Pod current) =>
+    private static bool MattersToPlanner(V1Pod previous, V1Pod current) =>
         !SameEntries(previous.Metadata.Labels, current.Metadata.Labels)
         || !SameEntries(Flamewatch(previous), Flamewatch(current))
         || (previous.Metadata.DeletionTimestamp is null) != (current.Metadata.DeletionTimestamp is null)
         || previous.Status?.Phase != current.Status?.Phase;
 
-    private static IEnumerable<KeyValuePair<string, string>> Flamewatch(Pod pod) =>
-        (pod.Metadata.Annotations ?? []).Where(a => a.Key.StartsWith(FlamewatchAnnotations.Prefix, StringComparison.Ordinal));
+    private static IEnumerable<KeyValuePair<string, string>> Flamewatch(V1Pod pod) =>
+        (pod.Metadata.Annotations ?? new Dictionary<string, string>()).Where(a => a.Key.StartsWith(FlamewatchAnnotations.Prefix, StringComparison.Ordinal));
 
     private static bool SameEntries(IEnumerable<KeyValuePair<string, string>>? a, IEnumerable<KeyValuePair<string, string>>? b) =>
         (a ?? []).OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual((b ?? []).OrderBy(p => p.Key, StringComparer.Ordinal));
@@ -64,7 +65,7 @@ internal static class EventMapper
     /// A profile change enqueues the profile itself, and, when its claim on pods may have changed (selector,
     /// suspend, deletion), the other profiles of the namespace that may now win or lose pods.
     /// </summary>
-    public static IEnumerable<ObjectKey> ForProfile(ContinuousProfileResource? previous, ContinuousProfileResource? current, IReadOnlyList<ContinuousProfileResource> profilesInNamespace)
+    public static IEnumerable<ObjectKey> ForProfile(V1Alpha1ContinuousProfile? previous, V1Alpha1ContinuousProfile? current, IReadOnlyList<V1Alpha1ContinuousProfile> profilesInNamespace)
     {
         var subject = current ?? previous;
         if (subject is null || (previous is not null && current is not null && OnlyStatusChanged(previous, current)))
@@ -88,12 +89,12 @@ internal static class EventMapper
     }
 
     /// <summary>Our own status writes (and other status-only updates) need no reconcile (controller-runtime's GenerationChangedPredicate, plus metadata the planner reads).</summary>
-    private static bool OnlyStatusChanged(ContinuousProfileResource previous, ContinuousProfileResource current) =>
+    private static bool OnlyStatusChanged(V1Alpha1ContinuousProfile previous, V1Alpha1ContinuousProfile current) =>
         previous.Metadata.Generation == current.Metadata.Generation
         && (previous.Metadata.DeletionTimestamp is null) == (current.Metadata.DeletionTimestamp is null)
         && (previous.Metadata.Finalizers ?? []).SequenceEqual(current.Metadata.Finalizers ?? []);
 
-    private static bool ClaimMayHaveChanged(ContinuousProfileResource? previous, ContinuousProfileResource? current) =>
+    private static bool ClaimMayHaveChanged(V1Alpha1ContinuousProfile? previous, V1Alpha1ContinuousProfile? current) =>
         previous is null || current is null
         || previous.Metadata.Generation != current.Metadata.Generation
         || (previous.Metadata.DeletionTimestamp is null) != (current.Metadata.DeletionTimestamp is null);

@@ -1,5 +1,6 @@
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Operator.Kubernetes;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using k8s;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Controller;
 
@@ -32,7 +33,7 @@ internal sealed class OwnWrites
     {
         if (baseVersion is not null)
         {
-            Set(Key<Pod>(@namespace, name), new Expectation(baseVersion, annotations, null));
+            Set(Key<V1Pod>(@namespace, name), new Expectation(baseVersion, annotations, null));
         }
     }
 
@@ -41,13 +42,13 @@ internal sealed class OwnWrites
     {
         if (baseVersion is not null)
         {
-            Set(Key<ContinuousProfileResource>(@namespace, name), new Expectation(baseVersion, null, finalizers));
+            Set(Key<V1Alpha1ContinuousProfile>(@namespace, name), new Expectation(baseVersion, null, finalizers));
         }
     }
 
     /// <summary>Whether a notification (<paramref name="previous"/> → <paramref name="current"/>) is the echo of an own patch. Consumes the entry either way.</summary>
     public bool IsEcho<T>(T? previous, T? current)
-        where T : KubeObject
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         if ((current ?? previous)?.Metadata is not { Name: { } name } metadata)
         {
@@ -57,7 +58,7 @@ internal sealed class OwnWrites
         Expectation? expected;
         lock (_lock)
         {
-            if (!_expected.Remove(Key<T>(metadata.Namespace, name), out expected))
+            if (!_expected.Remove(Key<T>(metadata.NamespaceProperty, name), out expected))
             {
                 return false;
             }
@@ -75,8 +76,8 @@ internal sealed class OwnWrites
 
         return (previous, current) switch
         {
-            (Pod before, Pod after) when expected.Annotations is not null => OnlyAnnotationsPatched(before, after, expected.Annotations),
-            (ContinuousProfileResource before, ContinuousProfileResource after) when expected.Finalizers is not null =>
+            (V1Pod before, V1Pod after) when expected.Annotations is not null => OnlyAnnotationsPatched(before, after, expected.Annotations),
+            (V1Alpha1ContinuousProfile before, V1Alpha1ContinuousProfile after) when expected.Finalizers is not null =>
                 before.Metadata.Generation == after.Metadata.Generation
                 && (before.Metadata.DeletionTimestamp is null) == (after.Metadata.DeletionTimestamp is null)
                 && (after.Metadata.Finalizers ?? []).SequenceEqual(expected.Finalizers),
@@ -85,7 +86,7 @@ internal sealed class OwnWrites
     }
 
     /// <summary>Whether <paramref name="after"/> is <paramref name="before"/> with exactly the patched annotations (null: removed) and nothing else the planner reads changed.</summary>
-    private static bool OnlyAnnotationsPatched(Pod before, Pod after, IReadOnlyDictionary<string, string?> patch)
+    private static bool OnlyAnnotationsPatched(V1Pod before, V1Pod after, IReadOnlyDictionary<string, string?> patch)
     {
         if (!SameEntries(before.Metadata.Labels, after.Metadata.Labels)
             || before.Status?.Phase != after.Status?.Phase
@@ -94,7 +95,7 @@ internal sealed class OwnWrites
             return false;
         }
 
-        var expected = new Dictionary<string, string>(before.Metadata.Annotations ?? [], StringComparer.Ordinal);
+        var expected = new Dictionary<string, string>(before.Metadata.Annotations ?? EmptyEntries, StringComparer.Ordinal);
         foreach (var (key, value) in patch)
         {
             if (value is null)
@@ -110,7 +111,7 @@ internal sealed class OwnWrites
         return SameEntries(expected, after.Metadata.Annotations);
     }
 
-    private static bool SameEntries(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b)
+    private static bool SameEntries(IDictionary<string, string>? a, IDictionary<string, string>? b)
     {
         a ??= EmptyEntries;
         b ??= EmptyEntries;

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Contracts.Api.V1Alpha1;
-using Flamewatch.Kubernetes.Json;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
-using Flamewatch.Operator.Kubernetes;
+using Flamewatch.Kubernetes;
+using Flamewatch.Kubernetes.Client;
+using Flamewatch.Kubernetes.Events;
 using Flamewatch.Operator.Metrics;
 using Flamewatch.Operator.Planning;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.Operator.Controller;
@@ -16,32 +17,31 @@ namespace Flamewatch.Operator.Controller;
 /// released; status last). Each pod is patched on its own: one failing pod never keeps the others from being
 /// patched; the failures are reported in the status and the reconcile is retried for them.
 /// </summary>
-internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites ownWrites, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
+internal sealed class PlanApplier(IKubernetes client, EventRecorder events, OwnWrites ownWrites, ControllerMetrics metrics, TimeProvider time, ILogger<PlanApplier> logger)
 {
     /// <summary>Pod patches in flight at once for one profile.</summary>
     internal const int PatchParallelism = 8;
 
     /// <summary>Applies the plan; returns the number of pod patches sent. Throws <see cref="ReconcileRetryException"/> when something must be retried.</summary>
-    public async Task<int> ApplyAsync(ContinuousProfileResource profile, AnnotationPlan plan, CancellationToken cancellationToken)
+    public async Task<int> ApplyAsync(V1Alpha1ContinuousProfile profile, AnnotationPlan plan, CancellationToken cancellationToken)
     {
         if (plan.IsEmpty)
         {
             return 0;
         }
 
-        var key = profile.Key();
-        var ns = profile.Metadata.Namespace!;
-        var profiles = api.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type);
+        var key = ObjectKey.Of(profile).ToString();
+        var ns = profile.Metadata.NamespaceProperty!;
         if (plan.Finalizer == FinalizerAction.Add)
         {
             var finalizers = new List<string>(profile.Metadata.Finalizers ?? []) { V1Alpha1ContinuousProfile.Finalizer };
             try
             {
                 ownWrites.ExpectFinalizersPatch(ns, profile.Metadata.Name!, profile.Metadata.ResourceVersion, finalizers);
-                profile = await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, finalizers), cancellationToken).ConfigureAwait(false);
+                profile = await PatchProfileAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, finalizers), cancellationToken).ConfigureAwait(false);
                 Log.FinalizerAdded(logger, key);
             }
-            catch (KubeApiException exception) when (exception.IsNotFound)
+            catch (Exception exception) when (exception.IsNotFound())
             {
                 return 0;
             }
@@ -49,7 +49,6 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
 
         var failures = new List<(PodPatch Patch, Exception Error)>();
         var stale = 0;
-        var pods = api.Pods();
         await Parallel.ForEachAsync(
             plan.PodPatches,
             new ParallelOptions { MaxDegreeOfParallelism = PatchParallelism, CancellationToken = cancellationToken },
@@ -58,19 +57,19 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
                 try
                 {
                     ownWrites.ExpectPodPatch(ns, patch.Name, patch.ResourceVersion, patch.Annotations);
-                    await pods.PatchAsync(ns, patch.Name, new KubePatch(KubePatch.MergePatchType, patch.ToMergePatchJson()), token).ConfigureAwait(false);
+                    await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch.ToMergePatchJson(), V1Patch.PatchType.MergePatch), patch.Name, ns, cancellationToken: token).ConfigureAwait(false);
                     metrics.PodPatched(success: true);
                 }
-                catch (KubeApiException exception) when (exception.IsNotFound)
+                catch (Exception exception) when (exception.IsNotFound())
                 {
                     // The pod is gone: nothing left to annotate or clean up.
                 }
-                catch (KubeApiException exception) when (exception.IsConflict)
+                catch (Exception exception) when (exception.IsConflict())
                 {
                     Log.PodPatchStale(logger, ns, patch.Name, key);
                     Interlocked.Increment(ref stale);
                 }
-                catch (Exception exception) when (exception is KubeApiException or HttpRequestException)
+                catch (Exception exception) when (exception.IsApiError() || exception is HttpRequestException or TimeoutException)
                 {
                     metrics.PodPatched(success: false);
                     Log.PodPatchFailed(logger, ns, patch.Name, key, exception);
@@ -87,10 +86,10 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
             var remaining = (profile.Metadata.Finalizers ?? []).Where(f => f != V1Alpha1ContinuousProfile.Finalizer).ToList();
             try
             {
-                await profiles.PatchAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, remaining), cancellationToken).ConfigureAwait(false);
+                await PatchProfileAsync(ns, profile.Metadata.Name!, FinalizersPatch(profile, remaining), cancellationToken).ConfigureAwait(false);
                 Log.FinalizerRemoved(logger, key);
             }
-            catch (KubeApiException exception) when (exception.IsNotFound)
+            catch (Exception exception) when (exception.IsNotFound())
             {
             }
         }
@@ -103,12 +102,19 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
 
         if (status is not null && !AnnotationPlanner.StatusEquals(profile.Status, status))
         {
-            var body = new JsonObject { ["status"] = KubeJson.ToNode(status) };
+            var body = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(status)) };
             try
             {
-                await profiles.PatchStatusAsync(ns, profile.Metadata.Name!, KubePatch.Merge(body), cancellationToken).ConfigureAwait(false);
+                await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                    new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch),
+                    V1Alpha1ContinuousProfile.Group,
+                    V1Alpha1ContinuousProfile.Version,
+                    ns,
+                    V1Alpha1ContinuousProfile.Plural,
+                    profile.Metadata.Name!,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (KubeApiException exception) when (exception.IsNotFound)
+            catch (Exception exception) when (exception.IsNotFound())
             {
                 return plan.PodPatches.Count;
             }
@@ -118,12 +124,12 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
         {
             foreach (var planned in plan.Events)
             {
-                events.Enqueue(profile, planned);
+                events.Record(Reference(profile), planned.Type, planned.Reason, planned.Message);
             }
         }
         else if (failures.Count > 0)
         {
-            events.Enqueue(profile, new PlannedEvent(PlannedEvent.Warning, "PodPatchFailed", FailureMessage(failures)));
+            events.Record(Reference(profile), PlannedEvent.Warning, "PodPatchFailed", FailureMessage(failures));
         }
 
         if (!complete)
@@ -136,17 +142,35 @@ internal sealed class PlanApplier(IKubeApi api, EventRecorder events, OwnWrites 
         return plan.PodPatches.Count;
     }
 
+    /// <summary>The object an Event on a profile is about.</summary>
+    internal static V1ObjectReference Reference(V1Alpha1ContinuousProfile profile) => new()
+    {
+        ApiVersion = V1Alpha1ContinuousProfile.ApiVersionValue,
+        Kind = V1Alpha1ContinuousProfile.KindValue,
+        NamespaceProperty = profile.Metadata.NamespaceProperty,
+        Name = profile.Metadata.Name,
+        Uid = profile.Metadata.Uid,
+        ResourceVersion = profile.Metadata.ResourceVersion,
+    };
+
+    private async Task<V1Alpha1ContinuousProfile> PatchProfileAsync(string ns, string name, V1Patch patch, CancellationToken cancellationToken)
+    {
+        using var response = await client.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync<V1Alpha1ContinuousProfile>(
+            patch, V1Alpha1ContinuousProfile.Group, V1Alpha1ContinuousProfile.Version, ns, V1Alpha1ContinuousProfile.Plural, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.Body;
+    }
+
     /// <summary>Finalizers are a list, which a merge patch replaces whole: guard it with the resourceVersion it was read at.</summary>
-    private static KubePatch FinalizersPatch(KubeObject profile, List<string> finalizers) => KubePatch.Merge(new JsonObject
+    private static V1Patch FinalizersPatch(V1Alpha1ContinuousProfile profile, List<string> finalizers) => new(new JsonObject
     {
         ["metadata"] = new JsonObject
         {
             ["resourceVersion"] = profile.Metadata.ResourceVersion,
             ["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
         },
-    });
+    }.ToJsonString(), V1Patch.PatchType.MergePatch);
 
-    private static V1Alpha1ContinuousProfileStatus WithPatchFailures(V1Alpha1ContinuousProfileStatus status, List<(PodPatch Patch, Exception Error)> failures, ContinuousProfileResource profile, DateTimeOffset now)
+    private static V1Alpha1ContinuousProfileStatus WithPatchFailures(V1Alpha1ContinuousProfileStatus status, List<(PodPatch Patch, Exception Error)> failures, V1Alpha1ContinuousProfile profile, DateTimeOffset now)
     {
         var previous = profile.Status?.FindCondition(V1Alpha1ContinuousProfileStatus.ReadyCondition);
         var ready = new V1Alpha1Condition

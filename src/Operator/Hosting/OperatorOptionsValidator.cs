@@ -1,4 +1,3 @@
-using Flamewatch.Kubernetes.LeaderElection;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator.Hosting;
@@ -21,8 +20,21 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
                 failures.Add("Operator:LeaseName: a Lease name is required when leader election is on");
             }
 
-            var election = new LeaderElectionOptions { LeaseDuration = options.LeaseDuration, RenewDeadline = options.RenewDeadline, RetryPeriod = options.RetryPeriod };
-            failures.AddRange(election.Validate().Select(problem => $"Operator leader election: {problem}"));
+            // client-go's constraints: LeaseDuration > RenewDeadline > 1.2 × RetryPeriod > 0.
+            if (options.RetryPeriod <= TimeSpan.Zero)
+            {
+                failures.Add("Operator leader election: RetryPeriod must be greater than zero");
+            }
+
+            if (options.LeaseDuration <= options.RenewDeadline)
+            {
+                failures.Add("Operator leader election: LeaseDuration must be greater than RenewDeadline");
+            }
+
+            if (options.RenewDeadline <= options.RetryPeriod * 1.2)
+            {
+                failures.Add("Operator leader election: RenewDeadline must be greater than 1.2 × RetryPeriod");
+            }
         }
 
         if (options.MaxConcurrentReconciles is < 1 or > 64)

@@ -1,8 +1,11 @@
+using Flamewatch.Kubernetes.Events;
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Operator.Controller;
 using Flamewatch.Operator.Metrics;
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Operator.Hosting;
@@ -20,7 +23,15 @@ internal static class OperatorServiceCollectionExtensions
         services.TryAddSingleton<OperatorState>();
         services.TryAddSingleton<ClusterCache>();
         services.TryAddSingleton<IClusterCache>(provider => provider.GetRequiredService<ClusterCache>());
-        services.TryAddSingleton<EventRecorder>();
+        services.TryAddSingleton(provider =>
+        {
+            var metrics = provider.GetRequiredService<ControllerMetrics>();
+            return new EventRecorder(
+                provider.GetRequiredService<IKubernetes>(),
+                new EventRecorderOptions { Component = "flamewatch-operator", OnDropped = metrics.EventDropped },
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<EventRecorder>>());
+        });
         services.TryAddSingleton<OwnWrites>();
         services.TryAddSingleton<PlanApplier>();
         services.TryAddSingleton<ContinuousProfileReconciler>();

@@ -118,7 +118,7 @@ internal sealed class ControllerMetrics
             .Family("flamewatch_operator_pod_patches_total", PrometheusMetricType.Counter, "Pod annotation patches sent, by result")
             .Sample("flamewatch_operator_pod_patches_total", Interlocked.Read(ref _podPatches), ("result", "success"))
             .Sample("flamewatch_operator_pod_patches_total", Interlocked.Read(ref _podPatchFailures), ("result", "error"))
-            .Family("flamewatch_operator_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded because of the per-object rate limit")
+            .Family("flamewatch_operator_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded: over the per-object rate limit, the queue full, or refused by the API server")
             .Sample("flamewatch_operator_events_dropped_total", Interlocked.Read(ref _eventsDropped))
             .ToString();
     }

@@ -9,7 +9,7 @@ internal sealed class AgeComparer : IComparer<V1Alpha1ContinuousProfile>
 
     public int Compare(V1Alpha1ContinuousProfile? x, V1Alpha1ContinuousProfile? y)
     {
-        var byTime = (x?.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue).CompareTo(y?.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue);
+        var byTime = (x?.Metadata.CreationTimestamp ?? DateTime.MaxValue).CompareTo(y?.Metadata.CreationTimestamp ?? DateTime.MaxValue);
         return byTime != 0 ? byTime : string.CompareOrdinal(x?.Metadata.Name, y?.Metadata.Name);
     }
 }

@@ -21,7 +21,7 @@ internal static class AnnotationPlanner
         DateTimeOffset now)
     {
         var name = profile.Metadata.Name ?? throw new ArgumentException("the profile has no name", nameof(profile));
-        var ns = profile.Metadata.Namespace;
+        var ns = profile.Metadata.NamespaceProperty;
         var deleting = profile.Metadata.DeletionTimestamp is not null;
         var hasFinalizer = profile.Metadata.Finalizers?.Contains(V1Alpha1ContinuousProfile.Finalizer) == true;
         if (deleting && !hasFinalizer)
@@ -35,7 +35,7 @@ internal static class AnnotationPlanner
         var claimsPods = !deleting && !suspended && settings.IsValid;
         var desired = settings.Settings.ToAnnotations(name);
         var rivals = otherProfiles
-            .Where(other => other.Metadata.Namespace == ns && other.Metadata.Name != name && other.Spec.Selector is not null)
+            .Where(other => other.Metadata.NamespaceProperty == ns && other.Metadata.Name != name && other.Spec.Selector is not null)
             .ToArray();
         var claims = new Dictionary<V1Alpha1ContinuousProfile, bool>(ReferenceEqualityComparer.Instance);
 

@@ -1,10 +1,11 @@
 using System.Globalization;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
+using System.Text.Json.Nodes;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.TestKit;
 using Flamewatch.TestKit.Processes;
 using Flamewatch.TestKit.SimulatedNodes;
+using k8s;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -28,7 +29,7 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
 
     internal TestApiServer Api { get; private set; } = null!;
 
-    internal KubeApiClient Client { get; private set; } = null!;
+    internal IKubernetes Client { get; private set; } = null!;
 
     internal AgentProcess Agent { get; private set; } = null!;
 
@@ -77,18 +78,27 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
     }
 
     /// <summary>Sets (or with a null value removes) annotations of a pod.</summary>
-    internal Task PatchAnnotationsAsync(TestPod pod, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken) =>
-        Client.Pods().PatchAsync(Namespace, pod.Name, KubePatch.Annotations(changes), cancellationToken);
+    internal Task PatchAnnotationsAsync(TestPod pod, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken)
+    {
+        var annotations = new JsonObject();
+        foreach (var (key, value) in changes)
+        {
+            annotations[key] = value;
+        }
+
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } };
+        return Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), pod.Name, Namespace, cancellationToken: cancellationToken);
+    }
 
     /// <summary>The Events recorded on a pod.</summary>
-    internal async Task<IReadOnlyList<KubeEvent>> EventsAsync(TestPod pod, CancellationToken cancellationToken)
+    internal async Task<IList<Corev1Event>> EventsAsync(TestPod pod, CancellationToken cancellationToken)
     {
-        var list = await Client.Events().ListAsync(Namespace, new ListOptions { FieldSelector = "involvedObject.uid=" + pod.Uid }, cancellationToken);
+        var list = await Client.CoreV1.ListNamespacedEventAsync(Namespace, fieldSelector: "involvedObject.uid=" + pod.Uid, cancellationToken: cancellationToken);
         return list.Items;
     }
 
     /// <summary>Polls until an Event with <paramref name="reason"/> is recorded on the pod.</summary>
-    internal async Task<KubeEvent> WaitForEventAsync(TestPod pod, string reason, CancellationToken cancellationToken)
+    internal async Task<Corev1Event> WaitForEventAsync(TestPod pod, string reason, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -1,8 +1,8 @@
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.NodeCollector.Supervision;
 using Flamewatch.NodeCollector.Tests.SimulatedNodes;
 using Flamewatch.TestKit.Rbac;
 using Flamewatch.TestKit.SimulatedNodes;
+using k8s;
 using static Flamewatch.NodeCollector.Tests.KubernetesMode.KubernetesModeFixture;
 
 namespace Flamewatch.NodeCollector.Tests.KubernetesMode;
@@ -49,6 +49,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         var attached = await fixture.WaitForEventAsync(web, EventReasons.Attached, token);
         Assert.Equal("Normal", attached.Type);
         Assert.Contains("container app", attached.Message);
+        Assert.Equal(("flamewatch-collector", NodeName, "flamewatch-collector-" + NodeName), (attached.Source.Component, attached.Source.Host, attached.ReportingInstance));
         Assert.Contains(fixture.Api.Requests, r => r.PathAndQuery.StartsWith("/api/v1/pods", StringComparison.Ordinal)
             && Uri.UnescapeDataString(r.PathAndQuery).Contains("fieldSelector=spec.nodeName=" + NodeName, StringComparison.Ordinal));
     }
@@ -93,7 +94,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         await Task.Delay(TimeSpan.FromSeconds(3), token);
 
         var beforeDelete = await fixture.Agent.ProfileCountAsync(application, null, token);
-        await fixture.Client.Pods().DeleteAsync(Namespace, pod.Name, cancellationToken: token);
+        await fixture.Client.CoreV1.DeleteNamespacedPodAsync(pod.Name, Namespace, cancellationToken: token);
         var flushed = await fixture.Agent.WaitForProfilesAsync(application, null, n => n > beforeDelete, token);
         await Task.Delay(TimeSpan.FromSeconds(12), token);
 
@@ -111,7 +112,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         var pod = await fixture.CreatePodAsync(application, Enabled(application), [("shell", ContainerProgram.NotDotNet)], token);
         await fixture.WaitForEventAsync(pod, EventReasons.NoDotNetProcess, token);
 
-        var used = fixture.Api.Requests.Where(r => r.UserAgent.StartsWith("flamewatch/", StringComparison.Ordinal)).Select(RbacRules.ResourceVerb).ToHashSet();
+        var used = RbacRules.Used(fixture.Api.Requests, "flamewatch/");
         var granted = RbacRules.GrantedToWorkload(await RbacRules.RenderChartAsync(token), "DaemonSet", "-collector");
         Assert.Empty(used.Except(granted));
         Assert.Empty(granted.Except(used));

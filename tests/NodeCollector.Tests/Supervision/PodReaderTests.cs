@@ -1,6 +1,6 @@
-using Flamewatch.Kubernetes.Json;
-using Flamewatch.Kubernetes.Models;
 using Flamewatch.NodeCollector.Supervision;
+using k8s;
+using k8s.Models;
 
 namespace Flamewatch.NodeCollector.Tests.Supervision;
 
@@ -57,5 +57,5 @@ public sealed class PodReaderTests
         Assert.Equal("p", read.Settings.ApplicationName);
     }
 
-    private static Pod Pod(string json) => KubeJson.Deserialize<Pod>(json);
+    private static V1Pod Pod(string json) => KubernetesJson.Deserialize<V1Pod>(json);
 }

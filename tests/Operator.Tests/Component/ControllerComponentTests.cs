@@ -2,8 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Tests.Component;
 
@@ -16,7 +15,7 @@ public sealed class ControllerComponentTests
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(90);
 
     private static V1Alpha1ContinuousProfileSpec Selecting(string app, string? applicationName = null) =>
-        new() { ApplicationName = applicationName, Selector = new V1Alpha1LabelSelector { MatchLabels = new() { ["app"] = app } } };
+        new() { ApplicationName = applicationName, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = app } } };
 
     private static Dictionary<string, string> App(string app) => new() { ["app"] = app };
 
@@ -52,7 +51,7 @@ public sealed class ControllerComponentTests
         await OperatorHarness.EventuallyAsync(
             async () =>
             {
-                var profile = await h.Profiles.GetAsync(OperatorHarness.Namespace, "checkout", ct);
+                var profile = await h.GetProfileAsync("checkout", ct);
                 return profile.Status is { MatchedPods: 2, ObservedGeneration: 1 }
                     && profile.Status.FindCondition("Ready") is { Status: "True", Reason: "PodsAnnotated" }
                     && profile.Status.FindCondition("Conflict") is { Status: "False" }
@@ -62,8 +61,8 @@ public sealed class ControllerComponentTests
             ct);
         Assert.Empty(await h.FlamewatchAnnotationsAsync("cart-1", ct));
 
-        var events = await h.Client.Events().ListAsync(OperatorHarness.Namespace, cancellationToken: ct);
-        Assert.Contains(events.Items, e => e.Reason == "PodsSelected" && e.InvolvedObject?.Name == "checkout");
+        var events = await h.EventsAsync(ct);
+        Assert.Contains(events, e => e.Reason == "PodsSelected" && e.InvolvedObject?.Name == "checkout");
     }
 
     [Fact]
@@ -126,7 +125,7 @@ public sealed class ControllerComponentTests
         Assert.Equal("checkout", await h.ManagedByAsync("checkout-1", ct));
 
         // The older profile goes away: the younger one takes the pod over and the conflict clears.
-        await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "checkout", cancellationToken: ct);
+        await h.DeleteProfileAsync("checkout", ct);
         await h.WaitForManagedByAsync("checkout-1", "everything", "checkout-1 passes to the remaining profile", ct);
         await h.WaitForConditionAsync("everything", "Conflict", c => c is { Status: "False" }, "the conflict clears", ct);
     }
@@ -147,8 +146,8 @@ public sealed class ControllerComponentTests
         await h.WaitForConditionAsync("checkout", "Ready", c => c?.Message.Contains("checkout-1", StringComparison.Ordinal) == true, "the Ready message names the hand-annotated pod", ct);
         Assert.Equal(handWritten, await h.FlamewatchAnnotationsAsync("checkout-1", ct));
 
-        await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "checkout", cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.Profiles.TryGetAsync(OperatorHarness.Namespace, "checkout", ct) is null, "the profile is gone", ct);
+        await h.DeleteProfileAsync("checkout", ct);
+        await OperatorHarness.EventuallyAsync(async () => await h.TryGetProfileAsync("checkout", ct) is null, "the profile is gone", ct);
         Assert.Equal(handWritten, await h.FlamewatchAnnotationsAsync("checkout-1", ct));
         Assert.Empty(await h.FlamewatchAnnotationsAsync("checkout-2", ct));
     }
@@ -174,8 +173,8 @@ public sealed class ControllerComponentTests
         }
 
         // Deleted while running: the finalizer holds the object until the pods are clean.
-        await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "checkout", cancellationToken: ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.Profiles.TryGetAsync(OperatorHarness.Namespace, "checkout", ct) is null, "the profile is deleted", ct);
+        await h.DeleteProfileAsync("checkout", ct);
+        await OperatorHarness.EventuallyAsync(async () => await h.TryGetProfileAsync("checkout", ct) is null, "the profile is deleted", ct);
         for (var i = 0; i < 5; i++)
         {
             Assert.Empty(await h.FlamewatchAnnotationsAsync($"checkout-{i}", ct));
@@ -185,13 +184,13 @@ public sealed class ControllerComponentTests
         await h.CreatePodAsync("cart-1", App("cart"), cancellationToken: ct);
         await h.WaitForManagedByAsync("cart-1", "cart", "cart-1 is annotated", ct);
         await h.StopOperatorAsync(op);
-        await h.Profiles.DeleteAsync(OperatorHarness.Namespace, "cart", cancellationToken: ct);
-        var terminating = await h.Profiles.GetAsync(OperatorHarness.Namespace, "cart", ct);
+        await h.DeleteProfileAsync("cart", ct);
+        var terminating = await h.GetProfileAsync("cart", ct);
         Assert.NotNull(terminating.Metadata.DeletionTimestamp);
         Assert.Equal("cart", await h.ManagedByAsync("cart-1", ct));
 
         await h.StartOperatorAsync(ct);
-        await OperatorHarness.EventuallyAsync(async () => await h.Profiles.TryGetAsync(OperatorHarness.Namespace, "cart", ct) is null, "the profile deleted during the downtime is released", ct);
+        await OperatorHarness.EventuallyAsync(async () => await h.TryGetProfileAsync("cart", ct) is null, "the profile deleted during the downtime is released", ct);
         Assert.Empty(await h.FlamewatchAnnotationsAsync("cart-1", ct));
     }
 
@@ -214,7 +213,7 @@ public sealed class ControllerComponentTests
         await h.StartOperatorAsync(ct);
         await OperatorHarness.EventuallyAsync(async () => (await h.FlamewatchAnnotationsAsync("checkout-2", ct)).GetValueOrDefault(FlamewatchAnnotations.SamplingFrequency) == "50", "the new pod carries the new frequency", ct);
         await OperatorHarness.EventuallyAsync(async () => (await h.FlamewatchAnnotationsAsync("checkout-1", ct)).Count == 0, "the relabelled pod is released", ct);
-        await OperatorHarness.EventuallyAsync(async () => (await h.Profiles.GetAsync(OperatorHarness.Namespace, "checkout", ct)).Status?.ObservedGeneration == 2, "observedGeneration follows the spec edit", ct);
+        await OperatorHarness.EventuallyAsync(async () => (await h.GetProfileAsync("checkout", ct)).Status?.ObservedGeneration == 2, "observedGeneration follows the spec edit", ct);
     }
 
     [Fact]
@@ -311,7 +310,7 @@ public sealed class ControllerComponentTests
         string[] election = ["--leader-elect", "true", "--lease-namespace", OperatorHarness.Namespace, "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.500"];
         var (first, firstUrl) = await h.StartOperatorAsync(ct, [.. election, "--identity", "first"]);
         await OperatorHarness.EventuallyAsync(
-            async () => (await h.Client.Leases().TryGetAsync(OperatorHarness.Namespace, "flamewatch-operator", ct))?.Spec?.HolderIdentity == "first",
+            async () => await h.LeaseHolderAsync("flamewatch-operator", ct) == "first",
             "the first operator holds the Lease",
             ct);
         var (_, secondUrl) = await h.StartOperatorAsync(ct, [.. election, "--identity", "second"]);
@@ -328,7 +327,7 @@ public sealed class ControllerComponentTests
 
         await h.StopOperatorAsync(first);
         await OperatorHarness.EventuallyAsync(
-            async () => (await h.Client.Leases().TryGetAsync(OperatorHarness.Namespace, "flamewatch-operator", ct))?.Spec?.HolderIdentity == "second",
+            async () => await h.LeaseHolderAsync("flamewatch-operator", ct) == "second",
             "the standby takes the Lease over",
             ct);
         await h.CreatePodAsync("checkout-2", App("checkout"), cancellationToken: ct);

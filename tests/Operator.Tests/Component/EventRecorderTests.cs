@@ -1,56 +1,39 @@
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
-using Flamewatch.Operator.Controller;
-using Flamewatch.Operator.Metrics;
-using Flamewatch.Operator.Planning;
-using Microsoft.Extensions.Logging.Abstractions;
+using Flamewatch.Contracts.Api.V1Alpha1;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Tests.Component;
 
-/// <summary>Events reach the API server as kubectl describe shows them, and repeats never turn into a storm.</summary>
+/// <summary>
+/// The operator records its Events with the shared recorder (its policy is tested with the recorder): as kubectl describe
+/// shows them, on the ContinuousProfile, from the operator, and counted in /metrics when dropped.
+/// </summary>
 public sealed class EventRecorderTests
 {
     [Fact]
-    public async Task Repeats_are_counted_on_one_Event_and_a_flood_is_cut_by_the_per_object_limit()
+    public async Task Events_name_the_profile_and_the_operator_and_drops_are_exported()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var ct = cts.Token;
         await using var h = await OperatorHarness.StartAsync(ct);
-        var time = new ManualTime(DateTimeOffset.Parse("2026-03-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var metrics = new ControllerMetrics();
-        var recorder = new EventRecorder(h.Client, time, metrics, NullLogger<EventRecorder>.Instance);
-        var subject = new GenericObject
-        {
-            ApiVersion = "flamewatch.io/v1alpha1",
-            Kind = "ContinuousProfile",
-            Metadata = new ObjectMeta { Name = "checkout", Namespace = OperatorHarness.Namespace, Uid = "uid-1" },
-        };
+        await h.CreatePodAsync("checkout-1", new() { ["app"] = "checkout" }, cancellationToken: ct);
+        var (_, url) = await h.StartOperatorAsync(ct);
+        var profile = await h.CreateProfileAsync(
+            "checkout",
+            new V1Alpha1ContinuousProfileSpec { Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "checkout" } } },
+            ct);
 
-        for (var i = 0; i < 40; i++)
-        {
-            await recorder.RecordAsync(subject, new PlannedEvent(PlannedEvent.Warning, "ConflictDetected", "checkout-1 is profiled by the older ContinuousProfile a"), ct);
-            time.Advance(TimeSpan.FromSeconds(1));
-        }
+        Corev1Event? selected = null;
+        await OperatorHarness.EventuallyAsync(
+            async () => (selected = (await h.EventsAsync(ct)).FirstOrDefault(e => e.Reason == "PodsSelected")) is not null,
+            "the PodsSelected Event is recorded",
+            ct);
 
-        var events = (await h.Client.Events().ListAsync(OperatorHarness.Namespace, cancellationToken: ct)).Items;
-        var recorded = Assert.Single(events);
-        Assert.Equal("ConflictDetected", recorded.Reason);
-        Assert.Equal("checkout", recorded.InvolvedObject?.Name);
-        Assert.Equal(EventRecorder.Burst, recorded.Count);
-        Assert.Contains($"flamewatch_operator_events_dropped_total {40 - EventRecorder.Burst}", metrics.ToPrometheusText(), StringComparison.Ordinal);
-
-        // After the aggregation window a repeat starts a fresh Event; the bucket has refilled by then.
-        time.Advance(EventRecorder.AggregationWindow + TimeSpan.FromMinutes(1));
-        await recorder.RecordAsync(subject, new PlannedEvent(PlannedEvent.Warning, "ConflictDetected", "checkout-1 is profiled by the older ContinuousProfile a"), ct);
-        Assert.Equal(2, (await h.Client.Events().ListAsync(OperatorHarness.Namespace, cancellationToken: ct)).Items.Count);
-    }
-
-    private sealed class ManualTime(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
+        Assert.Equal("Normal", selected!.Type);
+        Assert.Equal((V1Alpha1ContinuousProfile.ApiVersionValue, V1Alpha1ContinuousProfile.KindValue, "checkout", profile.Metadata.Uid), (selected.InvolvedObject.ApiVersion, selected.InvolvedObject.Kind, selected.InvolvedObject.Name, selected.InvolvedObject.Uid));
+        Assert.Equal("flamewatch-operator", selected.Source.Component);
+        Assert.Equal("flamewatch-operator", selected.ReportingComponent);
+        Assert.Equal(1, selected.Count);
+        using var http = new HttpClient { BaseAddress = url };
+        Assert.Contains("flamewatch_operator_events_dropped_total 0", await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), ct), StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,3 @@
-using Flamewatch.Kubernetes.Rest;
 using Flamewatch.TestKit;
 
 namespace Flamewatch.Operator.Tests.Component;
@@ -49,8 +48,8 @@ public sealed class InvalidProfileAdmissionTests
         await server.CreateFromYamlAsync(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml"), cts.Token), cts.Token);
 
         var yaml = $"apiVersion: flamewatch.io/v1alpha1\nkind: ContinuousProfile\nmetadata: {{name: bad, namespace: default}}\nspec: {spec}\n";
-        var rejected = await Assert.ThrowsAsync<KubeApiException>(() => server.CreateFromYamlAsync(yaml, cts.Token));
-        Assert.True(rejected.Status.Code == 422, $"{description}: {rejected.Status.Code} {rejected.Message}");
+        var rejected = await Assert.ThrowsAsync<RawApiException>(() => server.CreateFromYamlAsync(yaml, cts.Token));
+        Assert.True(rejected.Code == 422, $"{description}: {rejected.Code} {rejected.Message}");
         Assert.True(rejected.Message.Contains(field, StringComparison.Ordinal), $"{description}: the error does not name {field}: {rejected.Message}");
         Assert.Empty(server.Objects("flamewatch.io", "continuousprofiles"));
     }

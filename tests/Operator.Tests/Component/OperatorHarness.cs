@@ -1,12 +1,11 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
-using Flamewatch.Kubernetes.Json;
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
+using Flamewatch.Kubernetes.Client;
 using Flamewatch.Operator.Hosting;
-using Flamewatch.Operator.Kubernetes;
 using Flamewatch.TestKit;
+using k8s;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,7 +26,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     private readonly List<WebApplication> _operators = [];
 
-    private OperatorHarness(TestApiServer server, KubeApiClient client)
+    private OperatorHarness(TestApiServer server, IKubernetes client)
     {
         Server = server;
         Client = client;
@@ -35,19 +34,14 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public TestApiServer Server { get; }
 
-    public KubeApiClient Client { get; }
-
-    public IResourceClient<Pod> Pods => Client.Pods();
-
-    public IResourceClient<ContinuousProfileResource> Profiles => Client.Resource<ContinuousProfileResource>(ContinuousProfileResource.Type);
+    public IKubernetes Client { get; }
 
     public static async Task<OperatorHarness> StartAsync(CancellationToken cancellationToken)
     {
         var server = await TestApiServer.StartAsync(cancellationToken: cancellationToken);
         var client = server.CreateClient();
-        var crd = KubeJson.Deserialize<GenericObject>(YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml")))[0]);
-        await client.Resource<GenericObject>(ResourceType.CustomResourceDefinitions).CreateAsync(crd, cancellationToken);
-        await client.Resource<GenericObject>(ResourceType.Namespaces).CreateAsync(new GenericObject { Metadata = new ObjectMeta { Name = Namespace } }, cancellationToken);
+        await server.CreateFromYamlAsync(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml"), cancellationToken), cancellationToken);
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: cancellationToken);
         return new OperatorHarness(server, client);
     }
 
@@ -75,20 +69,76 @@ internal sealed class OperatorHarness : IAsyncDisposable
         await host.DisposeAsync();
     }
 
-    public Task<Pod> CreatePodAsync(string name, Dictionary<string, string> labels, Dictionary<string, string>? annotations = null, CancellationToken cancellationToken = default) =>
-        Pods.CreateAsync(
-            new Pod
+    public Task<V1Pod> CreatePodAsync(string name, Dictionary<string, string> labels, Dictionary<string, string>? annotations = null, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod
             {
-                Metadata = new ObjectMeta { Name = name, Namespace = Namespace, Labels = labels, Annotations = annotations },
-                Spec = new PodSpec { Containers = [new Container { Name = "app", Image = "example/app:1" }] },
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Labels = labels, Annotations = annotations },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "example/app:1" }] },
             },
-            cancellationToken);
+            Namespace,
+            cancellationToken: cancellationToken);
 
-    public Task<ContinuousProfileResource> CreateProfileAsync(string name, V1Alpha1ContinuousProfileSpec spec, CancellationToken cancellationToken) =>
-        Profiles.CreateAsync(new ContinuousProfileResource { Metadata = new ObjectMeta { Name = name, Namespace = Namespace }, Spec = spec }, cancellationToken);
+    public async Task<V1Alpha1ContinuousProfile> CreateProfileAsync(string name, V1Alpha1ContinuousProfileSpec spec, CancellationToken cancellationToken)
+    {
+        using var response = await Client.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync<V1Alpha1ContinuousProfile>(
+            new V1Alpha1ContinuousProfile { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace }, Spec = spec },
+            V1Alpha1ContinuousProfile.Group,
+            V1Alpha1ContinuousProfile.Version,
+            Namespace,
+            V1Alpha1ContinuousProfile.Plural,
+            cancellationToken: cancellationToken);
+        return response.Body;
+    }
+
+    public async Task<V1Alpha1ContinuousProfile> GetProfileAsync(string name, CancellationToken cancellationToken)
+    {
+        using var response = await Client.CustomObjects.GetNamespacedCustomObjectWithHttpMessagesAsync<V1Alpha1ContinuousProfile>(
+            V1Alpha1ContinuousProfile.Group, V1Alpha1ContinuousProfile.Version, Namespace, V1Alpha1ContinuousProfile.Plural, name, cancellationToken: cancellationToken);
+        return response.Body;
+    }
+
+    /// <summary>The profile, or null once it is gone.</summary>
+    public async Task<V1Alpha1ContinuousProfile?> TryGetProfileAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetProfileAsync(name, cancellationToken);
+        }
+        catch (Exception exception) when (exception.IsNotFound())
+        {
+            return null;
+        }
+    }
+
+    public Task DeleteProfileAsync(string name, CancellationToken cancellationToken) =>
+        Client.CustomObjects.DeleteNamespacedCustomObjectAsync(V1Alpha1ContinuousProfile.Group, V1Alpha1ContinuousProfile.Version, Namespace, V1Alpha1ContinuousProfile.Plural, name, cancellationToken: cancellationToken);
 
     public Task PatchProfileSpecAsync(string name, JsonObject specPatch, CancellationToken cancellationToken) =>
-        Profiles.PatchAsync(Namespace, name, KubePatch.Merge(new JsonObject { ["spec"] = specPatch }), cancellationToken);
+        Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch(new JsonObject { ["spec"] = specPatch }.ToJsonString(), V1Patch.PatchType.MergePatch),
+            V1Alpha1ContinuousProfile.Group,
+            V1Alpha1ContinuousProfile.Version,
+            Namespace,
+            V1Alpha1ContinuousProfile.Plural,
+            name,
+            cancellationToken: cancellationToken);
+
+    public async Task<IList<Corev1Event>> EventsAsync(CancellationToken cancellationToken) =>
+        (await Client.CoreV1.ListNamespacedEventAsync(Namespace, cancellationToken: cancellationToken)).Items;
+
+    /// <summary>The holder of a Lease in the harness's namespace, or null when there is no such Lease.</summary>
+    public async Task<string?> LeaseHolderAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await Client.CoordinationV1.ReadNamespacedLeaseAsync(name, Namespace, cancellationToken: cancellationToken)).Spec?.HolderIdentity;
+        }
+        catch (Exception exception) when (exception.IsNotFound())
+        {
+            return null;
+        }
+    }
 
     public Task RelabelPodAsync(string name, Dictionary<string, string?> labels, CancellationToken cancellationToken)
     {
@@ -98,11 +148,12 @@ internal sealed class OperatorHarness : IAsyncDisposable
             node[key] = value;
         }
 
-        return Pods.PatchAsync(Namespace, name, KubePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["labels"] = node } }), cancellationToken);
+        return Client.CoreV1.PatchNamespacedPodAsync(
+            new V1Patch(new JsonObject { ["metadata"] = new JsonObject { ["labels"] = node } }.ToJsonString(), V1Patch.PatchType.MergePatch), name, Namespace, cancellationToken: cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, string>> AnnotationsAsync(string pod, CancellationToken cancellationToken) =>
-        (await Pods.GetAsync(Namespace, pod, cancellationToken)).Metadata.Annotations ?? [];
+        new Dictionary<string, string>((await Client.CoreV1.ReadNamespacedPodAsync(pod, Namespace, cancellationToken: cancellationToken)).Metadata.Annotations ?? new Dictionary<string, string>());
 
     /// <summary>The flamewatch.io annotations of a pod.</summary>
     public async Task<Dictionary<string, string>> FlamewatchAnnotationsAsync(string pod, CancellationToken cancellationToken) =>
@@ -116,7 +167,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     /// <summary>Waits until the profile's condition of <paramref name="type"/> satisfies <paramref name="check"/>.</summary>
     public Task WaitForConditionAsync(string profile, string type, Func<V1Alpha1Condition?, bool> check, string what, CancellationToken cancellationToken) =>
-        EventuallyAsync(async () => check((await Profiles.GetAsync(Namespace, profile, cancellationToken)).Status?.FindCondition(type)), what, cancellationToken);
+        EventuallyAsync(async () => check((await GetProfileAsync(profile, cancellationToken)).Status?.FindCondition(type)), what, cancellationToken);
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last value seen.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken, TimeSpan? within = null)
@@ -133,7 +184,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
                     return;
                 }
             }
-            catch (KubeApiException exception)
+            catch (Exception exception) when (exception.IsApiError())
             {
                 last = exception;
             }

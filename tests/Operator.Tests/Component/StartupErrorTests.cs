@@ -30,7 +30,7 @@ public sealed class StartupErrorTests : IDisposable
         var (exitCode, error) = await RunOperatorAsync("--kubeconfig", path);
 
         Assert.Equal(2, exitCode);
-        Assert.StartsWith($"flamewatch-operator: no usable Kubernetes configuration: kubeconfig {path} ", error, StringComparison.Ordinal);
+        Assert.StartsWith($"flamewatch-operator: no usable Kubernetes configuration: kubeconfig {path}: ", error, StringComparison.Ordinal);
     }
 
     private async Task<(int ExitCode, string Error)> RunOperatorAsync(params string[] args)

@@ -1,26 +1,26 @@
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
-using Flamewatch.Kubernetes.Models;
+using Flamewatch.Kubernetes;
 using Flamewatch.Operator.Controller;
-using Flamewatch.Operator.Kubernetes;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Tests.Controller;
 
 public sealed class EventMapperTests
 {
-    private static readonly ContinuousProfileResource Checkout = Profile("checkout", "checkout");
-    private static readonly ContinuousProfileResource Cart = Profile("cart", "cart");
+    private static readonly V1Alpha1ContinuousProfile Checkout = Profile("checkout", "checkout");
+    private static readonly V1Alpha1ContinuousProfile Cart = Profile("cart", "cart");
 
-    private static ContinuousProfileResource Profile(string name, string app, long generation = 1) => new()
+    private static V1Alpha1ContinuousProfile Profile(string name, string app, long generation = 1) => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = "shop", Generation = generation },
-        Spec = new V1Alpha1ContinuousProfileSpec { Selector = new V1Alpha1LabelSelector { MatchLabels = new() { ["app"] = app } } },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "shop", Generation = generation },
+        Spec = new V1Alpha1ContinuousProfileSpec { Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = app } } },
     };
 
-    private static Pod Pod(string app, Dictionary<string, string>? annotations = null, string? phase = "Running") => new()
+    private static V1Pod Pod(string app, Dictionary<string, string>? annotations = null, string? phase = "Running") => new()
     {
-        Metadata = new ObjectMeta { Name = "p", Namespace = "shop", Labels = new() { ["app"] = app }, Annotations = annotations },
-        Status = new PodStatus { Phase = phase },
+        Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "shop", Labels = new Dictionary<string, string> { ["app"] = app }, Annotations = annotations },
+        Status = new V1PodStatus { Phase = phase },
     };
 
     [Fact]

@@ -1,7 +1,7 @@
 using Flamewatch.Contracts;
-using Flamewatch.Kubernetes.Models;
+using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Controller;
-using Flamewatch.Operator.Kubernetes;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Tests.Controller;
 
@@ -9,9 +9,9 @@ public sealed class OwnWritesTests
 {
     private static readonly Dictionary<string, string?> Select = new() { [FlamewatchAnnotations.Enabled] = "true", [FlamewatchAnnotations.ManagedBy] = "checkout" };
 
-    private static Pod Pod(string resourceVersion, string name = "p", string app = "checkout", Dictionary<string, string>? annotations = null) => new()
+    private static V1Pod Pod(string resourceVersion, string name = "p", string app = "checkout", Dictionary<string, string>? annotations = null) => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = "shop", ResourceVersion = resourceVersion, Labels = new() { ["app"] = app }, Annotations = annotations },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "shop", ResourceVersion = resourceVersion, Labels = new Dictionary<string, string> { ["app"] = app }, Annotations = annotations },
     };
 
     private static Dictionary<string, string> Annotated() => new() { [FlamewatchAnnotations.Enabled] = "true", [FlamewatchAnnotations.ManagedBy] = "checkout" };
@@ -65,8 +65,8 @@ public sealed class OwnWritesTests
         Assert.False(writes.IsEcho(Pod("41"), Pod("42", annotations: Annotated())));
     }
 
-    private static ContinuousProfileResource Profile(string resourceVersion, long generation, params string[] finalizers) => new()
+    private static V1Alpha1ContinuousProfile Profile(string resourceVersion, long generation, params string[] finalizers) => new()
     {
-        Metadata = new ObjectMeta { Name = "checkout", Namespace = "shop", ResourceVersion = resourceVersion, Generation = generation, Finalizers = [.. finalizers] },
+        Metadata = new V1ObjectMeta { Name = "checkout", NamespaceProperty = "shop", ResourceVersion = resourceVersion, Generation = generation, Finalizers = [.. finalizers] },
     };
 }

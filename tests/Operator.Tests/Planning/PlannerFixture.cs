@@ -5,6 +5,7 @@ using Flamewatch.Contracts.Api;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Planning;
 using Flamewatch.TestKit;
+using k8s.Models;
 
 namespace Flamewatch.Operator.Tests.Planning;
 
@@ -67,24 +68,18 @@ internal sealed class PlannerFixture
     private sealed class FixturePod
     {
         [JsonPropertyName("metadata")]
-        public ObjectMetadata Metadata { get; set; } = new();
+        public V1ObjectMeta Metadata { get; set; } = new();
 
         [JsonPropertyName("status")]
-        public PodStatus? Status { get; set; }
+        public V1PodStatus? Status { get; set; }
 
         public PodSnapshot ToSnapshot() => new(
-            Metadata.Namespace ?? "default",
+            Metadata.NamespaceProperty ?? "default",
             Metadata.Name!,
             Metadata.ResourceVersion,
-            Metadata.Labels ?? [],
-            Metadata.Annotations ?? [],
+            new Dictionary<string, string>(Metadata.Labels ?? new Dictionary<string, string>()),
+            new Dictionary<string, string>(Metadata.Annotations ?? new Dictionary<string, string>()),
             Status?.Phase ?? "Running",
             Metadata.DeletionTimestamp is not null);
-    }
-
-    private sealed class PodStatus
-    {
-        [JsonPropertyName("phase")]
-        public string? Phase { get; set; }
     }
 }

@@ -150,11 +150,26 @@ internal sealed partial class ApiHandler
 
         if (hit.StatusCode is { } code)
         {
-            var reason = Flamewatch.Kubernetes.Rest.KubeApiClient.ReasonFor(code);
+            var reason = ReasonFor(code);
             var details = code == 429 ? new JsonObject { ["retryAfterSeconds"] = 1 } : null;
             throw new ApiError(code, reason, $"injected fault: {code} {reason}", details);
         }
     }
+
+    private static string ReasonFor(int code) => code switch
+    {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        409 => "Conflict",
+        410 => "Expired",
+        415 => "UnsupportedMediaType",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        504 => "Timeout",
+        _ => code >= 500 ? "InternalError" : "Unknown",
+    };
 
     private async Task RouteAsync(HttpContext context)
     {

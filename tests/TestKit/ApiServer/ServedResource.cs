@@ -104,6 +104,28 @@ internal sealed class ServedResource
                 ["type"] = o => o["type"]?.GetValue<string>(),
             },
         };
+        // events.k8s.io/v1, what newer clients (the official C# client's EventsV1, kubectl events) write and read. Stored
+        // apart from core/v1 Events: kube-apiserver serves both views of one store, this server two stores.
+        yield return new ServedResource
+        {
+            Group = "events.k8s.io",
+            Version = "v1",
+            Versions = ["v1"],
+            Plural = "events",
+            Singular = "event",
+            Kind = "Event",
+            Namespaced = true,
+            Fields = new Dictionary<string, Func<JsonObject, string?>>
+            {
+                ["regarding.kind"] = o => S(o, "regarding", "kind"),
+                ["regarding.name"] = o => S(o, "regarding", "name"),
+                ["regarding.namespace"] = o => S(o, "regarding", "namespace"),
+                ["regarding.uid"] = o => S(o, "regarding", "uid"),
+                ["reason"] = o => o["reason"]?.GetValue<string>(),
+                ["type"] = o => o["type"]?.GetValue<string>(),
+                ["reportingController"] = o => o["reportingController"]?.GetValue<string>(),
+            },
+        };
         yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", Namespaced = true, ShortNames = ["cm"] };
         yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "secrets", Singular = "secret", Kind = "Secret", Namespaced = true };
         yield return new ServedResource { Group = "", Version = "v1", Versions = ["v1"], Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true, ShortNames = ["sa"] };

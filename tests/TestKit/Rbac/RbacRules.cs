@@ -10,6 +10,25 @@ namespace Flamewatch.TestKit.Rbac;
 /// </summary>
 public static class RbacRules
 {
+    /// <summary>
+    /// The one request of the shared Event recorder that a short run cannot make: the count update of an Event, sent
+    /// only for an identical Event after the recorder's 10-minute repeat window (the recorder's own tests observe it).
+    /// Components that record Events use it, so their grants include it.
+    /// </summary>
+    public static readonly (string Resource, string Verb) EventCountUpdate = ("events", "patch");
+
+    /// <summary>What a component's recorded requests show it uses, plus <see cref="EventCountUpdate"/> when it records Events.</summary>
+    public static HashSet<(string Resource, string Verb)> Used(IEnumerable<RecordedRequest> requests, string userAgentPrefix)
+    {
+        var used = requests.Where(r => r.UserAgent.StartsWith(userAgentPrefix, StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
+        if (used.Contains(("events", "create")))
+        {
+            used.Add(EventCountUpdate);
+        }
+
+        return used;
+    }
+
     /// <summary>The (resource[/subresource], verb) pairs the rules of these Roles/ClusterRoles grant.</summary>
     public static HashSet<(string Resource, string Verb)> Grants(IEnumerable<JsonObject> roles)
     {

@@ -1,5 +1,5 @@
-using Flamewatch.Kubernetes.Models;
-using Flamewatch.Kubernetes.Rest;
+using k8s;
+using k8s.Models;
 
 namespace Flamewatch.TestKit.SimulatedNodes;
 
@@ -19,27 +19,26 @@ public static class PodObjects
     /// here too), and reports their container IDs in the pod's status as the kubelet does.
     /// </summary>
     public static async Task<TestPod> CreateAsync(
-        IKubeApi api, SimulatedNode node, string @namespace, string name, string nodeName, KubeletCgroupDriver driver,
+        IKubernetes client, SimulatedNode node, string @namespace, string name, string nodeName, KubeletCgroupDriver driver,
         IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
         CancellationToken cancellationToken)
     {
-        var pods = api.Pods();
-        var pod = new Pod
+        var pod = new V1Pod
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = @namespace, Annotations = annotations?.ToDictionary(), Labels = new() { ["app"] = name } },
-            Spec = new PodSpec { NodeName = nodeName, Containers = [.. containers.Select(c => new Container { Name = c.Name, Image = "example.com/" + c.Name + ":1" })] },
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = @namespace, Annotations = annotations?.ToDictionary(), Labels = new Dictionary<string, string> { ["app"] = name } },
+            Spec = new V1PodSpec { NodeName = nodeName, Containers = [.. containers.Select(c => new V1Container { Name = c.Name, Image = "example.com/" + c.Name + ":1" })] },
         };
-        var created = await pods.CreateAsync(pod, cancellationToken).ConfigureAwait(false);
+        var created = await client.CoreV1.CreateNamespacedPodAsync(pod, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
         var simulated = node.AddPod(driver, PodQos.Burstable, created.Metadata.Uid!);
         foreach (var (container, program) in containers)
         {
             await node.StartContainerAsync(simulated, container, program, null, cancellationToken, environment: TargetEnvironment).ConfigureAwait(false);
         }
 
-        var current = await pods.GetAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
-        current.Status ??= new PodStatus();
+        var current = await client.CoreV1.ReadNamespacedPodAsync(name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        current.Status ??= new V1PodStatus();
         current.Status.Phase = "Running";
-        current.Status.ContainerStatuses = [.. simulated.Containers.Select(c => new ContainerStatus
+        current.Status.ContainerStatuses = [.. simulated.Containers.Select(c => new V1ContainerStatus
         {
             Name = c.Name,
             ContainerID = c.StatusContainerId,
@@ -47,7 +46,7 @@ public static class PodObjects
             Ready = true,
             RestartCount = 0,
         })];
-        await pods.UpdateStatusAsync(current, cancellationToken).ConfigureAwait(false);
+        await client.CoreV1.ReplaceNamespacedPodStatusAsync(current, name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new TestPod(name, created.Metadata.Uid!, simulated);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using k8s.Models;
 
 namespace Flamewatch.Contracts.Api.V1Alpha1;
 
@@ -15,7 +16,7 @@ public sealed class V1Alpha1ContinuousProfileSpec
 
     /// <summary>Pods of the same namespace to profile; <c>{}</c> selects all of them.</summary>
     [JsonPropertyName("selector")]
-    public V1Alpha1LabelSelector? Selector { get; set; }
+    public V1LabelSelector? Selector { get; set; }
 
     /// <summary>Duration string, 10s–10m, default 45s.</summary>
     [JsonPropertyName("period")]
