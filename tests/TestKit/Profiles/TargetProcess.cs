@@ -130,7 +130,9 @@ public sealed partial class TargetProcess : IDisposable
         if (match.Success)
         {
             var retained = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-            var tick = new Tick(DateTimeOffset.UtcNow, long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
+            // The app's own clock at the reading: a line that reaches us late on a loaded machine still counts at its instant.
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(match.Groups[5].Value, CultureInfo.InvariantCulture));
+            var tick = new Tick(at, long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
                 retained + long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), retained, long.Parse(match.Groups[4].Value, CultureInfo.InvariantCulture));
             lock (_ticks)
             {
@@ -139,7 +141,7 @@ public sealed partial class TargetProcess : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+)$")]
+    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+) at=(\d+)$")]
     private static partial Regex TickLine();
 
     private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes, long LargeRetainedBytes);

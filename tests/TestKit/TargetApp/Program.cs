@@ -10,8 +10,8 @@ using Flamewatch.TestKit.TargetApp;
 // profiler attached before then sees for the first time.
 // Scenarios may also come from FLAMEWATCH_TARGET_SCENARIOS (comma-separated); default: all three.
 // Prints "ready pid=<pid>" once every scenario thread runs, then once per second
-// "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes>" (cumulative
-// bytes allocated by the retaining, transient and large retaining sites).
+// "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes> at=<unix ms>"
+// (cumulative bytes allocated by the retaining, transient and large retaining sites, read at that instant).
 var scenarios = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 var seconds = 0;
 for (var i = 0; i < args.Length; i++)
@@ -89,7 +89,7 @@ for (var tick = 1; seconds <= 0 || tick <= seconds; tick++)
 {
     Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(0, (tick * 1000) - clock.ElapsedMilliseconds)));
     var iterations = Interlocked.Read(ref workloads.Iterations);
-    Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)} large={Interlocked.Read(ref workloads.LargeRetainedBytes)}");
+    Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)} large={Interlocked.Read(ref workloads.LargeRetainedBytes)} at={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
     Console.Out.Flush();
     lastIterations = iterations;
 }
