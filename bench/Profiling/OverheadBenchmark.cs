@@ -60,6 +60,53 @@ internal sealed class OverheadBenchmark(int rounds, TimeSpan window)
         return 0;
     }
 
+    /// <summary>
+    /// Exceptions and lock contention: on an exception-heavy target (one thread throwing and catching as fast as it can,
+    /// far above 10,000/s) and a contention-heavy one (CPU-bound threads contending for one lock), pinned to CPU 0,
+    /// Flamewatch with the default types (off) and with the new type added (on), alternating in one run. Throughput =
+    /// the target's throws or lock acquisitions per second; the on ÷ off ratio of each round's medians is printed.
+    /// </summary>
+    public async Task<int> RunNewTypesAsync()
+    {
+        Console.WriteLine($"exceptions and lock contention: targets pinned to CPU 0, collector to CPU 1; {rounds} rounds of {window.TotalSeconds:0} s windows");
+        var results = new List<Result>();
+        var rows = new List<(string Target, string Off, string On)>();
+        try
+        {
+            foreach (var (scenario, type, label) in new[] { ("storm", "exceptions", "exception-heavy target (throws/s)"), ("lockheavy", "lockContention", "contention-heavy target (lock acquisitions/s)") })
+            {
+                using var target = new BenchProcess("taskset", ["-c", "0", "dotnet", TargetDll, scenario]);
+                await target.WaitForLineAsync("ready", TimeSpan.FromSeconds(30));
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                var off = $"{label}: Flamewatch default types";
+                var on = $"{label}: Flamewatch default types + {type}";
+                for (var r = 0; r < rounds; r++)
+                {
+                    results.Add(await MeasureAsync(target, off, [.. FlamewatchArgs(target.Pid, window * 2, window), "--profile-types", "cpu,wall,allocations,allocatedMemory,heapLiveSize"]));
+                    results.Add(await MeasureAsync(target, on, [.. FlamewatchArgs(target.Pid, window * 2, window), "--profile-types", $"cpu,wall,allocations,allocatedMemory,heapLiveSize,{type}"]));
+                }
+                rows.Add((label, off, on));
+            }
+        }
+        finally
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        Print(results);
+        Console.WriteLine();
+        Console.WriteLine("new types on ÷ off (throughput ratio medians; goal ≥ 0.97):");
+        foreach (var (label, off, on) in rows)
+        {
+            double Median(string name)
+            {
+                var ratios = results.Where(r => r.Name == name).Select(r => r.Ratio).Order().ToList();
+                return ratios[ratios.Count / 2];
+            }
+            Console.WriteLine($"  {label,-50} {Median(on) / Median(off):F3} (on {Median(on):F3}, off {Median(off):F3} of the unprofiled baseline)");
+        }
+        return 0;
+    }
+
     private static BenchProcess StartTarget(IReadOnlyDictionary<string, string>? environment) =>
         new("taskset", ["-c", "0", "dotnet", TargetDll, "hot", "sleep"], environment);
 

@@ -64,7 +64,7 @@ public static class EffectiveSettings
             }
         }
 
-        var profileTypes = ProfileTypes.All;
+        var profileTypes = ProfileTypes.Default;
         if (spec.ProfileTypes is not null)
         {
             if (SettingsRules.ProfileTypes(spec.ProfileTypes, out var parsedTypes) is { } typesError)

@@ -90,7 +90,7 @@ public static class PodAnnotationReader
             }
         }
 
-        var profileTypes = ProfileTypes.All;
+        var profileTypes = ProfileTypes.Default;
         if (annotations.TryGetValue(FlamewatchAnnotations.ProfileTypes, out var typesText))
         {
             var names = typesText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

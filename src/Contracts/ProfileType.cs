@@ -1,6 +1,6 @@
 namespace Flamewatch.Contracts;
 
-/// <summary>The five profile dimensions; the wire names are those of the CRD enum and the annotation.</summary>
+/// <summary>The profile dimensions; the wire names are those of the CRD enum and the annotation.</summary>
 public enum ProfileType
 {
     Cpu,
@@ -8,4 +8,6 @@ public enum ProfileType
     Allocations,
     AllocatedMemory,
     HeapLiveSize,
+    Exceptions,
+    LockContention,
 }

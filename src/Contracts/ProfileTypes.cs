@@ -3,7 +3,12 @@ namespace Flamewatch.Contracts;
 /// <summary>Wire names of <see cref="ProfileType"/>, as in the CRD enum and the profile-types annotation.</summary>
 public static class ProfileTypes
 {
+    /// <summary>Every profile type, in canonical order.</summary>
     public static IReadOnlyList<ProfileType> All { get; } =
+        [ProfileType.Cpu, ProfileType.Wall, ProfileType.Allocations, ProfileType.AllocatedMemory, ProfileType.HeapLiveSize, ProfileType.Exceptions, ProfileType.LockContention];
+
+    /// <summary>What is collected when no types are chosen (the CRD default): exceptions and lock contention are opt-in.</summary>
+    public static IReadOnlyList<ProfileType> Default { get; } =
         [ProfileType.Cpu, ProfileType.Wall, ProfileType.Allocations, ProfileType.AllocatedMemory, ProfileType.HeapLiveSize];
 
     public static string ToWireName(ProfileType type) => type switch
@@ -13,6 +18,8 @@ public static class ProfileTypes
         ProfileType.Allocations => "allocations",
         ProfileType.AllocatedMemory => "allocatedMemory",
         ProfileType.HeapLiveSize => "heapLiveSize",
+        ProfileType.Exceptions => "exceptions",
+        ProfileType.LockContention => "lockContention",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown profile type"),
     };
 

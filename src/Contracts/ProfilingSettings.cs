@@ -30,7 +30,7 @@ public sealed record ProfilingSettings
 
     public int SamplingFrequency { get; init; } = DefaultSamplingFrequency;
 
-    public IReadOnlyList<ProfileType> ProfileTypes { get; init; } = Contracts.ProfileTypes.All;
+    public IReadOnlyList<ProfileType> ProfileTypes { get; init; } = Contracts.ProfileTypes.Default;
 
     /// <summary>Custom labels, sorted by key (ordinal) so that their JSON form is stable.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = EmptyLabels;

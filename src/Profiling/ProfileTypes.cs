@@ -1,8 +1,9 @@
 namespace Flamewatch.Profiling;
 
 /// <summary>
-/// The dimensions to collect (the <c>profileTypes</c> of a ContinuousProfile). Every profile still carries all five
-/// sample types; a dimension not collected is zero.
+/// The dimensions to collect (the <c>profileTypes</c> of a ContinuousProfile). Every profile carries the five sample
+/// types of <see cref="Default"/> (a dimension not collected is zero); the exception and lock-contention sample types
+/// are added when collected.
 /// </summary>
 [Flags]
 public enum ProfileTypes
@@ -13,5 +14,11 @@ public enum ProfileTypes
     Allocations = 4,
     AllocatedMemory = 8,
     HeapLiveSize = 16,
-    All = Cpu | Wall | Allocations | AllocatedMemory | HeapLiveSize,
+    /// <summary>Exceptions thrown, counted per exception type and throw stack.</summary>
+    Exceptions = 32,
+    /// <summary>Lock contention: wait count and wait time per stack of the waiting thread.</summary>
+    LockContention = 64,
+    /// <summary>What is collected when nothing is chosen: CPU, wall, allocations, allocated memory and heap live size.</summary>
+    Default = Cpu | Wall | Allocations | AllocatedMemory | HeapLiveSize,
+    All = Default | Exceptions | LockContention,
 }

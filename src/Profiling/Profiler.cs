@@ -41,7 +41,7 @@ public sealed class Profiler : IDisposable, IAsyncDisposable
     /// <param name="labels">Custom labels added to every profile, besides runtime_os, runtime_arch, runtime_version and profiler_version.</param>
     /// <param name="agentAddress"><c>http://host:port</c> or <c>unix:///path.sock</c>; default <c>FLAMEWATCH_AGENT_URL</c>, else http://127.0.0.1:8126.</param>
     /// <param name="samplingFrequency">Average samples per thread per second, 1–1000; default 100.</param>
-    /// <param name="profileTypes">The dimensions to collect; default all five.</param>
+    /// <param name="profileTypes">The dimensions to collect; default <see cref="ProfileTypes.Default"/> (add <see cref="ProfileTypes.Exceptions"/> and <see cref="ProfileTypes.LockContention"/> to collect those).</param>
     /// <param name="loggerFactory">Where to log; nowhere by default.</param>
     /// <exception cref="ArgumentException">An argument is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public Profiler(

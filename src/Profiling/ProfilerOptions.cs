@@ -5,7 +5,7 @@ namespace Flamewatch;
 
 /// <summary>
 /// Settings of an in-process <see cref="Profiler"/>. Defaults are the product defaults: 45 s periods, 10 s upload
-/// timeout, 100 Hz, all five profile types. Checked when the <see cref="Profiler"/> is constructed: a bad value throws
+/// timeout, 100 Hz, the five default profile types. Checked when the <see cref="Profiler"/> is constructed: a bad value throws
 /// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> names the option.
 /// </summary>
 public sealed class ProfilerOptions
@@ -66,8 +66,12 @@ public sealed class ProfilerOptions
     /// <summary>Average thread samples per second, 1–1000; default 100.</summary>
     public int SamplingFrequency { get; set; } = 100;
 
-    /// <summary>The dimensions to collect; default all five (CPU, wall, allocations, allocated memory, heap live size).</summary>
-    public ProfileTypes ProfileTypes { get; set; } = ProfileTypes.All;
+    /// <summary>
+    /// The dimensions to collect; default <see cref="ProfileTypes.Default"/> (CPU, wall, allocations, allocated memory,
+    /// heap live size). Add <see cref="ProfileTypes.Exceptions"/> and <see cref="ProfileTypes.LockContention"/> to
+    /// collect exceptions and lock contention too (<see cref="ProfileTypes.All"/> collects everything).
+    /// </summary>
+    public ProfileTypes ProfileTypes { get; set; } = ProfileTypes.Default;
 
     /// <summary>Where the profiler logs (connection failures, dropped profiles); none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }

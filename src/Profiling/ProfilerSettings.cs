@@ -61,7 +61,7 @@ internal sealed record ProfilerSettings(
         if (options.ProfileTypes == ProfileTypes.None || (options.ProfileTypes & ~ProfileTypes.All) != 0)
         {
             throw new ArgumentOutOfRangeException("profileTypes", options.ProfileTypes,
-                "The profile types must name at least one of Cpu, Wall, Allocations, AllocatedMemory, HeapLiveSize, and nothing else.");
+                "The profile types must name at least one of Cpu, Wall, Allocations, AllocatedMemory, HeapLiveSize, Exceptions, LockContention, and nothing else.");
         }
         return new ProfilerSettings(name, address, options.Period, options.UploadTimeout, labels, options.SamplingFrequency, options.ProfileTypes);
     }

@@ -1,6 +1,6 @@
 namespace Flamewatch.Profiling;
 
-/// <summary>What and how to profile. Defaults are the product defaults (45 s periods, 100 Hz, all dimensions).</summary>
+/// <summary>What and how to profile. Defaults are the product defaults (45 s periods, 100 Hz, the five default dimensions).</summary>
 public sealed class ProfilingOptions
 {
     /// <summary>Aggregation window; one profile per period. 1 s – 10 min.</summary>
@@ -11,15 +11,20 @@ public sealed class ProfilingOptions
 
     /// <summary>
     /// What to collect. CPU or wall time needs the thread sampler; allocations, allocated memory and heap live size
-    /// need allocation sampling; heap live size also follows sampled objects through GCs.
+    /// need allocation sampling; heap live size also follows sampled objects through GCs; exceptions and lock
+    /// contention need the runtime's exception and contention events. Default: <see cref="ProfileTypes.Default"/>.
     /// </summary>
-    public ProfileTypes ProfileTypes { get; set; } = ProfileTypes.All;
+    public ProfileTypes ProfileTypes { get; set; } = ProfileTypes.Default;
 
     internal bool Sampling => (ProfileTypes & (ProfileTypes.Cpu | ProfileTypes.Wall)) != 0;
 
     internal bool Allocations => (ProfileTypes & (ProfileTypes.Allocations | ProfileTypes.AllocatedMemory | ProfileTypes.HeapLiveSize)) != 0;
 
     internal bool HeapLiveSize => (ProfileTypes & ProfileTypes.HeapLiveSize) != 0;
+
+    internal bool Exceptions => (ProfileTypes & ProfileTypes.Exceptions) != 0;
+
+    internal bool LockContention => (ProfileTypes & ProfileTypes.LockContention) != 0;
 
     /// <summary>
     /// Use <c>GCAllocationTick</c> instead of .NET 10's <c>AllocationSampled</c>. Needed where another tool relies on
@@ -57,7 +62,7 @@ public sealed class ProfilingOptions
         }
         if (ProfileTypes == ProfileTypes.None || (ProfileTypes & ~ProfileTypes.All) != 0)
         {
-            errors.Add("profile types must name at least one of cpu, wall, allocations, allocatedMemory, heapLiveSize.");
+            errors.Add("profile types must name at least one of cpu, wall, allocations, allocatedMemory, heapLiveSize, exceptions, lockContention.");
         }
         if (ExportQueueCapacity < 1)
         {

@@ -33,6 +33,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
 {
     private const long RuntimeKeywords = (long)(ClrTraceEventParser.Keywords.Jit | ClrTraceEventParser.Keywords.Loader | ClrTraceEventParser.Keywords.GC);
     private const long AllocationSamplingKeyword = 0x80000000000;
+    private const long ExceptionKeyword = 0x8000;
+    private const long ContentionKeyword = 0x4000;
 
     /// <summary>A partial last period shorter than this is not exported (it would only replace a full one with noise).</summary>
     private static readonly TimeSpan MinimumFinalPeriod = TimeSpan.FromSeconds(1);
@@ -46,6 +48,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private readonly ThreadCpuClock _cpu;
     private ThreadCpuSampler? _kernelCpu;
     private readonly LiveHeapTracker _heap = new();
+    private readonly ExceptionSampler _exceptions = new();
+    private readonly ContentionTimer _contention = new();
     private readonly Lock _gate = new();
     private readonly Channel<ProfileUpload> _uploads;
     private readonly CancellationTokenSource _stopping = new();
@@ -212,6 +216,9 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             keywords |= _options.HeapLiveSize ? LiveHeapTracker.Keywords : 0;
         }
+        // Exception events carry the throw's stack, contention events the waiting thread's (the session walks stacks).
+        keywords |= _options.Exceptions ? ExceptionKeyword : 0;
+        keywords |= _options.LockContention ? ContentionKeyword : 0;
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
         if (_continuous)
         {
@@ -272,6 +279,43 @@ internal sealed class ProfilingSession : IAsyncDisposable
             {
                 _heap.Subscribe(clr, _gate, () => stream.Source.EventsLost);
             }
+        }
+        if (_options.Exceptions)
+        {
+            clr.ExceptionStart += e =>
+            {
+                // The type only: the message can hold personal data.
+                var stack = stream.StackOf(e);
+                var type = e.ExceptionType;
+                lock (_gate)
+                {
+                    _exceptions.Add(string.IsNullOrEmpty(type) ? "(unknown)" : type, stack, e.ThreadID);
+                }
+            };
+        }
+        if (_options.LockContention)
+        {
+            clr.ContentionStart += e =>
+            {
+                var stack = stream.StackOf(e);
+                lock (_gate)
+                {
+                    _contention.Start(e.ThreadID, e.TimeStampRelativeMSec, stack);
+                }
+            };
+            clr.ContentionStop += e =>
+            {
+                var stack = stream.StackOf(e);
+                // ContentionStop_V1 (.NET 8 and later) carries the wait's duration; earlier versions are paired with their start.
+                double? duration = e.Version >= 1 ? e.DurationNs : null;
+                lock (_gate)
+                {
+                    if (_contention.Stop(e.ThreadID, e.TimeStampRelativeMSec, duration, stack) is { } wait)
+                    {
+                        _current.AddWait(wait.Stack, e.ThreadID, wait.Nanoseconds);
+                    }
+                }
+            };
         }
         if (_continuous)
         {
@@ -419,11 +463,15 @@ internal sealed class ProfilingSession : IAsyncDisposable
         SampleAggregator period;
         long? gcHeap;
         var liveScale = 1.0;
+        ExceptionPeriod exceptions;
+        long unpairedWaits;
         lock (_gate)
         {
             gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
+            exceptions = _exceptions.Drain(period);
+            unpairedWaits = _contention.Unpaired;
             if (_options.HeapLiveSize)
             {
                 liveScale = LiveScale(_heap.TotalBytes(), gcHeap);
@@ -452,6 +500,20 @@ internal sealed class ProfilingSession : IAsyncDisposable
         if (gcHeap is { } heapBytes)
         {
             comments.Add($"gc-heap-size-bytes={heapBytes.ToString(CultureInfo.InvariantCulture)}");
+        }
+        if (_options.Exceptions)
+        {
+            comments.Add(string.Create(CultureInfo.InvariantCulture,
+                $"flamewatch: exceptions {exceptions.Seen} thrown, {exceptions.Types} types; {exceptions.Kept} throw stacks kept (exact up to {ExceptionSampler.MaxExactKeys} type×stack×thread keys, then sampled: at most {ExceptionSampler.StacksPerType} stacks per type, {ExceptionSampler.MaxTypes} types per period); {(exceptions.Upscaled ? "values upscaled: each sampled stack counts for its type's sampled throws ÷ kept stacks" : "values exact")}; dropped={exceptions.Dropped}"));
+        }
+        if (_options.LockContention)
+        {
+            comments.Add(string.Create(CultureInfo.InvariantCulture,
+                $"flamewatch: lock contention {period.Waits} waits; dropped={period.DroppedWaits} (at most {SampleAggregator.MaxContentionKeys} stack×thread keys per period); unpaired events since start={unpairedWaits}"));
+        }
+        if (_main?.Source.EventsLost is > 0 and var lost && (_options.Exceptions || _options.LockContention))
+        {
+            comments.Add(string.Create(CultureInfo.InvariantCulture, $"flamewatch: events lost by the runtime's buffer since start={lost}"));
         }
         if (liveScale < 1)
         {

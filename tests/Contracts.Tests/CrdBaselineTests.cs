@@ -79,7 +79,8 @@ public sealed class CrdBaselineTests
         var wireNames = ProfileTypes.All.Select(ProfileTypes.ToWireName).ToArray();
         var profileTypes = Child(spec, "profileTypes");
         Assert.Equal(wireNames, Sequence(Child(profileTypes, "items"), "enum"));
-        Assert.Equal(wireNames, Sequence(profileTypes, "default"));
+        Assert.Equal(ProfileTypes.Default.Select(ProfileTypes.ToWireName).ToArray(), Sequence(profileTypes, "default"));
+        Assert.Equal(wireNames.Length.ToString(), Scalar(profileTypes, "maxItems"));
 
         var rules = string.Join('\n', AllScalars(Crd));
         Assert.Contains($"duration('{GoDuration.Format(ProfilingSettings.MinPeriod)}')", rules, StringComparison.Ordinal);

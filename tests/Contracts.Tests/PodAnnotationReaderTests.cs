@@ -25,7 +25,7 @@ public sealed class PodAnnotationReaderTests
         Assert.Equal(TimeSpan.FromSeconds(45), request.Settings.Period);
         Assert.Equal(TimeSpan.FromSeconds(10), request.Settings.UploadTimeout);
         Assert.Equal(100, request.Settings.SamplingFrequency);
-        Assert.Equal(ProfileTypes.All, request.Settings.ProfileTypes);
+        Assert.Equal(ProfileTypes.Default, request.Settings.ProfileTypes);
         Assert.Empty(request.Settings.Labels);
     }
 
@@ -90,6 +90,16 @@ public sealed class PodAnnotationReaderTests
         Assert.Contains(expectedFragment, error.Message, StringComparison.Ordinal);
         var defaults = PodAnnotationReader.Read(Enabled(), "app").Settings;
         Assert.Equal(defaults with { ProfileTypes = request.Settings.ProfileTypes }, request.Settings);
+    }
+
+    [Fact]
+    public void Exceptions_and_lock_contention_are_chosen_by_name()
+    {
+        var request = PodAnnotationReader.Read(Enabled((FlamewatchAnnotations.ProfileTypes, "lockContention,cpu,exceptions")), "app");
+
+        Assert.Empty(request.Errors);
+        Assert.Equal([ProfileType.Cpu, ProfileType.Exceptions, ProfileType.LockContention], request.Settings.ProfileTypes);
+        Assert.Equal("cpu,exceptions,lockContention", request.Settings.ToAnnotations(null)[FlamewatchAnnotations.ProfileTypes]);
     }
 
     [Fact]

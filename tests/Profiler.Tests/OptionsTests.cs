@@ -25,7 +25,7 @@ public sealed class OptionsTests
         ["0 Hz"] = ("samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 0)),
         ["1001 Hz"] = ("samplingFrequency", () => new Profiler(applicationName: "app", samplingFrequency: 1001)),
         ["no profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: ProfileTypes.None)),
-        ["unknown profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: (ProfileTypes)64)),
+        ["unknown profile type"] = ("profileTypes", () => new Profiler(applicationName: "app", profileTypes: (ProfileTypes)128)),
         ["agent token with a space"] = ("agentToken", () => new Profiler(new ProfilerOptions { ApplicationName = "app", AgentToken = "two words" })),
         ["agent token with a non-ASCII letter"] = ("agentToken", () => new Profiler(new ProfilerOptions { ApplicationName = "app", AgentToken = "tökén" })),
         ["empty agent token"] = ("agentToken", () => new Profiler(new ProfilerOptions { ApplicationName = "app", AgentToken = "" })),

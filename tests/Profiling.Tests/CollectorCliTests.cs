@@ -78,6 +78,7 @@ public sealed class CollectorCliTests(DefaultRateTarget target) : IClassFixture<
     [InlineData("--duration", "soon", "not a duration")]
     [InlineData("--frequency", "5000", "between 1 and 1000")]
     [InlineData("--profile-types", "cpu,heap", "unknown type 'heap'")]
+    [InlineData("--profile-types", "exceptions,default", "unknown type 'default'")]
     [InlineData("--upload-timeout", "2h", "--upload-timeout must be at most 10m")]
     public async Task Bad_options_give_a_usage_error(string option, string value, string message)
     {

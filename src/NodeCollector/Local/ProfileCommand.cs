@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Flamewatch.NodeCollector.Local;
 
 /// <summary>
-/// <c>flamewatch-collector profile --pid N [--duration 30s] [--period 45s] [--frequency 100] [--profile-types cpu,wall,...]
+/// <c>flamewatch-collector profile --pid N [--duration 30s] [--period 45s] [--frequency 100] [--profile-types cpu,wall,exceptions,...]
 /// (--output file.pb.gz|dir | --agent http://host:port|unix:///path.sock)</c>: profiles one local process and writes pprof
 /// files, or uploads one profile per period to an agent (until Ctrl-C or the process exits, unless --duration is given).
 /// Exit codes: 0 success (Ctrl-C included, once profiling runs), 1 usage error, 2 cannot profile the process (not found,
@@ -85,18 +85,19 @@ internal static class ProfileCommand
         });
         var types = new Option<ProfileTypes>("--profile-types")
         {
-            Description = "Comma-separated dimensions: cpu, wall, allocations, allocatedMemory, heapLiveSize (default: all).",
-            DefaultValueFactory = _ => ProfileTypes.All,
+            Description = "Comma-separated dimensions: cpu, wall, allocations, allocatedMemory, heapLiveSize, exceptions, lockContention "
+                + "(default: cpu, wall, allocations, allocatedMemory, heapLiveSize).",
+            DefaultValueFactory = _ => ProfileTypes.Default,
             CustomParser = r =>
             {
                 var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty;
                 var parsed = ProfileTypes.None;
                 foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    if (!Enum.TryParse<ProfileTypes>(name, ignoreCase: true, out var type) || type is ProfileTypes.None or ProfileTypes.All
+                    if (!Enum.TryParse<ProfileTypes>(name, ignoreCase: true, out var type) || type is ProfileTypes.None or ProfileTypes.All or ProfileTypes.Default
                         || name.All(char.IsAsciiDigit))
                     {
-                        r.AddError($"--profile-types: unknown type '{name}'; use cpu, wall, allocations, allocatedMemory, heapLiveSize.");
+                        r.AddError($"--profile-types: unknown type '{name}'; use cpu, wall, allocations, allocatedMemory, heapLiveSize, exceptions, lockContention.");
                         return ProfileTypes.None;
                     }
                     parsed |= type;

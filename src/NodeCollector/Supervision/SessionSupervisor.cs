@@ -352,6 +352,8 @@ internal sealed class SessionSupervisor(
             Contracts.ProfileType.Wall => ProfileTypes.Wall,
             Contracts.ProfileType.Allocations => ProfileTypes.Allocations,
             Contracts.ProfileType.AllocatedMemory => ProfileTypes.AllocatedMemory,
+            Contracts.ProfileType.Exceptions => ProfileTypes.Exceptions,
+            Contracts.ProfileType.LockContention => ProfileTypes.LockContention,
             Contracts.ProfileType.HeapLiveSize => ProfileTypes.HeapLiveSize,
             _ => ProfileTypes.None,
         });

@@ -14,7 +14,9 @@ namespace Flamewatch.Profiling.Aggregation;
 /// samples (see <see cref="CpuShareMs"/>); without <c>/proc</c>, the weights of the managed samples. CPU burnt in
 /// native code — P/Invoke, the runtime, the kernel on its behalf — is charged to the managed frames that called into
 /// it, because EventPipe stacks hold managed frames only;</item>
-/// <item>allocation counts/bytes and live bytes as accumulated.</item>
+/// <item>allocation counts/bytes and live bytes as accumulated;</item>
+/// <item>exception counts (labelled with the exception type), lock wait counts and wait times as accumulated; their
+/// sample types are carried only when collected.</item>
 /// </list>
 /// Dimensions not in <paramref name="types"/> are zero; samples left with no value are omitted.
 /// Frames are named by <paramref name="resolve"/> (instruction pointer, is-leaf) → "Namespace.Type.Method".
@@ -28,7 +30,7 @@ internal static class PeriodProfileBuilder
         Func<ulong, bool, string> resolve,
         long periodNanoseconds,
         IEnumerable<string> comments,
-        ProfileTypes types = ProfileTypes.All)
+        ProfileTypes types = ProfileTypes.Default)
     {
         var duration = end - period.Start;
         var scale = period.SampledMs > 0 ? duration.TotalMilliseconds / period.SampledMs : 0;
@@ -44,9 +46,12 @@ internal static class PeriodProfileBuilder
             kernelByThread[key.ThreadId] = (kernel.CpuMs + values.KernelCpuMs, kernel.CoveredMs + values.KernelCoveredMs);
         }
 
-        var builder = new ProfileBuilder(SampleTypes.All);
+        var carried = SampleTypes.Carried(types);
+        var builder = new ProfileBuilder([.. carried.Select(i => SampleTypes.All[i])]);
         var names = new Dictionary<int, string[]>();
         Span<long> sampleValues = stackalloc long[SampleTypes.All.Count];
+        var carriedValues = new long[carried.Length];
+        var exceptionCarry = 0.0;
         foreach (var (key, values) in period.Values)
         {
             var cpuMs = values.ManagedMs * scale;
@@ -63,8 +68,18 @@ internal static class PeriodProfileBuilder
             sampleValues[SampleTypes.AllocSize] = (long)Math.Round(values.AllocBytes);
             // Rounded down: the sum stays within the GC heap it was bounded by.
             sampleValues[SampleTypes.InuseSpace] = (long)Math.Floor(values.InuseBytes);
+            // Upscaled counts are fractional: the rounding error is carried to the next sample, so the total stays exact.
+            exceptionCarry += values.ExceptionCount;
+            sampleValues[SampleTypes.Exceptions] = (long)Math.Round(exceptionCarry);
+            exceptionCarry -= sampleValues[SampleTypes.Exceptions];
+            sampleValues[SampleTypes.LockCount] = values.LockCount;
+            sampleValues[SampleTypes.LockTime] = (long)Math.Round(values.LockNs);
             Mask(sampleValues, types);
-            if (!HasValue(sampleValues))
+            for (var i = 0; i < carried.Length; i++)
+            {
+                carriedValues[i] = sampleValues[carried[i]];
+            }
+            if (!HasValue(carriedValues))
             {
                 continue;
             }
@@ -79,7 +94,7 @@ internal static class PeriodProfileBuilder
                 }
                 names.Add(key.StackId, frames);
             }
-            var labels = new List<(string, string)>(3)
+            var labels = new List<(string, string)>(4)
             {
                 (SampleTypes.ThreadIdLabel, key.ThreadId.ToString(CultureInfo.InvariantCulture)),
             };
@@ -91,7 +106,11 @@ internal static class PeriodProfileBuilder
             {
                 labels.Add((SampleTypes.AllocationClassLabel, key.TypeName));
             }
-            builder.AddSample(frames, sampleValues, labels);
+            if (key.ExceptionType is not null)
+            {
+                labels.Add((SampleTypes.ExceptionTypeLabel, key.ExceptionType));
+            }
+            builder.AddSample(frames, carriedValues, labels);
         }
         foreach (var comment in comments)
         {
@@ -147,6 +166,15 @@ internal static class PeriodProfileBuilder
         if ((types & ProfileTypes.HeapLiveSize) == 0)
         {
             values[SampleTypes.InuseSpace] = 0;
+        }
+        if ((types & ProfileTypes.Exceptions) == 0)
+        {
+            values[SampleTypes.Exceptions] = 0;
+        }
+        if ((types & ProfileTypes.LockContention) == 0)
+        {
+            values[SampleTypes.LockCount] = 0;
+            values[SampleTypes.LockTime] = 0;
         }
     }
 

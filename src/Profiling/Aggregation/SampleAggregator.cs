@@ -2,10 +2,18 @@ namespace Flamewatch.Profiling.Aggregation;
 
 /// <summary>
 /// Accumulates one process's samples for one period: interns raw stacks and sums weights per
-/// (stack, thread, allocated type). Not thread-safe; the session serializes access.
+/// (stack, thread, allocated or exception type). Not thread-safe; the session serializes access.
 /// </summary>
 internal sealed class SampleAggregator
 {
+    /// <summary>
+    /// Distinct (stack, thread) keys lock contention may add in one period; waits at further keys are dropped and
+    /// counted (<see cref="DroppedWaits"/>), so thousands of contending threads keep the period's memory bounded.
+    /// </summary>
+    public const int MaxContentionKeys = 20_000;
+
+    private int _contentionKeys;
+
     private readonly Dictionary<ulong[], int> _stackIds = new(StackComparer.Instance);
     private readonly List<ulong[]> _stacks = [];
     private readonly Dictionary<SampleKey, SampleValues> _values = [];
@@ -23,6 +31,12 @@ internal sealed class SampleAggregator
     public long ThreadSamples { get; private set; }
 
     public long AllocationSamples { get; private set; }
+
+    /// <summary>Lock waits recorded in the period.</summary>
+    public long Waits { get; private set; }
+
+    /// <summary>Lock waits left out because the period already held <see cref="MaxContentionKeys"/> contention keys.</summary>
+    public long DroppedWaits { get; private set; }
 
     public IReadOnlyList<ulong[]> Stacks => _stacks;
 
@@ -63,6 +77,32 @@ internal sealed class SampleAggregator
     public void AddInuse(ulong[] stack, int threadId, string typeName, double bytes)
     {
         Get(new SampleKey(Intern(stack), threadId, typeName)).InuseBytes += bytes;
+    }
+
+    /// <summary>Adds <paramref name="count"/> (an estimate) exceptions of <paramref name="exceptionType"/> thrown at a stack.</summary>
+    public void AddExceptions(ulong[] stack, int threadId, string exceptionType, double count)
+    {
+        Get(new SampleKey(Intern(stack), threadId, null, exceptionType)).ExceptionCount += count;
+    }
+
+    /// <summary>Adds one lock wait of <paramref name="nanoseconds"/> by a thread at a stack; false when dropped (the key cap).</summary>
+    public bool AddWait(ulong[] stack, int threadId, double nanoseconds)
+    {
+        var id = _stackIds.TryGetValue(stack, out var known) ? known : -1;
+        if (id < 0 || !_values.TryGetValue(new SampleKey(id, threadId, null), out var values) || values.LockCount == 0)
+        {
+            if (_contentionKeys >= MaxContentionKeys)
+            {
+                DroppedWaits++;
+                return false;
+            }
+            _contentionKeys++;
+            values = Get(new SampleKey(Intern(stack), threadId, null));
+        }
+        values.LockCount++;
+        values.LockNs += nanoseconds;
+        Waits++;
+        return true;
     }
 
     private int Intern(ulong[] stack)

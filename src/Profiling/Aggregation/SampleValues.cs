@@ -1,6 +1,6 @@
 namespace Flamewatch.Profiling.Aggregation;
 
-/// <summary>Accumulated values of one (stack, thread, allocation type) key during a period.</summary>
+/// <summary>Accumulated values of one (stack, thread, allocation or exception type) key during a period.</summary>
 internal sealed class SampleValues
 {
     /// <summary>Sum of sample weights (ms) of all samples: wall time before scaling.</summary>
@@ -16,4 +16,10 @@ internal sealed class SampleValues
     public double AllocCount;
     public double AllocBytes;
     public double InuseBytes;
+    /// <summary>Exceptions thrown (an estimate: sampled throws upscaled by their type's sampling ratio).</summary>
+    public double ExceptionCount;
+    /// <summary>Contended lock acquisitions (waits).</summary>
+    public long LockCount;
+    /// <summary>Time spent waiting for contended locks (ns).</summary>
+    public double LockNs;
 }

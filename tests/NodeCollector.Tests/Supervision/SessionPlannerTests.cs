@@ -239,6 +239,9 @@ public sealed class SessionPlannerTests
         Assert.Equal(Profiling.ProfileTypes.All, SessionSupervisor.ToProfilingTypes(ProfileTypes.All));
         Assert.Equal(Profiling.ProfileTypes.Cpu | Profiling.ProfileTypes.HeapLiveSize,
             SessionSupervisor.ToProfilingTypes([ProfileType.HeapLiveSize, ProfileType.Cpu]));
+        Assert.Equal(Profiling.ProfileTypes.Exceptions | Profiling.ProfileTypes.LockContention,
+            SessionSupervisor.ToProfilingTypes([ProfileType.LockContention, ProfileType.Exceptions]));
+        Assert.Equal(Profiling.ProfileTypes.Default, SessionSupervisor.ToProfilingTypes(ProfileTypes.Default));
     }
 
     private static ProfiledPod Pod(string name, params (string Container, string? Id)[] containers) =>

@@ -77,6 +77,55 @@ public sealed class PeriodProfileBuilderTests
         Assert.Equal([0L, 0L, 25L, 0L, 0L], sample.Value);
     }
 
-    private static ProfileReader Build(SampleAggregator period, IReadOnlyDictionary<int, ThreadCpu> threads, ProfileTypes types = ProfileTypes.All) =>
+    [Fact]
+    public void Exceptions_and_lock_waits_carry_their_sample_types_only_when_collected()
+    {
+        var period = new SampleAggregator(Start);
+        period.AddExceptions([0x10], 1, "System.InvalidOperationException", 2.5);
+        period.AddExceptions([0x10], 1, "System.InvalidOperationException", 2.5);
+        period.AddExceptions([0x10], 2, "System.FormatException", 1);
+        period.AddWait([0x20], 3, 1_500_000);
+        period.AddWait([0x20], 3, 500_000);
+
+        var reader = Build(period, new Dictionary<int, ThreadCpu>(), ProfileTypes.Exceptions | ProfileTypes.LockContention);
+        Assert.Equal(5, reader.Sum("exception", s => reader.Label(s, "exception type") == "System.InvalidOperationException"));
+        Assert.Equal(1, reader.Sum("exception", s => reader.Label(s, "exception type") == "System.FormatException"));
+        Assert.Equal(2, reader.Sum("lock-count"));
+        Assert.Equal(2_000_000, reader.Sum("lock-time"));
+        Assert.Equal(3, reader.Samples.Count());
+        Assert.All(reader.Samples, s => Assert.Equal(8, s.Value.Count));
+
+        var withoutThem = Build(period, new Dictionary<int, ThreadCpu>());
+        Assert.Equal(-1, withoutThem.TypeIndex("exception"));
+        Assert.Equal(-1, withoutThem.TypeIndex("lock-time"));
+        Assert.Empty(withoutThem.Samples);
+    }
+
+    [Fact]
+    public void Fractional_upscaled_exception_counts_keep_their_total()
+    {
+        var period = new SampleAggregator(Start);
+        for (var thread = 0; thread < 1000; thread++)
+        {
+            period.AddExceptions([0x10], thread, "System.InvalidOperationException", 1.4);
+        }
+        var reader = Build(period, new Dictionary<int, ThreadCpu>(), ProfileTypes.Exceptions);
+        Assert.Equal(1400, reader.Sum("exception"));
+    }
+
+    [Fact]
+    public void Lock_waits_beyond_the_key_cap_are_dropped_and_counted()
+    {
+        var period = new SampleAggregator(Start);
+        for (var thread = 0; thread < SampleAggregator.MaxContentionKeys + 10; thread++)
+        {
+            period.AddWait([0x20], thread, 1000);
+        }
+        Assert.True(period.AddWait([0x20], 0, 1000), "a known key still counts");
+        Assert.Equal(10, period.DroppedWaits);
+        Assert.Equal(SampleAggregator.MaxContentionKeys + 1, period.Waits);
+    }
+
+    private static ProfileReader Build(SampleAggregator period, IReadOnlyDictionary<int, ThreadCpu> threads, ProfileTypes types = ProfileTypes.Default) =>
         new(PeriodProfileBuilder.Build(period, Start.AddSeconds(10), threads, (ip, _) => $"M{ip:x}", 10_000_000, [], types));
 }

@@ -65,6 +65,28 @@ public sealed partial class TargetProcess : IDisposable
     public double LargeRetainedBytesAllocated(DateTimeOffset from, DateTimeOffset to) =>
         CumulativeAt(to, t => t.LargeRetainedBytes) - CumulativeAt(from, t => t.LargeRetainedBytes);
 
+    /// <summary>Exceptions thrown at a site (<c>often</c>, <c>sometimes</c>, <c>format</c> or <c>storm</c>) between two instants.</summary>
+    public double Thrown(string site, DateTimeOffset from, DateTimeOffset to)
+    {
+        Func<Tick, long> counter = site switch
+        {
+            "often" => t => t.Often,
+            "sometimes" => t => t.Sometimes,
+            "format" => t => t.Format,
+            "storm" => t => t.Storm,
+            _ => throw new ArgumentOutOfRangeException(nameof(site), site, "unknown throw site"),
+        };
+        return CumulativeAt(to, counter) - CumulativeAt(from, counter);
+    }
+
+    /// <summary>Time (ns) the app's waiters spent entering their shared lock between two instants, as the app measured it.</summary>
+    public double LockWaitNanoseconds(DateTimeOffset from, DateTimeOffset to) =>
+        CumulativeAt(to, t => t.LockWaitNs) - CumulativeAt(from, t => t.LockWaitNs);
+
+    /// <summary>Acquisitions of the shared lock that waited, between two instants.</summary>
+    public double LockWaits(DateTimeOffset from, DateTimeOffset to) =>
+        CumulativeAt(to, t => t.LockWaits) - CumulativeAt(from, t => t.LockWaits);
+
     /// <summary>A cumulative counter at an instant, interpolated between the once-a-second ticks (extrapolated past the last).</summary>
     private double CumulativeAt(DateTimeOffset at, Func<Tick, long> counter)
     {
@@ -129,11 +151,19 @@ public sealed partial class TargetProcess : IDisposable
         var match = TickLine().Match(line);
         if (match.Success)
         {
-            var retained = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+            long Group(int i) => long.Parse(match.Groups[i].Value, CultureInfo.InvariantCulture);
+            var retained = Group(2);
             // The app's own clock at the reading: a line that reaches us late on a loaded machine still counts at its instant.
-            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(match.Groups[5].Value, CultureInfo.InvariantCulture));
-            var tick = new Tick(at, long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
-                retained + long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), retained, long.Parse(match.Groups[4].Value, CultureInfo.InvariantCulture));
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(Group(11));
+            var tick = new Tick(at, Group(1), retained + Group(3), retained, Group(4))
+            {
+                Often = Group(5),
+                Sometimes = Group(6),
+                Format = Group(7),
+                Storm = Group(8),
+                LockWaits = Group(9),
+                LockWaitNs = Group(10),
+            };
             lock (_ticks)
             {
                 _ticks.Add(tick);
@@ -141,8 +171,16 @@ public sealed partial class TargetProcess : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+) at=(\d+)$")]
+    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+) exceptions=(\d+)/(\d+)/(\d+)/(\d+) lockwaits=(\d+) lockwaitns=(\d+) at=(\d+)$")]
     private static partial Regex TickLine();
 
-    private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes, long LargeRetainedBytes);
+    private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes, long LargeRetainedBytes)
+    {
+        public long Often { get; init; }
+        public long Sometimes { get; init; }
+        public long Format { get; init; }
+        public long Storm { get; init; }
+        public long LockWaits { get; init; }
+        public long LockWaitNs { get; init; }
+    }
 }

@@ -1,17 +1,24 @@
 using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
-// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [large] [mixed] [late] [--seconds N]
+// Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [large] [mixed] [late]
+//   [exceptions] [storm] [lock] [lockheavy] [--seconds N]
 // "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes); "dynamic" spins in
 // short-lived dynamic methods (JIT'd and freed all the time); "large" runs a retaining and a transient site of
 // large-object-heap arrays; "mixed" alternates 20 ms of spinning with 20 ms of sleeping on one thread.
 // "alloc" runs a retaining and a transient allocation site; "churn" the transient one alone (every young object dies).
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
+// "exceptions" throws and catches at three sites (300/s, 30/s of the same type from another method, 30/s of another
+// type); "storm" throws as fast as one thread can. "lock" runs threads queuing on one lock that each hold it ≈1 ms,
+// timing their waits; "lockheavy" CPU-bound threads contending for one lock. Iterations count storm throws and
+// lockheavy acquisitions too (benchmarks run them alone).
 // Scenarios may also come from FLAMEWATCH_TARGET_SCENARIOS (comma-separated); default: all three.
 // Prints "ready pid=<pid>" once every scenario thread runs, then once per second
-// "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes> at=<unix ms>"
-// (cumulative bytes allocated by the retaining, transient and large retaining sites, read at that instant).
+// "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes>" (cumulative
+// bytes allocated by the retaining, transient and large retaining sites), followed by
+// " exceptions=<often>/<sometimes>/<format>/<storm> lockwaits=<n> lockwaitns=<ns>" (cumulative throws per site,
+// waits of the shared lock longer than 10 µs and the time spent entering it) and " at=<unix ms>" (when they were read).
 var scenarios = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 var seconds = 0;
 for (var i = 0; i < args.Length; i++)
@@ -70,6 +77,28 @@ if (scenarios.Contains("sockets"))
 {
     threads.Add(new Thread(Workloads.RunLoopbackSockets) { IsBackground = true, Name = Workloads.SocketThreadName });
 }
+if (scenarios.Contains("exceptions"))
+{
+    threads.Add(new Thread(workloads.RunThrower) { IsBackground = true, Name = Workloads.ThrowerThreadName });
+}
+if (scenarios.Contains("storm"))
+{
+    threads.Add(new Thread(workloads.RunStorm) { IsBackground = true, Name = Workloads.StormThreadName });
+}
+if (scenarios.Contains("lock"))
+{
+    for (var w = 0; w < Workloads.Waiters; w++)
+    {
+        threads.Add(new Thread(workloads.RunWaiter) { IsBackground = true, Name = Workloads.WaiterThreadName });
+    }
+}
+if (scenarios.Contains("lockheavy"))
+{
+    for (var w = 0; w < Workloads.LockHeavyThreads; w++)
+    {
+        threads.Add(new Thread(workloads.RunLockHeavy) { IsBackground = true, Name = Workloads.LockHeavyThreadName });
+    }
+}
 foreach (var thread in threads)
 {
     thread.Start();
@@ -89,7 +118,9 @@ for (var tick = 1; seconds <= 0 || tick <= seconds; tick++)
 {
     Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(0, (tick * 1000) - clock.ElapsedMilliseconds)));
     var iterations = Interlocked.Read(ref workloads.Iterations);
-    Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)} large={Interlocked.Read(ref workloads.LargeRetainedBytes)} at={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+    Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)} large={Interlocked.Read(ref workloads.LargeRetainedBytes)}"
+        + $" exceptions={Interlocked.Read(ref workloads.ThrownOften)}/{Interlocked.Read(ref workloads.ThrownSometimes)}/{Interlocked.Read(ref workloads.ThrownFormat)}/{Interlocked.Read(ref workloads.ThrownStorm)}"
+        + $" lockwaits={Interlocked.Read(ref workloads.LockWaits)} lockwaitns={Interlocked.Read(ref workloads.LockWaitNanoseconds)} at={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
     Console.Out.Flush();
     lastIterations = iterations;
 }

@@ -19,6 +19,25 @@ public sealed class Workloads
     public const string MixedThreadName = "Mixed";
     public const string LargeRetainingThreadName = "LargeRetainer";
     public const string LargeTransientThreadName = "LargeChurner";
+    public const string ThrowerThreadName = "Thrower";
+    public const string StormThreadName = "Storm";
+    public const string WaiterThreadName = "Waiter";
+    public const string LockHeavyThreadName = "LockHeavy";
+
+    /// <summary>Throws per second of <see cref="ThrowOften"/> (an <see cref="InvalidOperationException"/>).</summary>
+    public const int OftenPerSecond = 300;
+
+    /// <summary>Throws per second of <see cref="ThrowSometimes"/> (the same type from another method).</summary>
+    public const int SometimesPerSecond = 30;
+
+    /// <summary>Throws per second of <see cref="ThrowFormat"/> (a <see cref="FormatException"/>).</summary>
+    public const int FormatPerSecond = 30;
+
+    /// <summary>Threads queuing on the shared lock in <see cref="WaitForSharedLock"/>.</summary>
+    public const int Waiters = 4;
+
+    /// <summary>Threads contending in <see cref="EnterBusyLock"/>.</summary>
+    public const int LockHeavyThreads = 4;
 
     /// <summary>Payload of every large-object-heap array (above the 85,000-byte threshold).</summary>
     public const int LargePayload = 100_000;
@@ -49,6 +68,19 @@ public sealed class Workloads
     public long RetainedBytes;
     public long TransientBytes;
     public long LargeRetainedBytes;
+    public long ThrownOften;
+    public long ThrownSometimes;
+    public long ThrownFormat;
+    public long ThrownStorm;
+
+    /// <summary>Acquisitions of the shared lock that waited (took longer than 10 µs).</summary>
+    public long LockWaits;
+
+    /// <summary>Time the waiters spent entering the shared lock (ns), measured with <see cref="Stopwatch"/>.</summary>
+    public long LockWaitNanoseconds;
+
+    private readonly object _sharedLock = new();
+    private readonly object _busyLock = new();
 
     private readonly byte[][] _retained = new byte[RetainedCapacity][];
     private readonly byte[][] _largeRetained = new byte[LargeRetainedCapacity][];
@@ -215,6 +247,131 @@ public sealed class Workloads
         il.Emit(System.Reflection.Emit.OpCodes.Ldarg_0);
         il.Emit(System.Reflection.Emit.OpCodes.Ret);
         return method.CreateDelegate<Func<uint, uint>>();
+    }
+
+    /// <summary>Throws and catches at three sites, paced in 10 ms steps: 300/s, 30/s of the same type, 30/s of another type.</summary>
+    public void RunThrower()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var seconds = clock.Elapsed.TotalSeconds;
+            while (Interlocked.Read(ref ThrownOften) < (long)(seconds * OftenPerSecond))
+            {
+                Catch(ThrowOften);
+                Interlocked.Increment(ref ThrownOften);
+            }
+            while (Interlocked.Read(ref ThrownSometimes) < (long)(seconds * SometimesPerSecond))
+            {
+                Catch(ThrowSometimes);
+                Interlocked.Increment(ref ThrownSometimes);
+            }
+            while (Interlocked.Read(ref ThrownFormat) < (long)(seconds * FormatPerSecond))
+            {
+                Catch(ThrowFormat);
+                Interlocked.Increment(ref ThrownFormat);
+            }
+            Thread.Sleep(10);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowOften() => throw new InvalidOperationException("often");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowSometimes() => throw new InvalidOperationException("sometimes");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowFormat() => throw new FormatException("format");
+
+    /// <summary>Throws and catches as fast as it can in <see cref="ThrowStorm"/>; every throw is also an iteration.</summary>
+    public void RunStorm()
+    {
+        while (true)
+        {
+            Catch(ThrowStorm);
+            Interlocked.Increment(ref ThrownStorm);
+            Interlocked.Increment(ref Iterations);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowStorm() => throw new ArgumentException("storm");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Catch(Action thrower)
+    {
+        try
+        {
+            thrower();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            GC.KeepAlive(e);
+        }
+    }
+
+    /// <summary>One of <see cref="Waiters"/> threads that queue on one lock, each holding it ≈1 ms (asleep).</summary>
+    public void RunWaiter()
+    {
+        while (true)
+        {
+            WaitForSharedLock();
+        }
+    }
+
+    /// <summary>Enters the shared lock (timing the wait) and holds it for a 1 ms sleep.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void WaitForSharedLock()
+    {
+        var start = Stopwatch.GetTimestamp();
+        lock (_sharedLock)
+        {
+            var waited = Stopwatch.GetElapsedTime(start);
+            Interlocked.Add(ref LockWaitNanoseconds, (long)(waited.TotalMilliseconds * 1e6));
+            if (waited > TimeSpan.FromMicroseconds(10))
+            {
+                Interlocked.Increment(ref LockWaits);
+            }
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>One of <see cref="LockHeavyThreads"/> CPU-bound threads contending for one lock; every acquisition is an iteration.</summary>
+    public void RunLockHeavy()
+    {
+        uint state = 11;
+        for (long i = 0; ; i++)
+        {
+            state = EnterBusyLock(state, yieldInside: i % 8 == 0);
+            state = SpinShort(state);
+            Interlocked.Increment(ref Iterations);
+        }
+    }
+
+    /// <summary>Works briefly inside a lock; sometimes yields while holding it, so that other threads queue.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public uint EnterBusyLock(uint state, bool yieldInside)
+    {
+        lock (_busyLock)
+        {
+            state = SpinShort(state);
+            if (yieldInside)
+            {
+                Thread.Yield();
+            }
+            return state;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint SpinShort(uint state)
+    {
+        for (var k = 0; k < 200; k++)
+        {
+            state = (state * 1664525) + 1013904223;
+        }
+        return state;
     }
 
     public void RunRetainingAllocator() => Paced(RetainingBytesPerSecond, AllocateRetained);

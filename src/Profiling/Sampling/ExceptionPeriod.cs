@@ -1,0 +1,9 @@
+namespace Flamewatch.Profiling.Sampling;
+
+/// <summary>What <see cref="ExceptionSampler"/> saw in one period.</summary>
+/// <param name="Seen">Throws seen, of every type.</param>
+/// <param name="Kept">Keys counted exactly plus throw stacks kept by sampling (the values of the others are carried by upscaling).</param>
+/// <param name="Dropped">Sampled throws of types beyond <see cref="ExceptionSampler.MaxTypes"/>.</param>
+/// <param name="Types">Distinct exception types counted.</param>
+/// <param name="Upscaled">Whether some stacks' counts are estimates (throws beyond <see cref="ExceptionSampler.MaxExactKeys"/> keys were sampled).</param>
+internal sealed record ExceptionPeriod(long Seen, long Kept, long Dropped, int Types, bool Upscaled);
