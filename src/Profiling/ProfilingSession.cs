@@ -60,6 +60,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private AttachResult? _attach;
     private DiagnosticsClient? _client;
     private TraceStream? _main;
+    private TraceStream? _exceptionStream;
     private SampleAggregator _current = new(DateTimeOffset.MinValue);
     private SampleWeigher _mainWeigher = new(SamplerRate.DefaultIntervalMs);
     private DutyCycledSampler? _dutyCycled;
@@ -145,9 +146,18 @@ internal sealed class ProfilingSession : IAsyncDisposable
             try
             {
                 _main = await TraceStream.StartAsync(_client, MainConfiguration(), cancellationToken).ConfigureAwait(false);
+                if (_options.Exceptions)
+                {
+                    _exceptionStream = await TraceStream.StartAsync(_client, ExceptionConfiguration(), cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                if (_main is not null)
+                {
+                    await _main.DisposeAsync().ConfigureAwait(false);
+                    _main = null;
+                }
                 var exited = !ProcFs.IsAlive(_pid);
                 var message = exited ? $"Process {_pid} exited while attaching." : $"Cannot start an EventPipe session in process {_pid}: {e.Message}";
                 _attach = AttachResult.Failed(exited ? AttachOutcome.ProcessExited : AttachOutcome.NoDiagnosticSocket, message);
@@ -157,9 +167,14 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 return _attach;
             }
             SubscribeMain(_main);
+            if (_exceptionStream is not null)
+            {
+                SubscribeExceptions(_exceptionStream);
+            }
             _current = new SampleAggregator(_time.GetUtcNow());
             _cpu.Start();
             _main.Run($"flamewatch-{_pid}");
+            _exceptionStream?.Run($"flamewatch-{_pid}-exceptions");
             _state = SessionState.Running;
             _export = Task.Run(ExportLoopAsync, CancellationToken.None);
             _run = Task.Run(RunAsync, CancellationToken.None);
@@ -216,8 +231,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
             keywords |= _options.HeapLiveSize ? LiveHeapTracker.Keywords : 0;
         }
-        // Exception events carry the throw's stack, contention events the waiting thread's (the session walks stacks).
-        keywords |= _options.Exceptions ? ExceptionKeyword : 0;
+        // Contention events carry the waiting thread's stack (the session walks stacks). Exceptions have their own session.
         keywords |= _options.LockContention ? ContentionKeyword : 0;
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
         if (_continuous)
@@ -226,6 +240,27 @@ internal sealed class ProfilingSession : IAsyncDisposable
         }
         return new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: false, requestStackwalk: true);
     }
+
+    /// <summary>
+    /// Exceptions in a session of their own at the Error level: there the runtime raises only <c>ExceptionThrown</c>,
+    /// one stack walk per throw, where the main session's Verbose level would add five more events with stacks
+    /// (catch, filter and finally starts and stops) for every throw.
+    /// </summary>
+    private static EventPipeSessionConfiguration ExceptionConfiguration() =>
+        new([new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Error, ExceptionKeyword)],
+            circularBufferSizeMB: 16, requestRundown: false, requestStackwalk: true);
+
+    private void SubscribeExceptions(TraceStream stream) =>
+        stream.Source.Clr.ExceptionStart += e =>
+        {
+            // The type only: the message can hold personal data.
+            var stack = stream.StackOf(e);
+            var type = e.ExceptionType;
+            lock (_gate)
+            {
+                _exceptions.Add(string.IsNullOrEmpty(type) ? "(unknown)" : type, stack, e.ThreadID);
+            }
+        };
 
     private void SubscribeMain(TraceStream stream)
     {
@@ -279,19 +314,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
             {
                 _heap.Subscribe(clr, _gate, () => stream.Source.EventsLost);
             }
-        }
-        if (_options.Exceptions)
-        {
-            clr.ExceptionStart += e =>
-            {
-                // The type only: the message can hold personal data.
-                var stack = stream.StackOf(e);
-                var type = e.ExceptionType;
-                lock (_gate)
-                {
-                    _exceptions.Add(string.IsNullOrEmpty(type) ? "(unknown)" : type, stack, e.ThreadID);
-                }
-            };
         }
         if (_options.LockContention)
         {
@@ -440,13 +462,19 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             Log.StreamFaulted(_logger, _pid, e);
         }
-        try
+        foreach (var stream in new[] { _main, _exceptionStream })
         {
-            await _main.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Log.StreamFaulted(_logger, _pid, e);
+            try
+            {
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception e)
+            {
+                Log.StreamFaulted(_logger, _pid, e);
+            }
         }
         _kernelCpu?.Dispose();
         _uploads.Writer.TryComplete();
@@ -479,6 +507,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
         }
         _main?.RequestTrim();
+        _exceptionStream?.RequestTrim();
         var threads = _cpu.Lap();
         if (final && (period.Values.Count == 0 || end - period.Start < MinimumFinalPeriod))
         {
@@ -511,7 +540,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             comments.Add(string.Create(CultureInfo.InvariantCulture,
                 $"flamewatch: lock contention {period.Waits} waits; dropped={period.DroppedWaits} (at most {SampleAggregator.MaxContentionKeys} stack×thread keys per period); unpaired events since start={unpairedWaits}"));
         }
-        if (_main?.Source.EventsLost is > 0 and var lost && (_options.Exceptions || _options.LockContention))
+        if ((_main?.Source.EventsLost ?? 0) + (_exceptionStream?.Source.EventsLost ?? 0) is > 0 and var lost && (_options.Exceptions || _options.LockContention))
         {
             comments.Add(string.Create(CultureInfo.InvariantCulture, $"flamewatch: events lost by the runtime's buffer since start={lost}"));
         }
