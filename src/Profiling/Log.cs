@@ -15,6 +15,7 @@ internal enum ProfilingEventId
     StreamFaulted = 1007,
     RundownFailed = 1008,
     SliceFailed = 1009,
+    ExceptionsSliced = 1010,
 }
 
 internal static partial class Log
@@ -47,6 +48,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = (int)ProfilingEventId.RundownFailed, Level = LogLevel.Debug, Message = "Process {Pid}: symbol rundown failed")]
     public static partial void RundownFailed(ILogger logger, int pid, Exception exception);
+
+    [LoggerMessage(EventId = (int)ProfilingEventId.ExceptionsSliced, Level = LogLevel.Debug, Message = "Process {Pid} throws {Rate:F0} exceptions/s: observing {Duty:P1} of the time")]
+    public static partial void ExceptionsSliced(ILogger logger, int pid, double rate, double duty);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.SliceFailed, Level = LogLevel.Debug, Message = "Process {Pid}: a sampler slice failed")]
     public static partial void SliceFailed(ILogger logger, int pid, Exception exception);

@@ -33,7 +33,6 @@ internal sealed class ProfilingSession : IAsyncDisposable
 {
     private const long RuntimeKeywords = (long)(ClrTraceEventParser.Keywords.Jit | ClrTraceEventParser.Keywords.Loader | ClrTraceEventParser.Keywords.GC);
     private const long AllocationSamplingKeyword = 0x80000000000;
-    private const long ExceptionKeyword = 0x8000;
     private const long ContentionKeyword = 0x4000;
 
     /// <summary>A partial last period shorter than this is not exported (it would only replace a full one with noise).</summary>
@@ -60,7 +59,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private AttachResult? _attach;
     private DiagnosticsClient? _client;
     private TraceStream? _main;
-    private TraceStream? _exceptionStream;
+    private ExceptionSlicer? _exceptionSlicer;
     private SampleAggregator _current = new(DateTimeOffset.MinValue);
     private SampleWeigher _mainWeigher = new(SamplerRate.DefaultIntervalMs);
     private DutyCycledSampler? _dutyCycled;
@@ -148,7 +147,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 _main = await TraceStream.StartAsync(_client, MainConfiguration(), cancellationToken).ConfigureAwait(false);
                 if (_options.Exceptions)
                 {
-                    _exceptionStream = await TraceStream.StartAsync(_client, ExceptionConfiguration(), cancellationToken).ConfigureAwait(false);
+                    _exceptionSlicer = new ExceptionSlicer(_client, _pid, SubscribeExceptions, _logger, _time);
+                    await _exceptionSlicer.StartAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -167,14 +167,9 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 return _attach;
             }
             SubscribeMain(_main);
-            if (_exceptionStream is not null)
-            {
-                SubscribeExceptions(_exceptionStream);
-            }
             _current = new SampleAggregator(_time.GetUtcNow());
             _cpu.Start();
             _main.Run($"flamewatch-{_pid}");
-            _exceptionStream?.Run($"flamewatch-{_pid}-exceptions");
             _state = SessionState.Running;
             _export = Task.Run(ExportLoopAsync, CancellationToken.None);
             _run = Task.Run(RunAsync, CancellationToken.None);
@@ -241,19 +236,11 @@ internal sealed class ProfilingSession : IAsyncDisposable
         return new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: false, requestStackwalk: true);
     }
 
-    /// <summary>
-    /// Exceptions in a session of their own at the Error level: there the runtime raises only <c>ExceptionThrown</c>,
-    /// one stack walk per throw, where the main session's Verbose level would add five more events with stacks
-    /// (catch, filter and finally starts and stops) for every throw.
-    /// </summary>
-    private static EventPipeSessionConfiguration ExceptionConfiguration() =>
-        new([new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Error, ExceptionKeyword)],
-            circularBufferSizeMB: 16, requestRundown: false, requestStackwalk: true);
-
     private void SubscribeExceptions(TraceStream stream) =>
         stream.Source.Clr.ExceptionStart += e =>
         {
             // The type only: the message can hold personal data.
+            _exceptionSlicer?.OnEvent();
             var stack = stream.StackOf(e);
             var type = e.ExceptionType;
             lock (_gate)
@@ -462,19 +449,17 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             Log.StreamFaulted(_logger, _pid, e);
         }
-        foreach (var stream in new[] { _main, _exceptionStream })
+        try
         {
-            try
+            await _main.DisposeAsync().ConfigureAwait(false);
+            if (_exceptionSlicer is not null)
             {
-                if (stream is not null)
-                {
-                    await stream.DisposeAsync().ConfigureAwait(false);
-                }
+                await _exceptionSlicer.DisposeAsync().ConfigureAwait(false);
             }
-            catch (Exception e)
-            {
-                Log.StreamFaulted(_logger, _pid, e);
-            }
+        }
+        catch (Exception e)
+        {
+            Log.StreamFaulted(_logger, _pid, e);
         }
         _kernelCpu?.Dispose();
         _uploads.Writer.TryComplete();
@@ -498,7 +483,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
-            exceptions = _exceptions.Drain(period);
+            exceptions = _exceptions.Drain(period, _exceptionSlicer?.TakeCoverage(end - period.Start) ?? 1);
             unpairedWaits = _contention.Unpaired;
             if (_options.HeapLiveSize)
             {
@@ -507,7 +492,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             }
         }
         _main?.RequestTrim();
-        _exceptionStream?.RequestTrim();
+        _exceptionSlicer?.RequestTrim();
         var threads = _cpu.Lap();
         if (final && (period.Values.Count == 0 || end - period.Start < MinimumFinalPeriod))
         {
@@ -534,13 +519,18 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             comments.Add(string.Create(CultureInfo.InvariantCulture,
                 $"flamewatch: exceptions {exceptions.Seen} thrown, {exceptions.Types} types; {exceptions.Kept} throw stacks kept (exact up to {ExceptionSampler.MaxExactKeys} type×stack×thread keys, then sampled: at most {ExceptionSampler.StacksPerType} stacks per type, {ExceptionSampler.MaxTypes} types per period); {(exceptions.Upscaled ? "values upscaled: each sampled stack counts for its type's sampled throws ÷ kept stacks" : "values exact")}; dropped={exceptions.Dropped}"));
+            if (exceptions.Coverage < 1)
+            {
+                comments.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (the process threw over {ExceptionSlicer.SteadyRate:F0}/s); values upscaled by {1 / exceptions.Coverage:F1}"));
+            }
         }
         if (_options.LockContention)
         {
             comments.Add(string.Create(CultureInfo.InvariantCulture,
                 $"flamewatch: lock contention {period.Waits} waits; dropped={period.DroppedWaits} (at most {SampleAggregator.MaxContentionKeys} stack×thread keys per period); unpaired events since start={unpairedWaits}"));
         }
-        if ((_main?.Source.EventsLost ?? 0) + (_exceptionStream?.Source.EventsLost ?? 0) is > 0 and var lost && (_options.Exceptions || _options.LockContention))
+        if ((_main?.Source.EventsLost ?? 0) + (_exceptionSlicer?.EventsLost ?? 0) is > 0 and var lost && (_options.Exceptions || _options.LockContention))
         {
             comments.Add(string.Create(CultureInfo.InvariantCulture, $"flamewatch: events lost by the runtime's buffer since start={lost}"));
         }

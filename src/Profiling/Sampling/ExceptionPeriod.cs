@@ -6,4 +6,4 @@ namespace Flamewatch.Profiling.Sampling;
 /// <param name="Dropped">Sampled throws of types beyond <see cref="ExceptionSampler.MaxTypes"/>.</param>
 /// <param name="Types">Distinct exception types counted.</param>
 /// <param name="Upscaled">Whether some stacks' counts are estimates (throws beyond <see cref="ExceptionSampler.MaxExactKeys"/> keys were sampled).</param>
-internal sealed record ExceptionPeriod(long Seen, long Kept, long Dropped, int Types, bool Upscaled);
+internal sealed record ExceptionPeriod(long Seen, long Kept, long Dropped, int Types, bool Upscaled, double Coverage = 1);

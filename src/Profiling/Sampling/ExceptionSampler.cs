@@ -75,18 +75,20 @@ internal sealed class ExceptionSampler
     }
 
     /// <summary>Adds the period's estimates to <paramref name="period"/> and starts a new period.</summary>
-    public ExceptionPeriod Drain(SampleAggregator period)
+    /// <param name="coverage">The share of the period during which throws were observed (counts are divided by it).</param>
+    public ExceptionPeriod Drain(SampleAggregator period, double coverage = 1)
     {
+        var scale = coverage is > 0 and < 1 ? 1 / coverage : 1;
         long kept = _exact.Count;
         var upscaled = false;
         foreach (var (key, count) in _exact)
         {
-            period.AddExceptions(key.Stack, key.ThreadId, key.Type, count);
+            period.AddExceptions(key.Stack, key.ThreadId, key.Type, count * scale);
         }
         var types = _exact.Keys.Select(k => k.Type).Concat(_types.Keys).Distinct(StringComparer.Ordinal).Count();
         foreach (var (type, reservoir) in _types)
         {
-            var weight = (double)reservoir.Seen / reservoir.Kept.Count;
+            var weight = (double)reservoir.Seen / reservoir.Kept.Count * scale;
             upscaled |= reservoir.Seen > reservoir.Kept.Count;
             foreach (var (stack, threadId) in reservoir.Kept)
             {
@@ -94,7 +96,7 @@ internal sealed class ExceptionSampler
             }
             kept += reservoir.Kept.Count;
         }
-        var result = new ExceptionPeriod(Seen, kept, Dropped, types, upscaled);
+        var result = new ExceptionPeriod(Seen, kept, Dropped, types, upscaled, scale > 1 ? coverage : 1);
         _exact.Clear();
         _types.Clear();
         Seen = 0;

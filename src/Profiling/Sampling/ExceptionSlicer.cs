@@ -1,0 +1,185 @@
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Extensions.Logging;
+
+namespace Flamewatch.Profiling.Sampling;
+
+/// <summary>
+/// Runs the exceptions session (the runtime provider at the Error level: <c>ExceptionThrown</c> alone, one stack walk
+/// per throw). While a process throws fewer than <see cref="SteadyRate"/> exceptions per second the session stays on
+/// and every throw is counted. Above that rate every throw's stack walk would cost the target more than the profile
+/// is worth, so the session runs in slices: in each <see cref="Cycle"/>, on for a share of it (about
+/// <see cref="SteadyRate"/> ÷ rate, at least <see cref="MinimumDuty"/>) at a random phase. <see cref="TakeCoverage"/>
+/// says what share of a period was observed; counts are divided by it (the throws of the unobserved time are
+/// estimated from those of the observed time, unbiased for a rate that does not follow the random phase).
+/// </summary>
+internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, Action<TraceStream> subscribe, ILogger logger, TimeProvider time) : IAsyncDisposable
+{
+    /// <summary>Throws per second below which every throw is observed.</summary>
+    public const double SteadyRate = 1_000;
+
+    /// <summary>The least share of the time observed, however fast the process throws.</summary>
+    public const double MinimumDuty = 0.02;
+
+    private static readonly TimeSpan Cycle = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private TraceStream? _stream;
+    private DateTimeOffset? _onSince;
+    private TimeSpan _observed;
+    private long _events;
+    private Task? _loop;
+
+    /// <summary>Starts observing (continuously until the rate says otherwise).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>Counts one observed throw (from the subscriber, to measure the rate).</summary>
+    public void OnEvent() => Interlocked.Increment(ref _events);
+
+    /// <summary>Frees the current stream's stack-interning state at its next event.</summary>
+    public void RequestTrim()
+    {
+        lock (_lock)
+        {
+            _stream?.RequestTrim();
+        }
+    }
+
+    /// <summary>Events lost by the current stream's buffer.</summary>
+    public long EventsLost
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stream?.Source.EventsLost ?? 0;
+            }
+        }
+    }
+
+    /// <summary>The share of the time since the last call during which throws were observed (1 when always on).</summary>
+    public double TakeCoverage(TimeSpan period)
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            var observed = _observed + (_onSince is { } since ? now - since : TimeSpan.Zero);
+            _observed = TimeSpan.Zero;
+            if (_onSince is not null)
+            {
+                _onSince = now;
+            }
+            return period <= TimeSpan.Zero ? 1 : Math.Clamp(observed / period, 0, 1);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+        await CloseAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var rateSince = time.GetUtcNow();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Measure the rate over one cycle of observation.
+            await Task.Delay(Cycle, time, cancellationToken).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            var rate = Interlocked.Exchange(ref _events, 0) / Math.Max(0.001, (now - rateSince).TotalSeconds);
+            if (rate <= SteadyRate)
+            {
+                rateSince = now;
+                continue;
+            }
+            // Fast throwing: observe one slice per cycle until the rate drops.
+            var duty = Math.Max(MinimumDuty, SteadyRate / rate);
+            Log.ExceptionsSliced(logger, pid, rate, duty);
+            await CloseAsync().ConfigureAwait(false);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var on = Cycle * duty;
+                var offset = (Cycle - on) * Random.Shared.NextDouble();
+                await Task.Delay(offset, time, cancellationToken).ConfigureAwait(false);
+                Interlocked.Exchange(ref _events, 0);
+                var opened = time.GetUtcNow();
+                await OpenAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(on, time, cancellationToken).ConfigureAwait(false);
+                var closed = time.GetUtcNow();
+                // Closing drains the stream: every event of the slice has been counted after it.
+                await CloseAsync().ConfigureAwait(false);
+                var sliceRate = Interlocked.Read(ref _events) / Math.Max(0.001, (closed - opened).TotalSeconds);
+                if (sliceRate <= SteadyRate / 2)
+                {
+                    // Slow again: stay on, and measure over whole cycles.
+                    Interlocked.Exchange(ref _events, 0);
+                    await OpenAsync(cancellationToken).ConfigureAwait(false);
+                    rateSince = time.GetUtcNow();
+                    break;
+                }
+                duty = Math.Max(MinimumDuty, SteadyRate / sliceRate);
+                await Task.Delay(Cycle - on - offset, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static EventPipeSessionConfiguration Configuration() =>
+        new([new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Error, (long)ClrTraceEventParser.Keywords.Exception)],
+            circularBufferSizeMB: 16, requestRundown: false, requestStackwalk: true);
+
+    private async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        var stream = await TraceStream.StartAsync(client, Configuration(), cancellationToken).ConfigureAwait(false);
+        subscribe(stream);
+        stream.Run($"flamewatch-{pid}-exceptions");
+        lock (_lock)
+        {
+            _stream = stream;
+            _onSince = time.GetUtcNow();
+        }
+    }
+
+    private async Task CloseAsync()
+    {
+        TraceStream? stream;
+        lock (_lock)
+        {
+            stream = _stream;
+            _stream = null;
+            if (_onSince is { } since)
+            {
+                _observed += time.GetUtcNow() - since;
+                _onSince = null;
+            }
+        }
+        if (stream is not null)
+        {
+            try
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Log.StreamFaulted(logger, pid, e);
+            }
+        }
+    }
+}
