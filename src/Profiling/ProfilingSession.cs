@@ -499,8 +499,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             return;
         }
 
-        var unresolved = await _binder.BindAsync(period, _client, allowRundown: ProcFs.IsAlive(_pid)).ConfigureAwait(false);
-        var unresolvedSamples = _binder.UnresolvedSamples(period);
+        var (unresolved, unresolvedSamples) = await _binder.BindAsync(period, _client, allowRundown: ProcFs.IsAlive(_pid)).ConfigureAwait(false);
         var comments = new List<string>
         {
             $"flamewatch: effective sampling {(period.Rounds / Math.Max(0.001, (end - period.Start).TotalSeconds)).ToString("F1", CultureInfo.InvariantCulture)} Hz ({(_continuous ? "continuous" : "duty-cycled")})",

@@ -32,9 +32,8 @@ internal static class SampleBlob
         var node = 0;
         for (var i = 0; i < count; i++)
         {
-            node += (int)ReadVarint(blob, ref at);
-            var zigzag = ReadVarint(blob, ref at);
-            totals[node] += (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
+            var value = ReadEntry(blob, ref at, ref node);
+            totals[node] += value;
         }
         return count;
     }
@@ -47,10 +46,17 @@ internal static class SampleBlob
         var node = 0;
         for (var i = 0; i < count; i++)
         {
-            node += (int)ReadVarint(blob, ref at);
-            var zigzag = ReadVarint(blob, ref at);
-            totals[node] += ((long)(zigzag >> 1) ^ -(long)(zigzag & 1)) * weight;
+            var value = ReadEntry(blob, ref at, ref node);
+            totals[node] += value * weight;
         }
+    }
+
+    /// <summary>One entry: the node id's delta (advancing <paramref name="node"/>) and its zigzag-encoded value.</summary>
+    private static long ReadEntry(ReadOnlySpan<byte> blob, ref int at, ref int node)
+    {
+        node += (int)ReadVarint(blob, ref at);
+        var zigzag = ReadVarint(blob, ref at);
+        return (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
     }
 
     /// <summary>The sum of the blob's values: the profile's total for its type.</summary>

@@ -136,8 +136,7 @@ internal static class ProcFs
     /// <summary>Whether the process has the CoreCLR runtime mapped (a .NET process), or null when unreadable.</summary>
     internal static bool? HasCoreClr(int pid)
     {
-        var maps = TryRead(Path.Combine(Root, Pid(pid), "maps"));
-        return maps?.Contains("libcoreclr.so", StringComparison.Ordinal);
+        return Maps(pid)?.Contains("libcoreclr.so", StringComparison.Ordinal);
     }
 
     /// <summary>The text of <c>/proc/&lt;pid&gt;/maps</c>, or null when unreadable.</summary>

@@ -20,15 +20,18 @@ internal sealed class LateBinder(int pid, ILogger logger)
     private const int MaxModuleNames = 100_000;
 
     private readonly ModuleSymbols _modules = new(pid);
-    private readonly Dictionary<ulong, (string Name, bool Managed)> _moduleNames = [];
+    private readonly Dictionary<ulong, (string Name, bool Resolved)> _moduleNames = [];
 
     public MethodTable Methods { get; } = new();
 
-    /// <summary>Resolves the period's frames, running a rundown when some are unknown and the target can still answer; returns how many distinct frames stayed unresolved.</summary>
-    public async Task<int> BindAsync(SampleAggregator period, DiagnosticsClient? client, bool allowRundown)
+    /// <summary>
+    /// Resolves the period's frames, running a rundown when some are unknown and the target can still answer; returns
+    /// how many distinct frames stayed unresolved and how many thread samples have at least one of them.
+    /// </summary>
+    public async Task<(int Frames, long Samples)> BindAsync(SampleAggregator period, DiagnosticsClient? client, bool allowRundown)
     {
-        var unresolved = CountUnresolved(period);
-        if (unresolved > 0 && allowRundown && client is not null)
+        var unresolved = Unresolved(period);
+        if (unresolved.Frames > 0 && allowRundown && client is not null)
         {
             try
             {
@@ -39,14 +42,22 @@ internal sealed class LateBinder(int pid, ILogger logger)
             {
                 Log.RundownFailed(logger, pid, e);
             }
-            unresolved = CountUnresolved(period);
+            unresolved = Unresolved(period);
         }
-        if (unresolved > 0)
+        if (unresolved.Frames > 0)
         {
             NameFromModules(period);
-            unresolved = CountUnresolved(period);
+            unresolved = Unresolved(period);
         }
-        return unresolved;
+        long samples = 0;
+        foreach (var (key, values) in period.Values)
+        {
+            if (unresolved.Stacks.Contains(key.StackId))
+            {
+                samples += values.ThreadSamples;
+            }
+        }
+        return (unresolved.Frames, samples);
     }
 
     /// <summary>
@@ -59,8 +70,9 @@ internal sealed class LateBinder(int pid, ILogger logger)
         return Methods.Resolve(lookup) ?? (_moduleNames.TryGetValue(lookup, out var module) ? module.Name : $"0x{address.ToString("x", CultureInfo.InvariantCulture)}");
     }
 
+    /// <summary>A method's name, or a native library's: not an address, unnamed runtime code or an unread managed image.</summary>
     private bool IsResolved(ulong lookup) =>
-        Methods.Resolve(lookup) is not null || (_moduleNames.TryGetValue(lookup, out var module) && (!module.Managed || !module.Name.StartsWith('[')));
+        Methods.Resolve(lookup) is not null || (_moduleNames.TryGetValue(lookup, out var module) && module.Resolved);
 
     private void NameFromModules(SampleAggregator period)
     {
@@ -81,53 +93,31 @@ internal sealed class LateBinder(int pid, ILogger logger)
                 }
                 if (_modules.Resolve(lookup) is { } name)
                 {
-                    _moduleNames[lookup] = (name, name == ModuleSymbols.UnnamedCode || name.EndsWith(".dll]", StringComparison.OrdinalIgnoreCase) || !name.StartsWith('['));
+                    var bracketed = name.StartsWith('[');
+                    _moduleNames[lookup] = (name, !bracketed || (name != ModuleSymbols.UnnamedCode && !name.EndsWith(".dll]", StringComparison.OrdinalIgnoreCase)));
                 }
             }
         }
     }
 
-    /// <summary>Thread samples of the period with at least one frame no method covers.</summary>
-    public long UnresolvedSamples(SampleAggregator period)
+    /// <summary>Distinct unresolved frames of the period and the stacks holding any.</summary>
+    private (int Frames, HashSet<int> Stacks) Unresolved(SampleAggregator period)
     {
-        var unresolvedStacks = new HashSet<int>();
+        var frames = new HashSet<ulong>();
+        var stacks = new HashSet<int>();
         for (var id = 0; id < period.Stacks.Count; id++)
         {
             var stack = period.Stacks[id];
             for (var i = 0; i < stack.Length; i++)
             {
-                if (!IsResolved(i == 0 ? stack[i] : stack[i] - 1))
+                var lookup = i == 0 ? stack[i] : stack[i] - 1;
+                if (!IsResolved(lookup))
                 {
-                    unresolvedStacks.Add(id);
-                    break;
+                    frames.Add(lookup);
+                    stacks.Add(id);
                 }
             }
         }
-        long samples = 0;
-        foreach (var (key, values) in period.Values)
-        {
-            if (unresolvedStacks.Contains(key.StackId))
-            {
-                samples += values.ThreadSamples;
-            }
-        }
-        return samples;
-    }
-
-    private int CountUnresolved(SampleAggregator period)
-    {
-        var unresolved = new HashSet<ulong>();
-        foreach (var stack in period.Stacks)
-        {
-            for (var i = 0; i < stack.Length; i++)
-            {
-                var address = i == 0 ? stack[i] : stack[i] - 1;
-                if (!IsResolved(address))
-                {
-                    unresolved.Add(address);
-                }
-            }
-        }
-        return unresolved.Count;
+        return (frames.Count, stacks);
     }
 }
