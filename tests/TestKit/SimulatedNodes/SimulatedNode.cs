@@ -17,9 +17,13 @@ public sealed class SimulatedNode : IAsyncDisposable
     /// <summary>
     /// Joins the container's cgroup (writing 0 to <c>cgroup.procs</c> moves the writer), mounts a private tmpfs on the temp
     /// directory, then runs the program as PID 1 of the new namespace: like a real runtime, the program is in its cgroup
-    /// from its first instruction, so a scan never sees it elsewhere.
+    /// from its first instruction, so a scan never sees it elsewhere. When the repository (the programs it runs) lies
+    /// under that temp directory — a clone under /tmp — it is bind-mounted back over the tmpfs first ($2).
     /// </summary>
-    private const string ContainerInit = "echo 0 > \"$1\" && mount -t tmpfs -o mode=1777 tmpfs \"$0\" && shift && exec \"$@\"";
+    private const string ContainerInit =
+        "echo 0 > \"$1\" && if [ -n \"$2\" ]; then k=/run/flamewatch-keep.$$ && mkdir -p \"$k\" && mount --bind \"$2\" \"$k\"; fi"
+        + " && mount -t tmpfs -o mode=1777 tmpfs \"$0\""
+        + " && if [ -n \"$2\" ]; then mkdir -p \"$2\" && mount --bind \"$k\" \"$2\" && umount \"$k\" && rmdir \"$k\"; fi && shift 2 && exec \"$@\"";
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
 
@@ -95,7 +99,9 @@ public sealed class SimulatedNode : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = _workDirectory.FullName,
         };
-        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp, Path.Combine(cgroupDirectory, "cgroup.procs") })
+        var repository = RepositoryFiles.Root;
+        var keep = repository.StartsWith(Path.TrimEndingDirectorySeparator(privateTemp) + "/", StringComparison.Ordinal) ? repository : "";
+        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp, Path.Combine(cgroupDirectory, "cgroup.procs"), keep })
         {
             start.ArgumentList.Add(argument);
         }
