@@ -21,7 +21,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     /// under that temp directory — a clone under /tmp — it is bind-mounted back over the tmpfs first ($2).
     /// </summary>
     private const string ContainerInit =
-        "echo 0 > \"$1\" && if [ -n \"$2\" ]; then k=/run/flamewatch-keep.$$ && mkdir -p \"$k\" && mount --bind \"$2\" \"$k\"; fi"
+        "echo 0 > \"$1\" && if [ -n \"$2\" ]; then k=$(mktemp -d /run/flamewatch-keep.XXXXXX) && mount --bind \"$2\" \"$k\"; fi"
         + " && mount -t tmpfs -o mode=1777 tmpfs \"$0\""
         + " && if [ -n \"$2\" ]; then mkdir -p \"$2\" && mount --bind \"$k\" \"$2\" && umount \"$k\" && rmdir \"$k\"; fi && shift 2 && exec \"$@\"";
 
