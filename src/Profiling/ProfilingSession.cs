@@ -233,6 +233,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         {
             providers.Add(DutyCycledSampler.Provider());
         }
+
         return new EventPipeSessionConfiguration(providers, circularBufferSizeMB: 64, requestRundown: false, requestStackwalk: true);
     }
 
@@ -483,7 +484,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
             gcHeap = _gcHeapBytes;
             period = _current;
             _current = new SampleAggregator(end);
-            exceptions = _exceptions.Drain(period, _exceptionSlicer?.TakeCoverage(end - period.Start) ?? 1);
+            var coverage = _exceptionSlicer?.TakeCoverage(end - period.Start) ?? 1;
+            exceptions = _exceptions.Drain(period, coverage, (end - period.Start) * coverage, _exceptionSlicer?.TakeRuntimeRate() * (end - period.Start).TotalSeconds);
             unpairedWaits = _contention.Unpaired;
             if (_options.HeapLiveSize)
             {
@@ -520,8 +522,11 @@ internal sealed class ProfilingSession : IAsyncDisposable
                 $"flamewatch: exceptions {exceptions.Seen} thrown, {exceptions.Types} types; {exceptions.Kept} throw stacks kept (exact up to {ExceptionSampler.MaxExactKeys} type×stack×thread keys, then sampled: at most {ExceptionSampler.StacksPerType} stacks per type, {ExceptionSampler.MaxTypes} types per period); {(exceptions.Upscaled ? "values upscaled: each sampled stack counts for its type's sampled throws ÷ kept stacks" : "values exact")}; dropped={exceptions.Dropped}"));
             if (exceptions.Coverage < 1)
             {
+                var attributed = exceptions.Attributed > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"; {exceptions.Attributed} more throws the runtime counted attributed to the threads throwing over {ExceptionSampler.FastThreadRate:F0}/s while observed (observing slows them)")
+                    : "";
                 comments.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (the process threw over {ExceptionSlicer.SteadyRate:F0}/s); values upscaled by {1 / exceptions.Coverage:F1}"));
+                    $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (the process threw over {ExceptionSlicer.SteadyRate:F0}/s); values upscaled by {1 / exceptions.Coverage:F1}{attributed}"));
             }
         }
         if (_options.LockContention)

@@ -61,8 +61,9 @@ public sealed class ExceptionAndLockMatrixTests(ITestOutputHelper output)
         using var target = await TargetProcess.StartOnAsync(runtime, "storm", "exceptions");
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        // The first 2 s cycle measures the rate with the session on; the period is long enough for slices after it.
         var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Pid,
-            new ProfilingOptions { Period = TimeSpan.FromSeconds(4), ProfileTypes = ProfileTypes.Exceptions }))[0];
+            new ProfilingOptions { Period = TimeSpan.FromSeconds(8), ProfileTypes = ProfileTypes.Exceptions }))[0];
         var collectorCores = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / clock.Elapsed.TotalSeconds;
         var reader = new ProfileReader(profile);
         var (from, to) = (statistics.Start, statistics.End);

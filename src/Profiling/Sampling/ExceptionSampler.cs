@@ -75,16 +75,28 @@ internal sealed class ExceptionSampler
     }
 
     /// <summary>Adds the period's estimates to <paramref name="period"/> and starts a new period.</summary>
+    /// <param name="period">The period's aggregate.</param>
     /// <param name="coverage">The share of the period during which throws were observed (counts are divided by it).</param>
-    public ExceptionPeriod Drain(SampleAggregator period, double coverage = 1)
+    /// <param name="observed">How long throws were observed in the period (coverage × the period's length).</param>
+    /// <param name="runtimeCount">The throws the runtime itself counted in the period, if known.</param>
+    /// <remarks>
+    /// Observing a throw costs the thrower a stack walk, so a thread that does little but throw runs slower while
+    /// observed than while not, and dividing its observed throws by the coverage undercounts it; a thread throwing at
+    /// its own pace (a few hundred a second between other work) is not slowed, and its estimate stays unbiased. When
+    /// the runtime's own count exceeds the estimate, the difference is attributed to the threads that threw faster
+    /// than <see cref="FastThreadRate"/> while observed, in proportion to their estimates: the period's total then
+    /// equals the runtime's count and the unhurried sites keep their unbiased values.
+    /// </remarks>
+    public ExceptionPeriod Drain(SampleAggregator period, double coverage = 1, TimeSpan observed = default, double? runtimeCount = null)
     {
         var scale = coverage is > 0 and < 1 ? 1 / coverage : 1;
-        long kept = _exact.Count;
+        var estimates = new List<(string Type, ulong[] Stack, int ThreadId, double Value)>(_exact.Count);
         var upscaled = false;
         foreach (var (key, count) in _exact)
         {
-            period.AddExceptions(key.Stack, key.ThreadId, key.Type, count * scale);
+            estimates.Add((key.Type, key.Stack, key.ThreadId, count * scale));
         }
+        long kept = _exact.Count;
         var types = _exact.Keys.Select(k => k.Type).Concat(_types.Keys).Distinct(StringComparer.Ordinal).Count();
         foreach (var (type, reservoir) in _types)
         {
@@ -92,16 +104,54 @@ internal sealed class ExceptionSampler
             upscaled |= reservoir.Seen > reservoir.Kept.Count;
             foreach (var (stack, threadId) in reservoir.Kept)
             {
-                period.AddExceptions(stack, threadId, type, weight);
+                estimates.Add((type, stack, threadId, weight));
             }
             kept += reservoir.Kept.Count;
         }
-        var result = new ExceptionPeriod(Seen, kept, Dropped, types, upscaled, scale > 1 ? coverage : 1);
+        var attributed = scale > 1 && runtimeCount is { } counted && observed > TimeSpan.Zero
+            ? Attribute(estimates, counted - estimates.Sum(e => e.Value), observed, scale)
+            : 0;
+        foreach (var (type, stack, threadId, value) in estimates)
+        {
+            period.AddExceptions(stack, threadId, type, value);
+        }
+        var result = new ExceptionPeriod(Seen, kept, Dropped, types, upscaled, scale > 1 ? coverage : 1, attributed);
         _exact.Clear();
         _types.Clear();
         Seen = 0;
         Dropped = 0;
         return result;
+    }
+
+    /// <summary>Throws per second while observed above which a thread counts as throwing as fast as it runs.</summary>
+    public const double FastThreadRate = 1_000;
+
+    /// <summary>Spreads <paramref name="deficit"/> over the estimates of fast threads; returns how much was spread.</summary>
+    private static long Attribute(List<(string Type, ulong[] Stack, int ThreadId, double Value)> estimates, double deficit, TimeSpan observed, double scale)
+    {
+        if (deficit < 1)
+        {
+            return 0;
+        }
+        // A thread's observed throws = its estimate ÷ scale.
+        var fast = estimates.GroupBy(e => e.ThreadId)
+            .Where(g => g.Sum(e => e.Value) / scale / observed.TotalSeconds > FastThreadRate)
+            .Select(g => g.Key)
+            .ToHashSet();
+        var fastTotal = estimates.Where(e => fast.Contains(e.ThreadId)).Sum(e => e.Value);
+        if (fastTotal <= 0)
+        {
+            return 0;
+        }
+        var factor = 1 + (deficit / fastTotal);
+        for (var i = 0; i < estimates.Count; i++)
+        {
+            if (fast.Contains(estimates[i].ThreadId))
+            {
+                estimates[i] = estimates[i] with { Value = estimates[i].Value * factor };
+            }
+        }
+        return (long)Math.Round(deficit);
     }
 
     /// <summary>Stacks compare by reference: the trace stream hands out one array per interned stack.</summary>

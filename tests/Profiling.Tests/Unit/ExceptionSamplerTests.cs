@@ -24,6 +24,37 @@ public sealed class ExceptionSamplerTests
     }
 
     [Fact]
+    public void Sliced_periods_give_the_runtimes_surplus_to_the_threads_that_throw_as_fast_as_they_run()
+    {
+        // Observed 1 s of a 10 s period (coverage 0.1): a storm thread threw 20,000 while observed, but ran three
+        // times as fast unobserved (600,000 in the period by the runtime's count, with the other thread's 3,000);
+        // a thread throwing 300/s at its own pace threw 300 while observed.
+        var sampler = new ExceptionSampler(new Random(1));
+        for (var i = 0; i < 20_000; i++)
+        {
+            sampler.Add("System.ArgumentException", Often, 1);
+        }
+        for (var i = 0; i < 300; i++)
+        {
+            sampler.Add("System.InvalidOperationException", Rare, 2);
+        }
+        var period = new SampleAggregator(DateTimeOffset.UnixEpoch);
+        var result = sampler.Drain(period, coverage: 0.1, observed: TimeSpan.FromSeconds(1), runtimeCount: 603_000);
+
+        Assert.Equal(3_000, Count(period, Rare), 6);
+        Assert.Equal(600_000, Count(period, Often), 6);
+        Assert.Equal(603_000 - 203_000, result.Attributed);
+        // Without the runtime's count: the coverage estimate alone.
+        for (var i = 0; i < 20_000; i++)
+        {
+            sampler.Add("System.ArgumentException", Often, 1);
+        }
+        var alone = new SampleAggregator(DateTimeOffset.UnixEpoch);
+        Assert.Equal(0, sampler.Drain(alone, coverage: 0.1, observed: TimeSpan.FromSeconds(1)).Attributed);
+        Assert.Equal(200_000, Count(alone, Often), 6);
+    }
+
+    [Fact]
     public void Below_the_cap_every_throw_is_kept_and_counted_exactly()
     {
         var sampler = new ExceptionSampler(new Random(1));
