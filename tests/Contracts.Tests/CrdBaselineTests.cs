@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.TestKit;
 using k8s.Models;
 using YamlDotNet.RepresentationModel;
-using Flamewatch.TestKit;
 
 namespace Flamewatch.Contracts.Tests;
 
