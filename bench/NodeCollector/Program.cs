@@ -6,9 +6,11 @@ using Flamewatch.TestKit.SimulatedNodes;
 
 // The node collector at scale on one simulated node: annotated pods with one .NET process each (sampling at 100 Hz),
 // `flamewatch-collector run` as its own process against the in-process test API server and the real agent.
-// Measured side by side with 5 and then 20 processes, over whole periods once every session runs: collector CPU
-// (% of one core), RSS, and upload bytes per period. The targets are idle .NET processes (small profiles).
-int[] stages = [5, 20];
+// Measured side by side with 1 and then 20 processes, over whole periods once every session runs: collector CPU
+// (% of one core), RSS (and its anonymous and file-backed parts), and upload bytes per period. The targets are idle
+// .NET processes (small profiles). To try runtime settings on the collector alone: BENCH_COLLECTOR_ENV="DOTNET_A=1;DOTNET_B=2"
+// (added to its environment) and BENCH_STAGES=1 (or "1,20", the default) for the process counts.
+int[] stages = Environment.GetEnvironmentVariable("BENCH_STAGES") is { Length: > 0 } only ? [.. only.Split(',').Select(int.Parse)] : [1, 20];
 const int PeriodSeconds = 15;
 const int MeasuredPeriods = 3;
 const string NodeName = "bench-node";
@@ -58,13 +60,13 @@ foreach (var processes in stages)
 
 Console.WriteLine();
 Console.WriteLine($"Node collector at 100 Hz, period {PeriodSeconds} s, each row measured over {MeasuredPeriods} periods, {Environment.ProcessorCount} cores (idle targets):");
-Console.WriteLine("  processes | collector CPU (% of one core) | RSS avg / max (MB) | uploads | upload bytes per period (all / per process)");
+Console.WriteLine("  processes | collector CPU (% of one core) | RSS avg / max (MB) | RSS anon / file avg (MB) | uploads | upload bytes per period (all / per process)");
 foreach (var row in rows)
 {
     Console.WriteLine(row);
 }
 
-Console.WriteLine("  goals for 20 processes: ≤ 20 % of one core and ≤ 300 MB RSS");
+Console.WriteLine("  goals: ≤ 60 MB RSS for 1 process; for 20 processes ≤ 20 % of one core and ≤ 300 MB RSS");
 return 0;
 
 static async Task<string> MeasureAsync(int collectorPid, HttpClient metricsClient, int processes, TimeSpan window, CancellationToken token)
@@ -75,9 +77,14 @@ static async Task<string> MeasureAsync(int collectorPid, HttpClient metricsClien
     var failedBefore = await FailedAsync(metricsClient, token);
     var watch = Stopwatch.StartNew();
     var rss = new List<double>();
+    var anonymous = new List<double>();
+    var file = new List<double>();
     while (watch.Elapsed < window)
     {
         rss.Add(ProcessReadings.ResidentBytes(collectorPid) / 1048576.0);
+        var (anonymousBytes, fileBytes) = ProcessReadings.ResidentBreakdown(collectorPid);
+        anonymous.Add(anonymousBytes / 1048576.0);
+        file.Add(fileBytes / 1048576.0);
         await Task.Delay(1000, token);
     }
 
@@ -90,7 +97,7 @@ static async Task<string> MeasureAsync(int collectorPid, HttpClient metricsClien
     // Sessions start a few seconds apart, so a window holds 3 or 4 uploads of each: average per upload.
     var perUpload = uploads > 0 ? bytes / uploads : 0;
     return string.Create(CultureInfo.InvariantCulture,
-        $"  {processes,9} | {cpuPercent,8:F1} ({cpuPercent / processes:F2} per process)        | {rss.Average(),6:F0} / {rss.Max():F0}          | {uploads,4:F0} ok, {failed:F0} failed | {perUpload * processes / 1024:F1} KiB / {perUpload / 1024:F1} KiB");
+        $"  {processes,9} | {cpuPercent,8:F1} ({cpuPercent / processes:F2} per process)        | {rss.Average(),6:F0} / {rss.Max():F0}          | {anonymous.Average(),4:F0} / {file.Average():F0}                 | {uploads,4:F0} ok, {failed:F0} failed | {perUpload * processes / 1024:F1} KiB / {perUpload / 1024:F1} KiB");
 }
 
 static async Task<double> FailedAsync(HttpClient client, CancellationToken token) =>
@@ -101,7 +108,9 @@ static ChildProcess StartCollector(string agent, string kubeconfig, int port)
 {
     return ChildProcess.Start("flamewatch-collector.dll",
         ["run", "--agent", agent, "--node-name", NodeName, "--kubeconfig", kubeconfig, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1"],
-        new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+        new Dictionary<string, string>(Environment.GetEnvironmentVariable("BENCH_COLLECTOR_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]) ?? [])
+        { ["Logging__LogLevel__Default"] = "Warning" });
 }
 
 static async Task<double> MetricAsync(HttpClient client, string series, CancellationToken cancellationToken)

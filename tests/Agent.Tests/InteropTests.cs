@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flamewatch.Profiling.Export;
+using Flamewatch.TestKit.Http;
+using Flamewatch.TestKit.Profiles;
 using Microsoft.AspNetCore.Http;
 
 namespace Flamewatch.Agent.Tests;

@@ -3,10 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
-using Flamewatch.Tests.Shared;
+using Flamewatch.TestKit;
 using k8s.Models;
 using YamlDotNet.RepresentationModel;
-using RepositoryFiles = Flamewatch.TestKit.RepositoryFiles;
 
 namespace Flamewatch.Contracts.Tests;
 
@@ -141,8 +140,8 @@ public sealed class CrdBaselineTests
     [InlineData("config/samples/flamewatch.io_v1alpha1_continuousprofile_tuned.yaml")]
     public void Samples_are_valid_profiles(string path)
     {
-        var json = YamlJson.FileToJson(RepositoryFiles.PathOf(path));
-        var profile = JsonSerializer.Deserialize<V1Alpha1ContinuousProfile>(json)!;
+        var document = YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(path)))[0];
+        var profile = document.Deserialize<V1Alpha1ContinuousProfile>()!;
 
         Assert.Null(profile.Spec.AdditionalProperties);
         var result = EffectiveSettings.FromSpec(profile.Spec, profile.Metadata.Name!);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Kubernetes.Selectors;
+using Flamewatch.TestKit.Timing;
 using k8s;
 using k8s.Models;
 using Xunit;
@@ -39,9 +40,9 @@ public sealed class InformerTests : ServerTestBase
         }
     }
 
-    private (Informer<V1Pod> Informer, Recorder Recorder, Task Run, CancellationTokenSource Stop) Start(InformerOptions? options = null)
+    private (Informer<V1Pod> Informer, Recorder Recorder, Task Run, CancellationTokenSource Stop) Start(InformerOptions? options = null, TimeProvider? time = null)
     {
-        var informer = new Informer<V1Pod>(ListWatch.Pods(Client), options ?? new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) });
+        var informer = new Informer<V1Pod>(ListWatch.Pods(Client), options ?? new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) }, timeProvider: time);
         var recorder = new Recorder();
         informer.AddHandler(recorder);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(Timeout);
@@ -112,12 +113,14 @@ public sealed class InformerTests : ServerTestBase
     {
         // An API server restart or a load balancer cutting long connections breaks a watch that was working: resuming
         // is not a failure, so no backoff may build up (with 2 s doubling, the fourth cut would blind it for 13-19 s).
-        var (informer, recorder, run, stop) = Start(new InformerOptions { InitialBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(30) });
+        // Each watch has run long enough to count as healthy (over 1 s on the informer's clock) when it is cut.
+        var time = new OffsetTimeProvider();
+        var (informer, recorder, run, stop) = Start(new InformerOptions { InitialBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(30) }, time);
         await informer.WaitForSyncAsync(Timeout);
         for (var cut = 1; cut <= 4; cut++)
         {
             await EventuallyAsync(() => informer.WatchCount == cut && Server.OpenWatches == 1, $"watch {cut} open", TimeSpan.FromSeconds(40));
-            await Task.Delay(TimeSpan.FromSeconds(1.2), Timeout);
+            time.Offset += TimeSpan.FromSeconds(1.2);
             Server.DropWatches();
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Flamewatch.TestKit;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests;
@@ -6,21 +7,7 @@ namespace Flamewatch.Kubernetes.Tests;
 /// <summary>The real kubectl binary installed by <c>make deps</c> (tools/bin/kubectl).</summary>
 internal static class Kubectl
 {
-    public static readonly string? Path = Find();
-
-    private static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "tools", "bin", "kubectl");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static readonly string? Path = RepositoryFiles.FindTool("kubectl");
 
     /// <summary>kubectl's discovery cache for one kubeconfig (per test server), removed by <see cref="CleanUp"/>.</summary>
     private static string CacheDir(string kubeconfig) => kubeconfig + ".kubectl-cache";

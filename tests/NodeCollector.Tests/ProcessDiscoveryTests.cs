@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.TestKit.Timing;
 
 namespace Flamewatch.NodeCollector.Tests;
 

@@ -18,10 +18,8 @@ public sealed class ExceptionAndLockMatrixTests(ITestOutputHelper output)
     private static readonly string Storm = $"{typeof(Workloads).FullName}.{nameof(Workloads.ThrowStorm)}";
     private static readonly string SharedLock = $"{typeof(Workloads).FullName}.{nameof(Workloads.WaitForSharedLock)}";
 
-    public static TheoryData<string> Runtimes => [.. TargetRuntimes.All];
-
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Exceptions_are_counted_per_type_and_throw_site_within_20_percent(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "exceptions");
@@ -55,7 +53,7 @@ public sealed class ExceptionAndLockMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task An_exception_storm_is_sampled_upscaled_and_bounded(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "storm", "exceptions");
@@ -88,7 +86,7 @@ public sealed class ExceptionAndLockMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Lock_waits_belong_to_the_contended_method_and_match_what_the_app_measured(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "lock");

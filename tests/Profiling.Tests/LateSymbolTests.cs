@@ -7,10 +7,8 @@ namespace Flamewatch.Profiling.Tests;
 /// <summary>ReadyToRun framework code first run after attach still gets its method names (late binding).</summary>
 public sealed class LateSymbolTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Runtimes => [.. TargetRuntimes.All];
-
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Framework_code_first_used_after_attach_is_resolved(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "sleep", "late");

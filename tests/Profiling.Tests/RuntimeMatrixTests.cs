@@ -18,10 +18,8 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     /// <summary>A byte[] of <see cref="Workloads.AllocationPayload"/> bytes on the 64-bit heap (16-byte header, 8-byte length).</summary>
     private const long ArrayBytes = Workloads.AllocationPayload + 24;
 
-    public static TheoryData<string> Runtimes => [.. TargetRuntimes.All];
-
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Cpu_and_wall_time_split_the_hot_thread_70_30_and_leave_the_sleeper_idle(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "hot", "sleep");
@@ -53,7 +51,7 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task A_thread_that_alternates_work_and_sleep_spends_its_cpu_in_the_work(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "mixed");
@@ -74,7 +72,7 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Allocated_bytes_and_the_live_heap_match_what_the_app_allocated_and_kept(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "alloc");
@@ -104,7 +102,7 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Large_objects_are_live_where_they_are_kept_and_not_where_they_die(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "large");
@@ -124,7 +122,7 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task A_site_whose_objects_all_die_has_next_to_no_live_bytes(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "churn");
@@ -146,7 +144,7 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Frames_in_precompiled_framework_code_and_its_pinvokes_are_named(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "sockets", "hot");
@@ -165,7 +163,7 @@ public sealed class RuntimeMatrixTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Runtimes))]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
     public async Task Short_lived_dynamic_methods_are_named_after_their_code_is_freed(string runtime)
     {
         using var target = await TargetProcess.StartOnAsync(runtime, "dynamic");

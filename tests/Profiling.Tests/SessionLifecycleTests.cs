@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Flamewatch.Profiling.Attach;
+using Flamewatch.TestKit.Timing;
 
 namespace Flamewatch.Profiling.Tests;
 
@@ -16,11 +17,14 @@ public sealed class SessionLifecycleTests(DefaultRateTarget target) : IClassFixt
         await using var doomed = new ProfilingSession(victim.Pid, ShortPeriods, victimExporter);
         await using var survivor = new ProfilingSession(target.Process.Pid, ShortPeriods, new CapturingExporter());
         var survivorPeriods = 0;
+        var doomedPeriods = 0;
         survivor.PeriodCompleted += (_, _) => Interlocked.Increment(ref survivorPeriods);
+        doomed.PeriodCompleted += (_, _) => Interlocked.Increment(ref doomedPeriods);
         Assert.True((await doomed.StartAsync(timeout.Token)).Succeeded);
         Assert.True((await survivor.StartAsync(timeout.Token)).Succeeded);
 
-        await Task.Delay(TimeSpan.FromSeconds(3), timeout.Token);
+        // The doomed session has profiled a whole period before its target is killed.
+        await Eventually.UntilAsync(() => Volatile.Read(ref doomedPeriods) >= 1, timeout.Token);
         victim.Kill();
         var ended = await doomed.Completion.WaitAsync(timeout.Token);
         Assert.Equal(SessionEnd.ProcessExited, ended.End);
@@ -29,10 +33,7 @@ public sealed class SessionLifecycleTests(DefaultRateTarget target) : IClassFixt
         Assert.NotEmpty(victimExporter.Uploads);
 
         var before = Volatile.Read(ref survivorPeriods);
-        while (Volatile.Read(ref survivorPeriods) <= before)
-        {
-            await Task.Delay(200, timeout.Token);
-        }
+        await Eventually.UntilAsync(() => Volatile.Read(ref survivorPeriods) > before, timeout.Token);
         Assert.Equal(SessionState.Running, survivor.State);
         var stopped = await survivor.StopAsync(timeout.Token);
         Assert.Equal(SessionEnd.Stopped, stopped.End);

@@ -1,4 +1,5 @@
 using Flamewatch.Profiling.Attach;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Profiling.Tests;
 

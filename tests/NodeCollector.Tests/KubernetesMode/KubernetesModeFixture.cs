@@ -111,6 +111,54 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The collector's session counters: sessions started and ended, and discovery scans (each scan would start a session
+    /// for any process that should be profiled and has none).
+    /// </summary>
+    internal async Task<(double Started, double Ended, double Scans)> SessionCountsAsync(CancellationToken cancellationToken) =>
+        (await MetricAsync("flamewatch_collector_sessions_started_total", cancellationToken),
+         await MetricAsync("flamewatch_collector_sessions_ended_total", cancellationToken),
+         await MetricAsync("flamewatch_collector_scans_total", cancellationToken));
+
+    /// <summary>
+    /// Polls until the collector has ended <paramref name="ended"/> sessions more than <paramref name="before"/> counted,
+    /// then until it has scanned the node twice more; returns the counts then. A session that should not start again
+    /// would have started by then (instead of waiting out a profiling period to see whether it uploads).
+    /// </summary>
+    internal async Task<(double Started, double Ended, double Scans)> WaitForEndedSessionsAndTwoScansAsync(
+        (double Started, double Ended, double Scans) before, int ended, CancellationToken cancellationToken)
+    {
+        var counts = await SessionCountsAsync(cancellationToken);
+        while (counts.Ended < before.Ended + ended)
+        {
+            await Task.Delay(100, cancellationToken);
+            counts = await SessionCountsAsync(cancellationToken);
+        }
+
+        var scans = counts.Scans;
+        while (counts.Scans < scans + 2)
+        {
+            await Task.Delay(100, cancellationToken);
+            counts = await SessionCountsAsync(cancellationToken);
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// A session exports its partial last period when stopped only if the period is at least 1 s long (shorter ones would
+    /// replace a full period with noise). Given when a test saw a period's profile (so the next period had begun by then),
+    /// waits until the period running now is long enough for its flush to be checked.
+    /// </summary>
+    internal static async Task WaitForAFlushablePartialPeriodAsync(DateTimeOffset periodSeenAt, CancellationToken cancellationToken)
+    {
+        var due = periodSeenAt + TimeSpan.FromSeconds(1.2) - DateTimeOffset.UtcNow;
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due, cancellationToken);
+        }
+    }
+
     /// <summary>One sample value of the collector's /metrics (e.g. <c>flamewatch_collector_sessions_active</c>).</summary>
     internal async Task<double> MetricAsync(string series, CancellationToken cancellationToken)
     {

@@ -64,21 +64,24 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         var revision2 = new Dictionary<string, string> { ["rev"] = "2" };
         var pod = await fixture.CreatePodAsync(application, Enabled(application, """{"rev":"1"}"""), [("app", ContainerProgram.DotNet)], token);
         var before = await fixture.Agent.WaitForProfilesAsync(application, revision1, n => n >= 1, token);
-        await Task.Delay(TimeSpan.FromSeconds(2), token);
+        await WaitForAFlushablePartialPeriodAsync(DateTimeOffset.UtcNow, token);
 
         await fixture.PatchAnnotationsAsync(pod, new Dictionary<string, string?> { ["flamewatch.io/labels"] = """{"rev":"2"}""" }, token);
 
         // The partial period under the old labels is flushed, and the new labels apply from the change on.
         await fixture.Agent.WaitForProfilesAsync(application, revision1, n => n > before, token);
         await fixture.Agent.WaitForProfilesAsync(application, revision2, n => n >= 1, token);
+        var revision2SeenAt = DateTimeOffset.UtcNow;
         var oldLabelProfiles = await fixture.Agent.ProfileCountAsync(application, revision1, token);
-        await Task.Delay(TimeSpan.FromSeconds(2), token);
+        await WaitForAFlushablePartialPeriodAsync(revision2SeenAt, token);
 
+        var counts = await fixture.SessionCountsAsync(token);
         await fixture.PatchAnnotationsAsync(pod, new Dictionary<string, string?> { ["flamewatch.io/enabled"] = null }, token);
         var removedAt = await fixture.Agent.ProfileCountAsync(application, revision2, token);
         var flushed = await fixture.Agent.WaitForProfilesAsync(application, revision2, n => n > removedAt, token);
-        await Task.Delay(TimeSpan.FromSeconds(13), token);
+        var after = await fixture.WaitForEndedSessionsAndTwoScansAsync(counts, 1, token);
 
+        Assert.Equal(counts.Started, after.Started);
         Assert.Equal(flushed, await fixture.Agent.ProfileCountAsync(application, revision2, token));
         Assert.Equal(oldLabelProfiles, await fixture.Agent.ProfileCountAsync(application, revision1, token));
     }
@@ -91,13 +94,15 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         var application = UniqueApplication("deleted");
         var pod = await fixture.CreatePodAsync(application, Enabled(application), [("app", ContainerProgram.DotNet)], token);
         await fixture.Agent.WaitForProfilesAsync(application, null, n => n >= 1, token);
-        await Task.Delay(TimeSpan.FromSeconds(3), token);
+        await WaitForAFlushablePartialPeriodAsync(DateTimeOffset.UtcNow, token);
 
+        var counts = await fixture.SessionCountsAsync(token);
         var beforeDelete = await fixture.Agent.ProfileCountAsync(application, null, token);
         await fixture.Client.CoreV1.DeleteNamespacedPodAsync(pod.Name, Namespace, cancellationToken: token);
         var flushed = await fixture.Agent.WaitForProfilesAsync(application, null, n => n > beforeDelete, token);
-        await Task.Delay(TimeSpan.FromSeconds(12), token);
+        var after = await fixture.WaitForEndedSessionsAndTwoScansAsync(counts, 1, token);
 
+        Assert.Equal(counts.Started, after.Started);
         Assert.Equal(flushed, await fixture.Agent.ProfileCountAsync(application, null, token));
         Assert.False(pod.Container("app").Launcher.HasExited, "the process itself keeps running; only profiling stops");
     }
@@ -164,19 +169,20 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         using var honeypot = new Honeypot(hung.Container("main").HostPid);
         await fixture.Agent.WaitForProfilesAsync(steadyApplication, null, n => n >= 1, token);
         await fixture.Agent.WaitForProfilesAsync(doomedApplication, null, n => n >= 1, token);
-        await Task.Delay(TimeSpan.FromSeconds(3), token);
 
+        var counts = await fixture.SessionCountsAsync(token);
         await doomed.Container("app").KillAsync(token);
         var steadyAtKill = await fixture.Agent.ProfileCountAsync(steadyApplication, null, token);
 
         var attachFailed = await fixture.WaitForEventAsync(hung, EventReasons.AttachFailed, token);
         await fixture.Agent.WaitForProfilesAsync(steadyApplication, null, n => n >= steadyAtKill + 2, token);
         var doomedProfiles = await fixture.Agent.ProfileCountAsync(doomedApplication, null, token);
-        await Task.Delay(TimeSpan.FromSeconds(11), token);
+        var after = await fixture.WaitForEndedSessionsAndTwoScansAsync(counts, 1, token);
 
         Assert.Equal("Warning", attachFailed.Type);
         Assert.Contains("Timeout", attachFailed.Message);
         Assert.True(honeypot.Connections >= 1, "the annotated pod's socket was never tried");
+        Assert.Equal(counts.Started, after.Started);
         Assert.Equal(doomedProfiles, await fixture.Agent.ProfileCountAsync(doomedApplication, null, token));
         Assert.True(await fixture.Agent.ProfileCountAsync(steadyApplication, null, token) >= steadyAtKill + 2);
         var health = await fixture.CollectorClient.GetAsync("healthz", token);

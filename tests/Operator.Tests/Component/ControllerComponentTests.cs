@@ -116,8 +116,8 @@ public sealed class ControllerComponentTests
         await h.CreateProfileAsync("checkout", Selecting("checkout"), ct);
         await h.WaitForManagedByAsync("checkout-1", "checkout", "checkout-1 is annotated by checkout", ct);
 
-        // Creation timestamps have one-second resolution: make sure the second profile is strictly younger.
-        await Task.Delay(TimeSpan.FromSeconds(1.1), ct);
+        // Creation timestamps have one-second resolution: the second profile is made strictly younger.
+        h.ServerClock.Offset += TimeSpan.FromSeconds(1.1);
         await h.CreateProfileAsync("everything", new V1Alpha1ContinuousProfileSpec { Selector = new() }, ct);
 
         await h.WaitForManagedByAsync("cart-1", "everything", "cart-1 is annotated by the younger profile", ct);

@@ -4,6 +4,7 @@ using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Kubernetes.Client;
 using Flamewatch.Operator.Hosting;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Timing;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -26,23 +27,28 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     private readonly List<WebApplication> _operators = [];
 
-    private OperatorHarness(TestApiServer server, IKubernetes client)
+    private OperatorHarness(TestApiServer server, IKubernetes client, OffsetTimeProvider serverClock)
     {
         Server = server;
         Client = client;
+        ServerClock = serverClock;
     }
 
     public TestApiServer Server { get; }
+
+    /// <summary>The test API server's clock (creation timestamps): a test moves it ahead instead of waiting.</summary>
+    public OffsetTimeProvider ServerClock { get; }
 
     public IKubernetes Client { get; }
 
     public static async Task<OperatorHarness> StartAsync(CancellationToken cancellationToken)
     {
-        var server = await TestApiServer.StartAsync(cancellationToken: cancellationToken);
+        var serverClock = new OffsetTimeProvider();
+        var server = await TestApiServer.StartAsync(new TestApiServerOptions { TimeProvider = serverClock }, cancellationToken);
         var client = server.CreateClient();
         await server.CreateFromYamlAsync(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml"), cancellationToken), cancellationToken);
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: cancellationToken);
-        return new OperatorHarness(server, client);
+        return new OperatorHarness(server, client, serverClock);
     }
 
     /// <summary>Starts an operator; returns its host and the base URL of its health/metrics endpoints.</summary>

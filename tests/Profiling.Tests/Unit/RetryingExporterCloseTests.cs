@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Flamewatch.Profiling.Export;
+using Flamewatch.TestKit.Profiles;
+using Flamewatch.TestKit.Timing;
 
 namespace Flamewatch.Profiling.Tests.Unit;
 
@@ -17,7 +18,7 @@ public sealed class RetryingExporterCloseTests
         // A receiver that takes a while per upload, like an agent over a real network.
         var inner = new FakeExporter(async (_, cancellationToken) => await Task.Delay(150, cancellationToken));
         var exporter = new RetryingExporter(inner);
-        var uploads = Enumerable.Range(0, 3).Select(i => Upload($"period-{i}")).ToList();
+        var uploads = Enumerable.Range(0, 3).Select(i => FakeExporter.Upload($"period-{i}")).ToList();
         foreach (var upload in uploads)
         {
             await exporter.ExportAsync(upload, timeout.Token);
@@ -27,7 +28,7 @@ public sealed class RetryingExporterCloseTests
 
         Assert.Equal(uploads, inner.Delivered);
         Assert.Equal((3L, 0L, 0L, 0), (exporter.Exported, exporter.Dropped, exporter.Abandoned, exporter.Pending));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => exporter.ExportAsync(Upload("late"), timeout.Token));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => exporter.ExportAsync(FakeExporter.Upload("late"), timeout.Token));
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class RetryingExporterCloseTests
         var exporter = new RetryingExporter(inner, new RetryingExporterOptions { DrainTimeout = drain });
         for (var i = 0; i < 5; i++)
         {
-            await exporter.ExportAsync(Upload($"period-{i}"), timeout.Token);
+            await exporter.ExportAsync(FakeExporter.Upload($"period-{i}"), timeout.Token);
         }
 
         var closing = Stopwatch.StartNew();
@@ -61,8 +62,8 @@ public sealed class RetryingExporterCloseTests
         // The receiver fails the first attempt; the retry would come a minute later.
         var inner = new FakeExporter((attempt, _) => attempt == 1 ? throw new ExportException("agent restarting", isRetryable: true) : Task.CompletedTask);
         var exporter = new RetryingExporter(inner, new RetryingExporterOptions { InitialBackoff = TimeSpan.FromMinutes(1), MaxBackoff = TimeSpan.FromMinutes(2) });
-        await exporter.ExportAsync(Upload("last-period"), timeout.Token);
-        await WaitUntilAsync(() => inner.Attempts == 1, timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("last-period"), timeout.Token);
+        await Eventually.UntilAsync(() => inner.Attempts == 1, timeout.Token);
 
         var closing = Stopwatch.StartNew();
         var unsent = await exporter.CloseAsync(TimeSpan.FromSeconds(10), timeout.Token);
@@ -87,9 +88,9 @@ public sealed class RetryingExporterCloseTests
             MaxBackoff = TimeSpan.FromSeconds(20),
             DrainTimeout = TimeSpan.FromSeconds(4),
         });
-        await exporter.ExportAsync(Upload("period-0"), timeout.Token);
-        await WaitUntilAsync(() => inner.Attempts == 1, timeout.Token);
-        await exporter.ExportAsync(Upload("period-1"), timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("period-0"), timeout.Token);
+        await Eventually.UntilAsync(() => inner.Attempts == 1, timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("period-1"), timeout.Token);
 
         var closing = Stopwatch.StartNew();
         await exporter.DisposeAsync().AsTask().WaitAsync(timeout.Token);
@@ -107,7 +108,7 @@ public sealed class RetryingExporterCloseTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var (inner, receiving, release) = HeldOnFirstAttempt();
         var exporter = new RetryingExporter(inner, new RetryingExporterOptions { Capacity = 2 });
-        var uploads = Enumerable.Range(0, 5).Select(i => Upload($"period-{i}")).ToList();
+        var uploads = Enumerable.Range(0, 5).Select(i => FakeExporter.Upload($"period-{i}")).ToList();
         await exporter.ExportAsync(uploads[0], timeout.Token);
         await receiving.Task.WaitAsync(timeout.Token);
         foreach (var upload in uploads.Skip(1))
@@ -129,9 +130,9 @@ public sealed class RetryingExporterCloseTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var (inner, receiving, release) = HeldOnFirstAttempt();
         var exporter = new RetryingExporter(inner, new RetryingExporterOptions { Capacity = 1 });
-        await exporter.ExportAsync(Upload("period-0"), timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("period-0"), timeout.Token);
         await receiving.Task.WaitAsync(timeout.Token);
-        await exporter.ExportAsync(Upload("period-1"), timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("period-1"), timeout.Token);
         release.SetResult();
         await exporter.DisposeAsync().AsTask().WaitAsync(timeout.Token);
 
@@ -145,8 +146,8 @@ public sealed class RetryingExporterCloseTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var inner = new FakeExporter((_, cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken));
         var exporter = new RetryingExporter(inner);
-        await exporter.ExportAsync(Upload("period-0"), timeout.Token);
-        await exporter.ExportAsync(Upload("period-1"), timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("period-0"), timeout.Token);
+        await exporter.ExportAsync(FakeExporter.Upload("period-1"), timeout.Token);
 
         var closing = Stopwatch.StartNew();
         var first = exporter.CloseAsync(TimeSpan.Zero, timeout.Token);
@@ -172,33 +173,5 @@ public sealed class RetryingExporterCloseTests
             }
         });
         return (inner, receiving, release);
-    }
-
-    private static ProfileUpload Upload(string name) =>
-        new(name, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(45), new Dictionary<string, string>(), [new ProfileAttachment(ProfileAttachment.DefaultName, new byte[] { 0x1f, 0x8b })]);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            await Task.Delay(10, cancellationToken);
-        }
-    }
-
-    /// <summary>A receiver whose every attempt (numbered from 1) runs <c>behaviour</c>; an attempt that completes delivers the upload.</summary>
-    private sealed class FakeExporter(Func<int, CancellationToken, Task> behaviour) : IProfileExporter
-    {
-        private readonly ConcurrentQueue<ProfileUpload> _delivered = new();
-        private int _attempts;
-
-        public int Attempts => Volatile.Read(ref _attempts);
-
-        public IReadOnlyList<ProfileUpload> Delivered => [.. _delivered];
-
-        public async Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
-        {
-            await behaviour(Interlocked.Increment(ref _attempts), cancellationToken);
-            _delivered.Enqueue(upload);
-        }
     }
 }

@@ -12,12 +12,36 @@ public static class ProcessReadings
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+                return Kilobytes(line, "VmRSS:") * 1024;
             }
         }
 
         throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS");
     }
+
+    /// <summary>
+    /// Resident bytes by kind (<c>RssAnon</c>: heaps and stacks, managed and native; <c>RssFile</c>: mapped code and
+    /// other files, shared with other processes that map them).
+    /// </summary>
+    public static (long Anonymous, long File) ResidentBreakdown(int pid)
+    {
+        long anonymous = 0, file = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                anonymous = Kilobytes(line, "RssAnon:") * 1024;
+            }
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+            {
+                file = Kilobytes(line, "RssFile:") * 1024;
+            }
+        }
+
+        return (anonymous, file);
+    }
+
+    private static long Kilobytes(string line, string key) => long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
 
     public static int OpenFileDescriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 

@@ -15,6 +15,12 @@ public static class TargetRuntimes
     /// <summary>Every supported runtime, oldest first.</summary>
     public static IReadOnlyList<string> All { get; } = ["net8.0", "net9.0", "net10.0"];
 
+    /// <summary>
+    /// <see cref="All"/> as theory rows, one runtime each:
+    /// <c>[MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]</c>.
+    /// </summary>
+    public static IEnumerable<object[]> Cases => All.Select(runtime => new object[] { runtime });
+
     private static readonly SemaphoreSlim s_gate = new(1, 1);
     private static readonly Dictionary<string, string> s_published = [];
 

@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Flamewatch.Agent.Tests;
+namespace Flamewatch.TestKit.Http;
 
 /// <summary>A Kestrel server on 127.0.0.1 answering every request with a test's handler.</summary>
-internal sealed class StubServer : IAsyncDisposable
+public sealed class StubServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Flamewatch.TestKit.Processes;
+using Flamewatch.TestKit.Profiles;
 
-namespace Flamewatch.Profiling.Tests;
+namespace Flamewatch.NodeCollector.Tests.Local;
 
 /// <summary>The local-mode command, run as a user would.</summary>
 public sealed class CollectorCliTests(DefaultRateTarget target) : IClassFixture<DefaultRateTarget>, IDisposable
@@ -17,8 +19,7 @@ public sealed class CollectorCliTests(DefaultRateTarget target) : IClassFixture<
         Assert.Contains(output, stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(output));
 
-        var (goExit, raw, goErr) = await CollectorCli.GoPprofRawAsync(output);
-        Assert.True(goExit == 0, goErr);
+        var raw = await GoPprof.RawFileAsync(output);
         Assert.Contains("cpu-time/nanoseconds wall-time/nanoseconds alloc-samples/count alloc-size/bytes inuse-space/bytes", raw, StringComparison.Ordinal);
         Assert.Contains("Flamewatch.TestKit.TargetApp.Workloads.HotA", raw, StringComparison.Ordinal);
         Assert.Contains("thread name:[HotLoop]", raw, StringComparison.Ordinal);

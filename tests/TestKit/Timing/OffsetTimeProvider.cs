@@ -1,7 +1,7 @@
-namespace Flamewatch.NodeCollector.Tests;
+namespace Flamewatch.TestKit.Timing;
 
 /// <summary>System time plus an adjustable offset: timers stay real, "now" can jump ahead.</summary>
-internal sealed class OffsetTimeProvider : TimeProvider
+public sealed class OffsetTimeProvider : TimeProvider
 {
     public TimeSpan Offset { get; set; }
 

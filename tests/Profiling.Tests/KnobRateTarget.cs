@@ -1,19 +1,5 @@
 namespace Flamewatch.Profiling.Tests;
 
-/// <summary>One target at the runtime's default sampler rate (~1 kHz), shared by a test class.</summary>
-public sealed class DefaultRateTarget : IAsyncLifetime
-{
-    internal TargetProcess Process { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Process = await TargetProcess.StartAsync();
-
-    public Task DisposeAsync()
-    {
-        Process.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>One target started with <c>DOTNET_EventPipeThreadSamplingRate=A</c> (a 10 ms sampler interval).</summary>
 public sealed class KnobRateTarget : IAsyncLifetime
 {
