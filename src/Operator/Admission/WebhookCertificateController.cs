@@ -25,8 +25,6 @@ internal sealed class WebhookCertificateController(
     TimeProvider time,
     ILogger<WebhookCertificateController> logger) : BackgroundService
 {
-    private string? _publishedBundle;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -94,14 +92,11 @@ internal sealed class WebhookCertificateController(
             metrics.CertificateLoaded(loaded.NotAfter.ToUniversalTime());
         }
 
-        if (mayWrite && bundle.CaCertificates is not null && bundle.CaCertificates != _publishedBundle)
+        // Compared with the live configuration every round: a `helm upgrade` re-applies it with an empty caBundle.
+        if (mayWrite && bundle.CaCertificates is not null
+            && !await PublishCaBundleAsync(settings.ConfigurationName, bundle.CaCertificates, cancellationToken).ConfigureAwait(false))
         {
-            if (!await PublishCaBundleAsync(settings.ConfigurationName, bundle.CaCertificates, cancellationToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-
-            _publishedBundle = bundle.CaCertificates;
+            return false;
         }
 
         return loaded is not null;
