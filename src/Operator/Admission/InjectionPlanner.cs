@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
@@ -14,10 +13,10 @@ namespace Flamewatch.Operator.Admission;
 /// </summary>
 internal static class InjectionPlanner
 {
-    public const string Variable = "DOTNET_EventPipeThreadSamplingRate";
+    public const string Variable = SamplingRateVariable.Name;
 
     /// <summary>The legacy spelling the runtime reads too; a container that sets either is left alone.</summary>
-    public const string LegacyVariable = "COMPlus_EventPipeThreadSamplingRate";
+    public const string LegacyVariable = SamplingRateVariable.LegacyName;
 
     public static InjectionPlan Plan(JsonObject pod, string @namespace, IReadOnlyList<V1Alpha1ContinuousProfile> profiles)
     {
@@ -101,12 +100,7 @@ internal static class InjectionPlanner
     /// The runtime's sampler interval for a frequency, as the runtime parses it: whole milliseconds in hexadecimal
     /// (100 Hz → 10 ms → <c>A</c>; 50 Hz → 20 ms → <c>14</c>). At least 1 ms, the runtime's own default.
     /// </summary>
-    public static string IntervalHex(int frequencyHz)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(frequencyHz, 1);
-        var milliseconds = Math.Max(1, (int)Math.Round(1000.0 / frequencyHz, MidpointRounding.AwayFromZero));
-        return milliseconds.ToString("X", CultureInfo.InvariantCulture);
-    }
+    public static string IntervalHex(int frequencyHz) => SamplingRateVariable.Format(frequencyHz);
 
     /// <summary>Whether a profile currently claims the pods it selects (as the reconciler decides).</summary>
     private static bool Claims(V1Alpha1ContinuousProfile profile) =>
