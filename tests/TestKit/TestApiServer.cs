@@ -270,6 +270,7 @@ public sealed class TestApiServer : IAsyncDisposable
         finally
         {
             _stopping.Dispose();
+            _handler.Webhooks.Dispose();
             _certificate?.Dispose();
             if (_ownsKubeconfig)
             {

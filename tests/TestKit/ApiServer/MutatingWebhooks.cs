@@ -18,11 +18,20 @@ namespace Flamewatch.TestKit.ApiServer;
 /// against caBundle and the host name, timeoutSeconds (default 10), failurePolicy (default Fail), and JSONPatch responses applied in turn. Not modelled: matchConditions, matchPolicy Equivalent, reinvocation,
 /// UPDATE/DELETE/CONNECT, webhook-supplied audit annotations and warnings.
 /// </summary>
-internal sealed class MutatingWebhooks(ApiStore store, Func<string, string, ServedResource?> resource)
+internal sealed class MutatingWebhooks(ApiStore store, Func<string, string, ServedResource?> resource) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Uri> _services = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
 
     public ConcurrentQueue<WebhookCall> Calls { get; } = new();
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
 
     /// <summary>Requests for Service namespace/name:port go to <paramref name="target"/> (kube-apiserver would dial an endpoint).</summary>
     public void RouteService(string @namespace, string name, int port, Uri target) => _services[$"{@namespace}/{name}:{port}"] = target;
@@ -238,9 +247,13 @@ internal sealed class MutatingWebhooks(ApiStore store, Func<string, string, Serv
         }
 
         var timeout = TimeSpan.FromSeconds(webhook["timeoutSeconds"]?.GetValue<int>() ?? 10);
-        using var handler = new SocketsHttpHandler { ConnectTimeout = timeout };
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 presented && Verify(presented, trusted, host);
-        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        // One client (and its kept-alive TLS connections) per endpoint and trust, as kube-apiserver caches them.
+        var http = _clients.GetOrAdd($"{url.GetLeftPart(UriPartial.Authority)}|{host}|{client["caBundle"]}", _ =>
+        {
+            var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 presented && Verify(presented, trusted, host);
+            return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
 
