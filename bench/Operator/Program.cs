@@ -15,6 +15,13 @@ using k8s.Models;
 // namespace). Runs flamewatch-operator as its own process (as in production) and prints, measured in this run:
 // cold start to fully reconciled, API requests per reconciled pod, pod-creation-to-annotation latency p50/p99 for
 // pods created while it runs, and the operator's peak RSS. Goals: ≤ 30 s, p99 ≤ 1 s, ≤ 200 MB.
+// `-- webhook [--rounds N --window S]`: the pod admission webhook benchmark instead (see WebhookBenchmark).
+if (args is ["webhook", .. var rest])
+{
+    using var webhookTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+    return await WebhookBenchmark.RunAsync(rest, webhookTimeout.Token);
+}
+
 const int Profiles = 200;
 const int PodsPerProfile = 25;
 const int LatePods = 400;
@@ -210,18 +217,27 @@ internal sealed class OperatorProcess : IDisposable
 
     public Uri MetricsUrl { get; }
 
-    public static OperatorProcess Start(string kubeconfig)
+    public static int FreePort()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
-        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    public static OperatorProcess Start(string kubeconfig, params string[] extraArgs)
+    {
+        var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--kubeconfig", kubeconfig, "--leader-elect", "false", "--urls", $"http://127.0.0.1:{port}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var arg in extraArgs)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var setting in (Environment.GetEnvironmentVariable("FLAMEWATCH_BENCH_OPERATOR_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -242,8 +258,16 @@ internal sealed class OperatorProcess : IDisposable
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
+    private bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

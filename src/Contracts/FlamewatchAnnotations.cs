@@ -31,6 +31,12 @@ public static class FlamewatchAnnotations
     /// <summary>Name of the ContinuousProfile (same namespace) that wrote the keys; absent on a user opt-in.</summary>
     public const string ManagedBy = Prefix + "managed-by";
 
+    /// <summary>
+    /// Set by the operator's admission webhook on a pod whose containers it gave <c>DOTNET_EventPipeThreadSamplingRate</c>;
+    /// the value is what was injected (hexadecimal milliseconds, e.g. <c>A</c>). Never removed: it describes how the pod started.
+    /// </summary>
+    public const string SamplingRateInjected = Prefix + "sampling-rate-injected";
+
     public const string EnabledValue = "true";
 
     /// <summary>Every key the operator writes on a selected pod, and removes again when it releases the pod.</summary>

@@ -36,4 +36,31 @@ internal static partial class Log
 
     [LoggerMessage(EventId = (int)LogEventIds.ControllerStarting, Level = LogLevel.Information, Message = "Starting the ContinuousProfile controller against {Server} (namespace: {Namespace}, leader election: {LeaderElection})")]
     public static partial void ControllerStarting(ILogger logger, string server, string @namespace, bool leaderElection);
+
+    [LoggerMessage(EventId = (int)LogEventIds.AdmissionDecided, Level = LogLevel.Debug, Message = "Pod {Namespace}/{Pod} admitted ({Outcome}): {Reason}")]
+    public static partial void AdmissionDecided(ILogger logger, string @namespace, string pod, string outcome, string reason);
+
+    [LoggerMessage(EventId = (int)LogEventIds.AdmissionFailed, Level = LogLevel.Warning, Message = "Pod {Namespace}/{Pod} admitted unchanged: planning the injection failed")]
+    public static partial void AdmissionFailed(ILogger logger, string @namespace, string pod, Exception exception);
+
+    [LoggerMessage(EventId = (int)LogEventIds.AdmissionTimedOut, Level = LogLevel.Warning, Message = "Pod {Namespace}/{Pod} admitted unchanged: {Reason}")]
+    public static partial void AdmissionTimedOut(ILogger logger, string @namespace, string pod, string reason);
+
+    [LoggerMessage(EventId = (int)LogEventIds.AdmissionUnreadable, Level = LogLevel.Warning, Message = "Refused an admission request ({Reason}); the API server admits the pod unchanged")]
+    public static partial void AdmissionUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WebhookListening, Level = LogLevel.Information, Message = "Pod admission webhook listening on {Url}")]
+    public static partial void WebhookListening(ILogger logger, string url);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WebhookCertificateIssued, Level = LogLevel.Information, Message = "Webhook certificate: {Action} into Secret {Namespace}/{Secret}")]
+    public static partial void WebhookCertificateIssued(ILogger logger, string action, string @namespace, string secret);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WebhookCertificateFailed, Level = LogLevel.Warning, Message = "Webhook certificate: reading or writing Secret {Namespace}/{Secret} failed; retrying")]
+    public static partial void WebhookCertificateFailed(ILogger logger, string @namespace, string secret, Exception exception);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WebhookCaBundlePublished, Level = LogLevel.Information, Message = "Wrote the CA bundle into {Count} webhook(s) of MutatingWebhookConfiguration {Name}")]
+    public static partial void WebhookCaBundlePublished(ILogger logger, string name, int count);
+
+    [LoggerMessage(EventId = (int)LogEventIds.WebhookConfigurationMissing, Level = LogLevel.Debug, Message = "MutatingWebhookConfiguration {Name} does not exist (yet); its CA bundle is written once it does")]
+    public static partial void WebhookConfigurationMissing(ILogger logger, string name);
 }

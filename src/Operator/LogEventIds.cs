@@ -16,4 +16,13 @@ internal enum LogEventIds
     StoppedLeading = 11,
     ControllerStarting = 12,
     ProfileNotFound = 13,
+    AdmissionDecided = 14,
+    AdmissionFailed = 15,
+    AdmissionTimedOut = 16,
+    AdmissionUnreadable = 17,
+    WebhookListening = 18,
+    WebhookCertificateIssued = 19,
+    WebhookCertificateFailed = 20,
+    WebhookCaBundlePublished = 21,
+    WebhookConfigurationMissing = 22,
 }

@@ -97,6 +97,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
 
     public SessionState State => _state;
 
+    /// <summary>
+    /// After a successful start: whether the target's own sampler rate meets the frequency, so samples are taken all the
+    /// time (true), or the sampler runs in bursts (false: the process started without a suitable
+    /// DOTNET_EventPipeThreadSamplingRate).
+    /// </summary>
+    public bool SamplesContinuously => _continuous;
+
     /// <summary>Completes once the session is Stopped or Aborted.</summary>
     public Task<SessionResult> Completion => _completion.Task;
 

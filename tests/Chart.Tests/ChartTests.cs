@@ -16,7 +16,73 @@ public sealed class ChartTests
         { "custom-tolerations", ["collector.tolerations[0].operator=Exists", "collector.tolerations[1].key=gpu", "collector.tolerations[1].operator=Equal", "collector.tolerations[1].value=a100", "collector.tolerations[1].effect=NoSchedule"] },
         { "token-on", ["agent.token.enabled=true", "agent.token.value=s3cret"] },
         { "two-operators-no-persistence", ["operator.replicas=2", "agent.persistence.enabled=false"] },
+        { "webhook-off", ["operator.webhook.enabled=false"] },
+        { "webhook-narrowed", ["operator.webhook.excludeNamespaces[0]=batch", "operator.webhook.objectSelector.matchLabels.profiling=on", "operator.webhook.timeoutSeconds=2"] },
     };
+
+    [Fact]
+    public async Task The_webhook_is_on_by_default_never_blocks_pods_and_leaves_out_kube_system_and_its_own_namespace()
+    {
+        var chart = await Helm.TemplateAsync();
+        var configuration = chart.Single("MutatingWebhookConfiguration", "-operator");
+        var webhook = configuration["webhooks"]![0]!;
+        var operatorContainer = RenderedChart.Container(chart.Single("Deployment", "-operator"));
+        var args = Strings(operatorContainer["args"]);
+        var service = chart.Single("Service", "-webhook");
+
+        Assert.Equal("Ignore", (string?)webhook["failurePolicy"]);
+        Assert.Equal("None", (string?)webhook["sideEffects"]);
+        Assert.InRange((int)webhook["timeoutSeconds"]!, 1, 5);
+        Assert.Equal(["CREATE"], Strings(webhook["rules"]![0]!["operations"]));
+        Assert.Equal(["pods"], Strings(webhook["rules"]![0]!["resources"]));
+        var excluded = webhook["namespaceSelector"]!["matchExpressions"]![0]!;
+        Assert.Equal(("kubernetes.io/metadata.name", "NotIn"), ((string?)excluded["key"], (string?)excluded["operator"]));
+        Assert.Equal(["flamewatch", "kube-system"], Strings(excluded["values"]).Order());
+
+        // The configuration reaches the operator's webhook port through the Service, under the names the operator is told.
+        Assert.Equal((string?)service["metadata"]!["name"], (string?)webhook["clientConfig"]!["service"]!["name"]);
+        Assert.Equal("webhook", (string?)service["spec"]!["ports"]![0]!["targetPort"]);
+        Assert.Contains(operatorContainer["ports"]!.AsArray(), p => (string?)p!["name"] == "webhook");
+        Assert.Contains("--webhook=true", args);
+        Assert.Contains("--webhook-certificates=self-signed", args);
+        Assert.Contains($"--Webhook:ServiceName={service["metadata"]!["name"]}", args);
+        Assert.Contains($"--Webhook:ConfigurationName={configuration["metadata"]!["name"]}", args);
+        Assert.Equal("flamewatch", (string?)webhook["clientConfig"]!["service"]!["namespace"]);
+    }
+
+    [Fact]
+    public async Task Turning_the_webhook_off_removes_it_its_Service_and_its_permissions()
+    {
+        var chart = await Helm.TemplateAsync("operator.webhook.enabled=false");
+        var granted = Flamewatch.TestKit.Rbac.RbacRules.GrantedToWorkload(chart.Documents, "Deployment", "-operator");
+
+        Assert.Empty(chart.OfKind("MutatingWebhookConfiguration"));
+        Assert.DoesNotContain(chart.OfKind("Service"), s => ((string?)s["metadata"]!["name"])!.EndsWith("-webhook", StringComparison.Ordinal));
+        Assert.DoesNotContain(Strings(RenderedChart.Container(chart.Single("Deployment", "-operator"))["args"]), a => a.StartsWith("--webhook", StringComparison.Ordinal));
+        Assert.DoesNotContain(granted, g => g.Resource is "secrets" or "mutatingwebhookconfigurations");
+    }
+
+    [Fact]
+    public async Task With_cert_manager_a_Certificate_fills_the_Secret_and_the_operator_only_reads_it()
+    {
+        var chart = await Helm.TemplateAsync("operator.webhook.certificates=cert-manager");
+        var certificate = chart.Single("Certificate", "-webhook");
+        var configuration = chart.Single("MutatingWebhookConfiguration", "-operator");
+        var args = Strings(RenderedChart.Container(chart.Single("Deployment", "-operator"))["args"]);
+        var granted = Flamewatch.TestKit.Rbac.RbacRules.GrantedToWorkload(chart.Documents, "Deployment", "-operator");
+
+        Assert.Contains("--webhook-certificates=external", args);
+        Assert.Contains($"--Webhook:SecretName={certificate["spec"]!["secretName"]}", args);
+        Assert.Equal($"flamewatch/{certificate["metadata"]!["name"]}", (string?)configuration["metadata"]!["annotations"]!["cert-manager.io/inject-ca-from"]);
+        Assert.Contains($"{configuration["webhooks"]![0]!["clientConfig"]!["service"]!["name"]}.flamewatch.svc", Strings(certificate["spec"]!["dnsNames"]));
+        Assert.Single(chart.OfKind("Issuer"));
+        Assert.Contains(("secrets", "get"), granted);
+        Assert.DoesNotContain(granted, g => g is ("secrets", "create" or "update") || g.Resource == "mutatingwebhookconfigurations");
+
+        var external = await Helm.TemplateAsync("operator.webhook.certificates=cert-manager", "operator.webhook.certManager.issuerRef.kind=ClusterIssuer", "operator.webhook.certManager.issuerRef.name=corp-ca");
+        Assert.Empty(external.OfKind("Issuer"));
+        Assert.Equal("corp-ca", (string?)external.Single("Certificate", "-webhook")["spec"]!["issuerRef"]!["name"]);
+    }
 
     [Theory]
     [MemberData(nameof(ValueSets))]
@@ -220,6 +286,8 @@ public sealed class ChartTests
     [InlineData("agent.retention.maxAgeDays=0", "/agent/retention/maxAgeDays")]
     [InlineData("agent.enabled=false", "agent.url is required")]
     [InlineData("agent.token.enabled=true", "agent.token.value")]
+    [InlineData("operator.webhook.certificates=vault", "/operator/webhook/certificates")]
+    [InlineData("operator.webhook.timeoutSeconds=31", "/operator/webhook/timeoutSeconds")]
     public async Task Bad_values_fail_at_install_naming_the_key(string value, string expected)
     {
         var result = await Helm.RunAsync(Helm.TemplateArguments([value]));

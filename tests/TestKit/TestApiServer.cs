@@ -205,6 +205,16 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public void ClearFaults() => _handler.ClearFaults();
 
+    /// <summary>Calls to mutating admission webhooks, in order.</summary>
+    public IReadOnlyCollection<WebhookCall> WebhookCalls => _handler.Webhooks.Calls;
+
+    /// <summary>
+    /// Webhooks addressed by Service <paramref name="namespace"/>/<paramref name="name"/>:<paramref name="port"/> are called at
+    /// <paramref name="target"/> (where kube-apiserver would dial one of the Service's endpoints); the certificate is
+    /// still checked for the Service's DNS name <c>name.namespace.svc</c>.
+    /// </summary>
+    public void RouteService(string @namespace, string name, int port, Uri target) => _handler.Webhooks.RouteService(@namespace, name, port, target);
+
     /// <summary>A <see cref="RawApiClient"/> of this server.</summary>
     public RawApiClient CreateRawClient() => new(CreateHttpClient());
 
@@ -260,6 +270,7 @@ public sealed class TestApiServer : IAsyncDisposable
         finally
         {
             _stopping.Dispose();
+            _handler.Webhooks.Dispose();
             _certificate?.Dispose();
             if (_ownsKubeconfig)
             {

@@ -69,3 +69,8 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/* The kubernetes.io/tls Secret of the operator's admission webhook. */}}
+{{- define "flamewatch.webhookSecret" -}}
+{{- printf "%s-webhook-tls" (include "flamewatch.fullname" .) -}}
+{{- end -}}

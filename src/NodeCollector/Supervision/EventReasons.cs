@@ -15,6 +15,12 @@ internal static class EventReasons
     /// <summary>Warning: the collector could not attach to, or keep profiling, a .NET process; the message gives the reason.</summary>
     public const string AttachFailed = "AttachFailed";
 
+    /// <summary>
+    /// Normal: a session samples duty-cycled because the process started without a DOTNET_EventPipeThreadSamplingRate for
+    /// the configured frequency; the message says to restart the pod for continuous sampling.
+    /// </summary>
+    public const string DutyCycled = "DutyCycled";
+
     /// <summary>Warning: an annotation value was rejected and its default used; the message names the key.</summary>
     public const string InvalidAnnotation = "InvalidAnnotation";
 }

@@ -290,9 +290,17 @@ internal sealed class SessionSupervisor(
             metrics.SessionStarted();
             var version = result.RuntimeVersion ?? "unknown";
             Log.SessionStarted(_logger, name, spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
+            var sampling = (profiling.ProfileTypes & (Profiling.ProfileTypes.Cpu | Profiling.ProfileTypes.Wall)) != 0;
+            var mode = session.SamplesContinuously ? "continuously" : sampling ? "duty-cycled" : "not at all (no cpu or wall profile)";
             Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
-                $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
+                $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz sampled {mode}, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
                 Warning: false));
+            if (sampling && !session.SamplesContinuously)
+            {
+                Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.DutyCycled, string.Create(CultureInfo.InvariantCulture,
+                    $"Container {spec.ContainerName} started without {Contracts.SamplingRateVariable.Name}={Contracts.SamplingRateVariable.Format(spec.Settings.SamplingFrequency)}: its runtime samples at ~1 kHz, so CPU and wall time are sampled in bursts (duty-cycled) averaging {spec.Settings.SamplingFrequency} Hz. Restart the pod to get continuous sampling (the operator's webhook adds the variable to new pods)."),
+                    Warning: false));
+            }
             if (managed.StopRequested)
             {
                 await session.StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -186,6 +186,7 @@ internal sealed class PlanApplier(IKubernetes client, EventRecorder events, OwnW
         {
             ObservedGeneration = status.ObservedGeneration ?? profile.Metadata.Generation,
             MatchedPods = status.MatchedPods,
+            DutyCycledPods = status.DutyCycledPods,
             Conditions = [ready, .. (status.Conditions ?? []).Where(c => c.Type != V1Alpha1ContinuousProfileStatus.ReadyCondition)],
         };
     }

@@ -1,4 +1,5 @@
 using Flamewatch.Kubernetes.Hosting;
+using Flamewatch.Operator.Admission;
 using Flamewatch.Operator.Controller;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,6 +22,10 @@ internal static class OperatorHost
         ["--lease-namespace"] = "Operator:LeaseNamespace",
         ["--identity"] = "Operator:Identity",
         ["--max-concurrent-reconciles"] = "Operator:MaxConcurrentReconciles",
+        ["--webhook"] = "Webhook:Enabled",
+        ["--webhook-port"] = "Webhook:Port",
+        ["--webhook-certificates"] = "Webhook:Certificates",
+        ["--webhook-additional-names"] = "Webhook:AdditionalNames",
     };
 
     /// <param name="args">Command-line arguments (see <see cref="OperatorOptions"/>).</param>
@@ -38,6 +43,7 @@ internal static class OperatorHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configureServices?.Invoke(builder.Services);
         builder.Services.AddOperator(builder.Configuration);
+        builder.Services.AddAdmissionWebhook(builder.Configuration);
         var app = builder.Build();
         app.MapOperatorEndpoints();
         return app;
@@ -51,7 +57,11 @@ internal static class OperatorHost
         app.MapGet("/readyz", (OperatorState state) => state.CachesSynced
             ? Results.Text("ok\n")
             : Results.Text("informer caches not synced yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", (Metrics.ControllerMetrics metrics) =>
-            Results.Text(metrics.ToPrometheusText(), PrometheusTextWriter.ContentType));
+        app.MapGet("/metrics", (Metrics.ControllerMetrics metrics, Admission.WebhookMetrics webhook) =>
+        {
+            var text = new PrometheusTextWriter();
+            webhook.AppendTo(text);
+            return Results.Text(metrics.ToPrometheusText() + text, PrometheusTextWriter.ContentType);
+        });
     }
 }

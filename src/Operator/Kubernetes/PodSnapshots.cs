@@ -1,3 +1,4 @@
+using Flamewatch.Contracts;
 using Flamewatch.Operator.Planning;
 using k8s.Models;
 
@@ -14,7 +15,15 @@ internal static class PodSnapshots
         ReadOnly(pod.Metadata.Labels),
         ReadOnly(pod.Metadata.Annotations),
         pod.Status?.Phase,
-        pod.Metadata.DeletionTimestamp is not null);
+        pod.Metadata.DeletionTimestamp is not null,
+        pod.Spec?.Containers?.Select(SamplingRate).ToList());
+
+    /// <summary>The container's DOTNET_EventPipeThreadSamplingRate (the last definition wins, as in the kubelet); "?" when set indirectly.</summary>
+    private static string? SamplingRate(V1Container container)
+    {
+        var variable = container.Env?.LastOrDefault(e => e.Name is SamplingRateVariable.Name or SamplingRateVariable.LegacyName);
+        return variable is null ? null : variable.ValueFrom is not null ? "?" : variable.Value ?? "";
+    }
 
     /// <summary>The official models type maps as IDictionary; the ones they deserialize are Dictionary, read-only too.</summary>
     internal static IReadOnlyDictionary<string, string> ReadOnly(IDictionary<string, string>? map) =>

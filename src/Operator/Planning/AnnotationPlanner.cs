@@ -42,6 +42,7 @@ internal static class AnnotationPlanner
         var patches = new List<PodPatch>();
         var matched = 0;
         var profiled = 0;
+        var dutyCycled = 0;
         var handManaged = new List<string>();
         var conflicts = new List<(string Pod, string Winner)>();
         // Only pods this profile matches or has annotated matter; sorting just those keeps plans deterministic
@@ -99,6 +100,11 @@ internal static class AnnotationPlanner
                 }
 
                 profiled++;
+                if (pod.StartsDutyCycled(settings.Settings.SamplingFrequency))
+                {
+                    dutyCycled++;
+                }
+
                 var diff = desired
                     .Where(pair => !pod.Annotations.TryGetValue(pair.Key, out var current) || current != pair.Value)
                     .ToDictionary(pair => pair.Key, string? (pair) => pair.Value, StringComparer.Ordinal);
@@ -119,7 +125,7 @@ internal static class AnnotationPlanner
         V1Alpha1ContinuousProfileStatus? status = null;
         if (!deleting)
         {
-            var desiredStatus = DesiredStatus(profile, settings, suspended, matched, profiled, handManaged, conflicts, now);
+            var desiredStatus = DesiredStatus(profile, settings, suspended, matched, profiled, dutyCycled, handManaged, conflicts, now);
             if (!StatusEquals(profile.Status, desiredStatus))
             {
                 status = desiredStatus;
@@ -166,6 +172,7 @@ internal static class AnnotationPlanner
         bool suspended,
         int matched,
         int profiled,
+        int dutyCycled,
         List<string> handManaged,
         List<(string Pod, string Winner)> conflicts,
         DateTimeOffset now)
@@ -193,6 +200,13 @@ internal static class AnnotationPlanner
                 message += $"; {conflicts.Count} profiled by an older ContinuousProfile";
             }
 
+            if (dutyCycled > 0)
+            {
+                message += string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"; {Pods(dutyCycled)} started without {Contracts.SamplingRateVariable.Name} for {settings.Settings.SamplingFrequency} Hz and {(dutyCycled == 1 ? "is" : "are")} sampled duty-cycled: restart {(dutyCycled == 1 ? "it" : "them")} to get continuous sampling");
+            }
+
             ready = Condition(V1Alpha1ContinuousProfileStatus.ReadyCondition, true, matched == 0 ? "NoMatchingPods" : "PodsAnnotated", message);
         }
 
@@ -209,6 +223,7 @@ internal static class AnnotationPlanner
         {
             ObservedGeneration = generation,
             MatchedPods = matched,
+            DutyCycledPods = suspended || !settings.IsValid ? 0 : dutyCycled,
             Conditions = [KeepTransitionTime(ready), KeepTransitionTime(conflict)],
         };
 
@@ -270,6 +285,7 @@ internal static class AnnotationPlanner
         current is not null
         && current.ObservedGeneration == desired.ObservedGeneration
         && current.MatchedPods == desired.MatchedPods
+        && (current.DutyCycledPods ?? 0) == (desired.DutyCycledPods ?? 0)
         && (current.Conditions ?? []).SequenceEqual(desired.Conditions ?? []);
 
     internal static string Pods(int count) => count == 1 ? "1 pod" : $"{count} pods";

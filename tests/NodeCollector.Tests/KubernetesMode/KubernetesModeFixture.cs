@@ -71,10 +71,10 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
     /// <summary>Creates a pod and its simulated containers (see <see cref="PodObjects.CreateAsync"/>); both cgroup drivers take turns.</summary>
     internal Task<TestPod> CreatePodAsync(
         string name, IReadOnlyDictionary<string, string>? annotations, IReadOnlyList<(string Name, ContainerProgram Program)> containers,
-        CancellationToken cancellationToken, string nodeName = NodeName)
+        CancellationToken cancellationToken, string nodeName = NodeName, IReadOnlyDictionary<string, string>? environment = null)
     {
         var driver = Interlocked.Increment(ref _pods) % 2 == 0 ? KubeletCgroupDriver.Cgroupfs : KubeletCgroupDriver.Systemd;
-        return PodObjects.CreateAsync(Client, Node, Namespace, name, nodeName, driver, annotations, containers, cancellationToken);
+        return PodObjects.CreateAsync(Client, Node, Namespace, name, nodeName, driver, annotations, containers, cancellationToken, environment);
     }
 
     /// <summary>Sets (or with a null value removes) annotations of a pod.</summary>

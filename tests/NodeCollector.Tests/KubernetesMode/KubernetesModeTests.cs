@@ -49,9 +49,28 @@ public sealed class KubernetesModeTests(KubernetesModeFixture fixture) : IClassF
         var attached = await fixture.WaitForEventAsync(web, EventReasons.Attached, token);
         Assert.Equal("Normal", attached.Type);
         Assert.Contains("container app", attached.Message);
+        Assert.Contains("sampled continuously", attached.Message);
         Assert.Equal(("flamewatch-collector", NodeName, "flamewatch-collector-" + NodeName), (attached.Source.Component, attached.Source.Host, attached.ReportingInstance));
         Assert.Contains(fixture.Api.Requests, r => r.PathAndQuery.StartsWith("/api/v1/pods", StringComparison.Ordinal)
             && Uri.UnescapeDataString(r.PathAndQuery).Contains("fieldSelector=spec.nodeName=" + NodeName, StringComparison.Ordinal));
+    }
+
+    [SimulatedNodeFact]
+    public async Task A_pod_started_without_the_sampling_rate_is_reported_duty_cycled_with_what_to_do()
+    {
+        using var timeout = new CancellationTokenSource(s_testTimeout);
+        var token = timeout.Token;
+        var application = UniqueApplication("before");
+        var pod = await fixture.CreatePodAsync(application, Enabled(application), [("app", ContainerProgram.DotNet)], token, environment: new Dictionary<string, string>());
+
+        var dutyCycled = await fixture.WaitForEventAsync(pod, EventReasons.DutyCycled, token);
+        var attached = await fixture.WaitForEventAsync(pod, EventReasons.Attached, token);
+
+        Assert.Equal("Normal", dutyCycled.Type);
+        Assert.Contains("DOTNET_EventPipeThreadSamplingRate=A", dutyCycled.Message);
+        Assert.Contains("Restart the pod to get continuous sampling", dutyCycled.Message);
+        Assert.Contains("sampled duty-cycled", attached.Message);
+        await fixture.Agent.WaitForProfilesAsync(application, null, n => n >= 1, token);
     }
 
     [SimulatedNodeFact]

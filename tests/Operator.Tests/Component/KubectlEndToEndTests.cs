@@ -27,21 +27,37 @@ public sealed class KubectlEndToEndTests
         await KubectlAsync(server, ct, "run", "checkout-1", "--image=example/checkout:1", "--labels=app=checkout");
         await KubectlAsync(server, ct, "run", "cart-1", "--image=example/cart:1", "--labels=app=cart");
 
-        using var op = StartOperator(server);
+        // The pod admission webhook as a cluster reaches it: through its Service (routed to the process) with the CA
+        // bundle the operator's leader writes into the configuration.
+        var webhookPort = FreePort();
+        server.RouteService("default", "flamewatch-webhook", 443, new Uri($"https://127.0.0.1:{webhookPort}/"));
+        using var op = StartOperator(server, webhookPort);
         try
         {
+            var webhookFile = Path.Combine(Path.GetTempPath(), $"webhook-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(webhookFile, WebhookConfiguration, ct);
+            await KubectlAsync(server, ct, "apply", "-f", webhookFile);
+            File.Delete(webhookFile);
+            await EventuallyAsync(server, ct, "the operator writes the CA bundle", ["get", "mutatingwebhookconfiguration", "flamewatch-operator", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}"], output => output.Length > 0);
             await KubectlAsync(server, ct, "apply", "-f", RepositoryFiles.PathOf("config/samples/flamewatch.io_v1alpha1_continuousprofile.yaml"));
             await EventuallyAsync(server, ct, "checkout-1 is annotated", ["get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/managed-by}"], output => output == "checkout");
+
+            // A pod created now starts with the sampling rate of the profile (100 Hz: "A"); the one created before does not.
+            await KubectlAsync(server, ct, "run", "checkout-2", "--image=example/checkout:1", "--labels=app=checkout");
+            var injected = await KubectlAsync(server, ct, "get", "pod", "checkout-2", "-o", "jsonpath={.spec.containers[0].env[?(@.name==\"DOTNET_EventPipeThreadSamplingRate\")].value}");
+            Assert.Equal("A", injected.Output);
+            var before = await KubectlAsync(server, ct, "get", "pod", "checkout-1", "-o", "jsonpath={.spec.containers[0].env}");
+            Assert.DoesNotContain("DOTNET_EventPipeThreadSamplingRate", before.Output, StringComparison.Ordinal);
             var labels = await KubectlAsync(server, ct, "get", "pod", "checkout-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/labels}");
             Assert.Equal("""{"environment":"staging","team":"payments"}""", labels.Output);
             Assert.Equal(string.Empty, (await KubectlAsync(server, ct, "get", "pod", "cart-1", "-o", @"jsonpath={.metadata.annotations.flamewatch\.io/enabled}")).Output);
 
             // The short name resolves and `kubectl get` prints the CRD's columns (server-side Table) with the profile
-            // Ready and one matched pod; the same JSONPaths evaluated by kubectl itself agree.
-            await EventuallyAsync(server, ct, "kubectl get cprof shows the profile Ready with 1 matched pod", ["get", "cprof", "checkout"], output =>
-                System.Text.RegularExpressions.Regex.IsMatch(output, @"^NAME\s+APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+checkout\s+1\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
+            // Ready and two matched pods (one created before the profile, one after); the same JSONPaths evaluated by kubectl itself agree.
+            await EventuallyAsync(server, ct, "kubectl get cprof shows the profile Ready with 2 matched pods", ["get", "cprof", "checkout"], output =>
+                System.Text.RegularExpressions.Regex.IsMatch(output, @"^NAME\s+APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+checkout\s+2\s+45s\s+True\s+\S+", System.Text.RegularExpressions.RegexOptions.Multiline));
             var columns = await KubectlAsync(server, ct, "get", "cprof", "checkout", "-o", $"custom-columns={PrinterColumns()}");
-            Assert.Matches(@"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+1\s+45s\s+True\s+\S+", columns.Output);
+            Assert.Matches(@"^APPLICATION\s+MATCHED\s+PERIOD\s+READY\s+AGE\s*\ncheckout\s+2\s+45s\s+True\s+\S+", columns.Output);
 
             // An invalid profile is rejected at admission, naming the field.
             var invalid = Path.Combine(Path.GetTempPath(), $"invalid-{Guid.NewGuid():N}.yaml");
@@ -91,7 +107,7 @@ public sealed class KubectlEndToEndTests
 
     /// <summary>(resource, verb) pairs the operator's Role and ClusterRole in config/rbac grant.</summary>
     private static HashSet<(string Resource, string Verb)> GrantedByRbac() =>
-        RbacRules.Grants(new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml" }
+        RbacRules.Grants(new[] { "config/rbac/role.yaml", "config/rbac/leader_election_role.yaml", "config/rbac/webhook_secret_role.yaml" }
             .Select(file => TestKit.YamlJson.ParseDocuments(File.ReadAllText(RepositoryFiles.PathOf(file)))[0]));
 
     /// <summary>The CRD's additionalPrinterColumns as a kubectl custom-columns spec.</summary>
@@ -102,11 +118,43 @@ public sealed class KubectlEndToEndTests
         return string.Join(',', columns.Select(c => $"{c!["name"]!.GetValue<string>().ToUpperInvariant()}:{c["jsonPath"]!.GetValue<string>()}"));
     }
 
-    private static Process StartOperator(TestKit.TestApiServer server)
+    /// <summary>As config/rbac names things: Service flamewatch-webhook, configuration flamewatch-operator.</summary>
+    private const string WebhookConfiguration = """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: MutatingWebhookConfiguration
+        metadata:
+          name: flamewatch-operator
+        webhooks:
+        - name: pods.flamewatch.io
+          admissionReviewVersions: [v1]
+          sideEffects: None
+          failurePolicy: Ignore
+          timeoutSeconds: 3
+          namespaceSelector:
+            matchExpressions:
+            - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, flamewatch-system]}
+          clientConfig:
+            service: {namespace: default, name: flamewatch-webhook, port: 443, path: /mutate-pods}
+          rules:
+          - {operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods], scope: Namespaced}
+        """;
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process StartOperator(TestKit.TestApiServer server, int webhookPort)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250" },
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250",
+                "--webhook", "true", "--webhook-port", webhookPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Webhook:ListenAddress=127.0.0.1", "--Webhook:RefreshInterval=00:00:01",
+            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -70,6 +70,9 @@ internal sealed class PlannerFixture
         [JsonPropertyName("metadata")]
         public V1ObjectMeta Metadata { get; set; } = new();
 
+        [JsonPropertyName("spec")]
+        public V1PodSpec? Spec { get; set; }
+
         [JsonPropertyName("status")]
         public V1PodStatus? Status { get; set; }
 
@@ -80,6 +83,7 @@ internal sealed class PlannerFixture
             new Dictionary<string, string>(Metadata.Labels ?? new Dictionary<string, string>()),
             new Dictionary<string, string>(Metadata.Annotations ?? new Dictionary<string, string>()),
             Status?.Phase ?? "Running",
-            Metadata.DeletionTimestamp is not null);
+            Metadata.DeletionTimestamp is not null,
+            Spec?.Containers?.Select(c => c.Env?.LastOrDefault(e => e.Name == Contracts.SamplingRateVariable.Name)?.Value).ToList());
     }
 }

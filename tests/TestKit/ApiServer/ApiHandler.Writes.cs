@@ -410,6 +410,9 @@ internal sealed partial class ApiHandler
             case "customresourcedefinitions":
                 Crds.Admit(obj, errors);
                 break;
+            case "mutatingwebhookconfigurations":
+                AdmitWebhooks(obj, errors);
+                break;
         }
 
         if (r.IsCustom)
@@ -443,6 +446,70 @@ internal sealed partial class ApiHandler
         }
 
         return warnings;
+    }
+
+    /// <summary>admissionregistration/v1 validation and defaults of the fields webhook calls depend on.</summary>
+    private static void AdmitWebhooks(JsonObject configuration, List<FieldError> errors)
+    {
+        var webhooks = configuration["webhooks"] as JsonArray ?? [];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < webhooks.Count; i++)
+        {
+            var at = $"webhooks[{i}]";
+            if (webhooks[i] is not JsonObject webhook)
+            {
+                errors.Add(FieldError.Required(at));
+                continue;
+            }
+
+            var name = webhook["name"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(name) || name.Count(c => c == '.') < 2)
+            {
+                errors.Add(name is null ? FieldError.Required($"{at}.name") : FieldError.Invalid($"{at}.name", name, "should be a domain with at least three segments separated by dots"));
+            }
+            else if (!names.Add(name))
+            {
+                errors.Add(new FieldError($"{at}.name", "Duplicate value", "", name, true));
+            }
+
+            if (webhook["admissionReviewVersions"] is not JsonArray { Count: > 0 } versions)
+            {
+                errors.Add(FieldError.Required($"{at}.admissionReviewVersions", "must specify one of v1, v1beta1"));
+            }
+
+            var sideEffects = webhook["sideEffects"]?.GetValue<string>();
+            if (sideEffects is null)
+            {
+                errors.Add(FieldError.Required($"{at}.sideEffects", "must specify one of None, NoneOnDryRun"));
+            }
+            else if (sideEffects is not ("None" or "NoneOnDryRun"))
+            {
+                errors.Add(new FieldError($"{at}.sideEffects", "Unsupported value", "supported values: \"None\", \"NoneOnDryRun\"", sideEffects, true));
+            }
+
+            var failurePolicy = webhook["failurePolicy"]?.GetValue<string>() ?? "Fail";
+            if (failurePolicy is not ("Fail" or "Ignore"))
+            {
+                errors.Add(new FieldError($"{at}.failurePolicy", "Unsupported value", "supported values: \"Fail\", \"Ignore\"", failurePolicy, true));
+            }
+
+            webhook["failurePolicy"] = failurePolicy;
+            var timeout = webhook["timeoutSeconds"]?.GetValue<int>() ?? 10;
+            if (timeout is < 1 or > 30)
+            {
+                errors.Add(FieldError.Invalid($"{at}.timeoutSeconds", timeout, "the timeout value must be between 1 and 30 seconds"));
+            }
+
+            webhook["timeoutSeconds"] = timeout;
+            webhook["namespaceSelector"] ??= new JsonObject();
+            webhook["objectSelector"] ??= new JsonObject();
+            webhook["matchPolicy"] ??= "Equivalent";
+            webhook["reinvocationPolicy"] ??= "Never";
+            if (webhook["clientConfig"] is not JsonObject client || (client["url"] is null) == (client["service"] is null))
+            {
+                errors.Add(FieldError.Required($"{at}.clientConfig", "exactly one of url or service is required"));
+            }
+        }
     }
 
     private static void AdmitPod(JsonObject pod, JsonObject? old, string? sub, List<FieldError> errors)

@@ -30,13 +30,15 @@ internal sealed partial class ApiHandler
             _resources[r.Key] = r;
         }
 
+        Webhooks = new MutatingWebhooks(store, Resource);
+
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
         {
             var obj = new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Namespace",
-                ["metadata"] = new JsonObject { ["name"] = ns },
+                ["metadata"] = new JsonObject { ["name"] = ns, ["labels"] = new JsonObject { ["kubernetes.io/metadata.name"] = ns } },
                 ["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") },
                 ["status"] = new JsonObject { ["phase"] = "Active" },
             };
@@ -51,6 +53,8 @@ internal sealed partial class ApiHandler
     private sealed record ContinueSnapshot(List<JsonObject> Items, long Revision, DateTimeOffset Created);
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    public MutatingWebhooks Webhooks { get; }
 
     public string[] Tokens
     {
@@ -294,6 +298,11 @@ internal sealed partial class ApiHandler
                 var body0 = ProtobufBodies.IsProtobuf(context.Request.ContentType)
                     ? ProtobufBodies.Decode(await ReadBytesAsync(context).ConfigureAwait(false), resource)
                     : await ReadBodyAsync(context).ConfigureAwait(false);
+                if (body0 is not null)
+                {
+                    body0 = await MutateAsync(resource, ns, body0, query, context.RequestAborted).ConfigureAwait(false);
+                }
+
                 var created = Create(resource, ns, body0, query);
                 await WriteAsync(context, 201, created).ConfigureAwait(false);
                 break;
@@ -314,6 +323,24 @@ internal sealed partial class ApiHandler
             default:
                 throw new ApiError(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource");
         }
+    }
+
+    /// <summary>Mutating admission (webhooks) on create, seeing the object as kube-apiserver passes it: kind set, namespace filled in.</summary>
+    private async Task<JsonObject> MutateAsync(ServedResource r, string? ns, JsonObject body, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        if (body["metadata"] is not JsonObject meta || (r.Namespaced && meta["namespace"]?.GetValue<string>() is { Length: > 0 } bodyNs && bodyNs != ns))
+        {
+            return body;
+        }
+
+        body["apiVersion"] ??= r.ApiVersion;
+        body["kind"] ??= r.Kind;
+        if (r.Namespaced)
+        {
+            meta["namespace"] = ns;
+        }
+
+        return await Webhooks.AdmitCreateAsync(r, ns, body, query, cancellationToken).ConfigureAwait(false);
     }
 
     private static ApiError NotFoundPath(string path) => new(404, "NotFound", "the server could not find the requested resource");

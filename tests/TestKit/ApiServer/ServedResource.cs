@@ -139,6 +139,8 @@ internal sealed class ServedResource
         yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", Namespaced = false };
         yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "roles", Singular = "role", Kind = "Role", Namespaced = true };
         yield return new ServedResource { Group = "rbac.authorization.k8s.io", Version = "v1", Versions = ["v1"], Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", Namespaced = true };
+        // Stored like any object, and called on create by MutatingWebhooks.
+        yield return new ServedResource { Group = "admissionregistration.k8s.io", Version = "v1", Versions = ["v1"], Plural = "mutatingwebhookconfigurations", Singular = "mutatingwebhookconfiguration", Kind = "MutatingWebhookConfiguration", Namespaced = false, HasGeneration = true };
         yield return new ServedResource { Group = "coordination.k8s.io", Version = "v1", Versions = ["v1"], Plural = "leases", Singular = "lease", Kind = "Lease", Namespaced = true };
         yield return new ServedResource
         {

@@ -4,10 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Flamewatch.TestKit.ApiServer;
 
-/// <summary>A throwaway self-signed ECDSA serving certificate for 127.0.0.1 / localhost.</summary>
+/// <summary>A throwaway self-signed ECDSA serving certificate for 127.0.0.1 / localhost (and any further DNS names).</summary>
 internal static class ServingCertificate
 {
-    public static X509Certificate2 Create()
+    public static X509Certificate2 Create(params string[] dnsNames)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=flamewatch-test-apiserver", key, HashAlgorithmName.SHA256);
@@ -15,6 +15,11 @@ internal static class ServingCertificate
         san.AddIpAddress(IPAddress.Loopback);
         san.AddIpAddress(IPAddress.IPv6Loopback);
         san.AddDnsName("localhost");
+        foreach (var name in dnsNames)
+        {
+            san.AddDnsName(name);
+        }
+
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, true));

@@ -17,13 +17,27 @@ public static class RbacRules
     /// </summary>
     public static readonly (string Resource, string Verb) EventCountUpdate = ("events", "patch");
 
-    /// <summary>What a component's recorded requests show it uses, plus <see cref="EventCountUpdate"/> when it records Events.</summary>
+    /// <summary>
+    /// The other request a short run cannot make: renewing the operator's webhook certificate (an update of the Secret it
+    /// created), due only 30 days before expiry (the certificate planner's tests cover it).
+    /// </summary>
+    public static readonly (string Resource, string Verb) WebhookCertificateRenewal = ("secrets", "update");
+
+    /// <summary>
+    /// What a component's recorded requests show it uses, plus <see cref="EventCountUpdate"/> when it records Events and
+    /// <see cref="WebhookCertificateRenewal"/> when it created its certificate Secret.
+    /// </summary>
     public static HashSet<(string Resource, string Verb)> Used(IEnumerable<RecordedRequest> requests, string userAgentPrefix)
     {
         var used = requests.Where(r => r.UserAgent.StartsWith(userAgentPrefix, StringComparison.Ordinal)).Select(ResourceVerb).ToHashSet();
         if (used.Contains(("events", "create")))
         {
             used.Add(EventCountUpdate);
+        }
+
+        if (used.Contains(("secrets", "create")))
+        {
+            used.Add(WebhookCertificateRenewal);
         }
 
         return used;

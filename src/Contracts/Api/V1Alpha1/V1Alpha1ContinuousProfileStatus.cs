@@ -15,6 +15,13 @@ public sealed class V1Alpha1ContinuousProfileStatus
     [JsonPropertyName("matchedPods")]
     public int? MatchedPods { get; set; }
 
+    /// <summary>
+    /// Profiled pods whose containers started without a DOTNET_EventPipeThreadSamplingRate continuous at the profile's
+    /// frequency (created before the profile or while the webhook was unavailable): sampled duty-cycled until they restart.
+    /// </summary>
+    [JsonPropertyName("dutyCycledPods")]
+    public int? DutyCycledPods { get; set; }
+
     [JsonPropertyName("conditions")]
     public List<V1Alpha1Condition>? Conditions { get; set; }
 
