@@ -39,6 +39,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private static readonly TimeSpan MinimumFinalPeriod = TimeSpan.FromSeconds(1);
 
     private readonly int _pid;
+    private readonly DiagnosticEndpoint? _endpoint;
+    private readonly ProcFs _procFs;
     private readonly ProfilingOptions _options;
     private readonly IProfileExporter _exporter;
     private readonly ILogger _logger;
@@ -72,7 +74,19 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private Task? _run;
     private Task? _export;
 
+    /// <summary>A session that looks the target's socket up itself (local mode, the in-process Profiler, tests).</summary>
     public ProfilingSession(int pid, ProfilingOptions options, IProfileExporter exporter, ILogger? logger = null, TimeProvider? timeProvider = null)
+        : this(pid, null, ProcFs.Host, options, exporter, logger, timeProvider)
+    {
+    }
+
+    /// <summary>A session on the socket discovery resolved: it connects to that path only.</summary>
+    public ProfilingSession(DiagnosticEndpoint endpoint, ProcFs procFs, ProfilingOptions options, IProfileExporter exporter, ILogger? logger = null, TimeProvider? timeProvider = null)
+        : this(endpoint.HostPid, endpoint, procFs, options, exporter, logger, timeProvider)
+    {
+    }
+
+    private ProfilingSession(int pid, DiagnosticEndpoint? endpoint, ProcFs procFs, ProfilingOptions options, IProfileExporter exporter, ILogger? logger, TimeProvider? timeProvider)
     {
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -80,12 +94,14 @@ internal sealed class ProfilingSession : IAsyncDisposable
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
         _pid = pid;
+        _endpoint = endpoint;
+        _procFs = procFs;
         _options = options;
         _exporter = exporter;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _binder = new LateBinder(pid, _logger);
-        _cpu = new ThreadCpuClock(pid);
+        _binder = new LateBinder(pid, procFs, _logger);
+        _cpu = new ThreadCpuClock(pid, procFs);
         _uploads = Channel.CreateBounded<ProfileUpload>(new BoundedChannelOptions(options.ExportQueueCapacity)
         {
             SingleReader = true,
@@ -113,7 +129,9 @@ internal sealed class ProfilingSession : IAsyncDisposable
             {
                 return _attach ?? AttachResult.Failed(AttachOutcome.ProcessNotFound, "The session was stopped before it started.");
             }
-            _attach = await TargetAttacher.AttachAsync(_pid, cancellationToken).ConfigureAwait(false);
+            _attach = _endpoint is null
+                ? await TargetAttacher.AttachAsync(_procFs, _pid, cancellationToken).ConfigureAwait(false)
+                : await TargetAttacher.AttachAsync(_procFs, _endpoint, cancellationToken).ConfigureAwait(false);
             if (!_attach.Succeeded)
             {
                 Log.AttachFailed(_logger, _pid, _attach.Message);
@@ -128,13 +146,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
             if (_options.Sampling && !_continuous)
             {
                 // Slices are short: the kernel's CPU readings run only then, every 2 ms.
-                _kernelCpu = new ThreadCpuSampler(_pid, TimeSpan.FromMilliseconds(2));
+                _kernelCpu = new ThreadCpuSampler(_pid, _procFs, TimeSpan.FromMilliseconds(2));
                 _dutyCycled = new DutyCycledSampler(_client, _pid, _options.FrequencyHz, intervalMs, OnThreadSample, _logger, _time, _kernelCpu);
             }
             else if (_options.Sampling)
             {
                 // Sampling all the time: coarser readings keep their cost down.
-                _kernelCpu = new ThreadCpuSampler(_pid, TimeSpan.FromMilliseconds(20));
+                _kernelCpu = new ThreadCpuSampler(_pid, _procFs, TimeSpan.FromMilliseconds(20));
                 _kernelCpu.Resume();
             }
             _mainWeigher = new SampleWeigher(intervalMs);
@@ -158,7 +176,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
                     await _main.DisposeAsync().ConfigureAwait(false);
                     _main = null;
                 }
-                var exited = !ProcFs.IsAlive(_pid);
+                var exited = !_procFs.IsAlive(_pid);
                 var message = exited ? $"Process {_pid} exited while attaching." : $"Cannot start an EventPipe session in process {_pid}: {e.Message}";
                 _attach = AttachResult.Failed(exited ? AttachOutcome.ProcessExited : AttachOutcome.NoDiagnosticSocket, message);
                 _kernelCpu?.Dispose();
@@ -499,7 +517,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             return;
         }
 
-        var (unresolved, unresolvedSamples) = await _binder.BindAsync(period, _client, allowRundown: ProcFs.IsAlive(_pid)).ConfigureAwait(false);
+        var (unresolved, unresolvedSamples) = await _binder.BindAsync(period, _client, allowRundown: _procFs.IsAlive(_pid)).ConfigureAwait(false);
         var comments = new List<string>
         {
             $"flamewatch: effective sampling {(period.Rounds / Math.Max(0.001, (end - period.Start).TotalSeconds)).ToString("F1", CultureInfo.InvariantCulture)} Hz ({(_continuous ? "continuous" : "duty-cycled")})",
@@ -602,13 +620,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 40; attempt++)
         {
-            if (!ProcFs.IsAlive(_pid))
+            if (!_procFs.IsAlive(_pid))
             {
                 return true;
             }
             await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
         }
-        return !ProcFs.IsAlive(_pid);
+        return !_procFs.IsAlive(_pid);
     }
 
     private void Finish(SessionState state, SessionEnd end, string message)

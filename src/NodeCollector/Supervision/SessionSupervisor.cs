@@ -6,6 +6,8 @@ using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.Profiling;
+using Flamewatch.Profiling.Attach;
+using Flamewatch.Profiling.Os;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,7 +26,6 @@ namespace Flamewatch.NodeCollector.Supervision;
 internal sealed class SessionSupervisor(
     IInformer<V1Pod> pods,
     ProcessDiscovery discovery,
-    AttachProbe probe,
     ProcFs procFs,
     ExporterPool exporters,
     EventRecorder events,
@@ -143,16 +144,17 @@ internal sealed class SessionSupervisor(
             Stop(stop.Process, stop.Reason == StopReason.PodNotProfiled ? "the pod is no longer profiled on this node" : "the process is gone");
         }
 
+        var endpoints = scan.Processes.ToDictionary(p => p.Key, p => p.Endpoint);
         foreach (var update in plan.Updates)
         {
             Log.SessionUpdating(_logger, update.ToString());
             Stop(update.Process, "settings changed");
-            Start(update);
+            Start(update, endpoints.GetValueOrDefault(update.Process));
         }
 
         foreach (var start in plan.Starts)
         {
-            Start(start);
+            Start(start, endpoints.GetValueOrDefault(start.Process));
         }
 
         var present = profiled.Select(p => p.Uid).ToHashSet(StringComparer.Ordinal);
@@ -165,7 +167,7 @@ internal sealed class SessionSupervisor(
         await exporters.TrimAsync().ConfigureAwait(false);
     }
 
-    private void Start(SessionSpec spec)
+    private void Start(SessionSpec spec, DiagnosticEndpoint? endpoint)
     {
         var managed = new ManagedSession(spec);
         lock (_lock)
@@ -173,7 +175,7 @@ internal sealed class SessionSupervisor(
             _sessions[spec.Process] = managed;
         }
 
-        managed.Lifecycle = Task.Run(() => RunSessionAsync(managed), CancellationToken.None);
+        managed.Lifecycle = Task.Run(() => RunSessionAsync(managed, endpoint), CancellationToken.None);
     }
 
     private void Stop(ProcessKey key, string reason)
@@ -222,8 +224,8 @@ internal sealed class SessionSupervisor(
         }
     }
 
-    /// <summary>Attach (probe, then the EventPipe session) and wait for the session's end. Never throws.</summary>
-    private async Task RunSessionAsync(ManagedSession managed)
+    /// <summary>Attach (through the socket discovery resolved) and wait for the session's end. Never throws.</summary>
+    private async Task RunSessionAsync(ManagedSession managed, DiagnosticEndpoint? endpoint)
     {
         var spec = managed.Spec;
         var settings = options.Value;
@@ -233,15 +235,9 @@ internal sealed class SessionSupervisor(
         try
         {
             Log.SessionStarting(_logger, name);
-            var result = await probe.ProbeAsync(spec.Process.HostPid, settings.AttachTimeout, spec.Process.StartTime, managed.Cancellation.Token).ConfigureAwait(false);
-            if (result.Outcome == AttachOutcome.Exited)
+            if (endpoint is null)
             {
-                return;
-            }
-
-            if (result.Outcome != AttachOutcome.Attached)
-            {
-                Failed(spec, result.Outcome.ToString(), result.Detail ?? result.Outcome.ToString());
+                Failed(spec, nameof(AttachOutcome.NoDiagnosticSocket), "discovery found no diagnostic socket for the process");
                 return;
             }
 
@@ -251,11 +247,11 @@ internal sealed class SessionSupervisor(
                 Period = spec.Settings.Period,
                 FrequencyHz = spec.Settings.SamplingFrequency,
                 ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
-                Tags = spec.Tags(result.RuntimeVersion),
+                Tags = spec.Tags(),
             };
             var exporter = exporters.Acquire(spec.Settings.UploadTimeout);
             exporterAcquired = true;
-            var session = new ProfilingSession(spec.Process.HostPid, profiling, exporter, _sessionLogger, time);
+            var session = new ProfilingSession(endpoint, procFs, profiling, exporter, _sessionLogger, time);
             session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes, statistics.UnresolvedSamples);
             managed.Session = session;
             if (managed.StopRequested)
@@ -263,7 +259,7 @@ internal sealed class SessionSupervisor(
                 return;
             }
 
-            Profiling.Attach.AttachResult attach;
+            AttachResult attach;
             try
             {
                 attach = await session.StartAsync(managed.Cancellation.Token).WaitAsync(settings.AttachTimeout, time).ConfigureAwait(false);
@@ -272,13 +268,13 @@ internal sealed class SessionSupervisor(
             {
                 // A runtime that accepts the connection but never answers: abandon this session (its task ends with the process).
                 _ = session.DisposeAsync().AsTask();
-                Failed(spec, "Timeout", $"the runtime did not start an EventPipe session within {settings.AttachTimeout.TotalSeconds:0.#} s");
+                Failed(spec, nameof(AttachOutcome.Timeout), $"the runtime did not answer within {settings.AttachTimeout.TotalSeconds:0.#} s");
                 return;
             }
 
             if (!attach.Succeeded)
             {
-                if (attach.Outcome != Profiling.Attach.AttachOutcome.ProcessExited)
+                if (attach.Outcome != AttachOutcome.ProcessExited)
                 {
                     Failed(spec, attach.Outcome.ToString(), attach.Message);
                 }
@@ -288,7 +284,7 @@ internal sealed class SessionSupervisor(
 
             started = true;
             metrics.SessionStarted();
-            var version = result.RuntimeVersion ?? "unknown";
+            var version = attach.Runtime?.Text ?? "unknown";
             Log.SessionStarted(_logger, name, spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
             Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
                 $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
