@@ -1,5 +1,3 @@
-using Flamewatch.TestKit.Processes;
-
 namespace Flamewatch.Profiling.Tests;
 
 /// <summary>Runs <c>flamewatch-collector</c> and external tools as real processes.</summary>

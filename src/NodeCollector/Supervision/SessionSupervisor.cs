@@ -7,6 +7,7 @@ using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.Profiling;
 using Flamewatch.Profiling.Attach;
+using Flamewatch.Profiling.Export;
 using Flamewatch.Profiling.Os;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
@@ -228,79 +229,34 @@ internal sealed class SessionSupervisor(
     private async Task RunSessionAsync(ManagedSession managed, DiagnosticEndpoint? endpoint)
     {
         var spec = managed.Spec;
-        var settings = options.Value;
-        var name = spec.ToString();
         var started = false;
         var exporterAcquired = false;
         try
         {
-            Log.SessionStarting(_logger, name);
+            Log.SessionStarting(_logger, spec.ToString());
             if (endpoint is null)
             {
                 Failed(spec, nameof(AttachOutcome.NoDiagnosticSocket), "discovery found no diagnostic socket for the process");
                 return;
             }
 
-            var profiling = new ProfilingOptions
-            {
-                ApplicationName = spec.Settings.ApplicationName,
-                Period = spec.Settings.Period,
-                FrequencyHz = spec.Settings.SamplingFrequency,
-                ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
-                Tags = spec.Tags(),
-            };
             var exporter = exporters.Acquire(spec.Settings.UploadTimeout);
             exporterAcquired = true;
-            var session = new ProfilingSession(endpoint, procFs, profiling, exporter, _sessionLogger, time);
-            session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes, statistics.UnresolvedSamples);
-            managed.Session = session;
-            if (managed.StopRequested)
+            var session = managed.Session = NewSession(spec, endpoint, exporter);
+            if (managed.StopRequested || await StartSessionAsync(managed, session).ConfigureAwait(false) is not { } attach)
             {
-                return;
-            }
-
-            AttachResult attach;
-            try
-            {
-                attach = await session.StartAsync(managed.Cancellation.Token).WaitAsync(settings.AttachTimeout, time).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // A runtime that accepts the connection but never answers: abandon this session (its task ends with the process).
-                _ = session.DisposeAsync().AsTask();
-                Failed(spec, nameof(AttachOutcome.Timeout), $"the runtime did not answer within {settings.AttachTimeout.TotalSeconds:0.#} s");
-                return;
-            }
-
-            if (!attach.Succeeded)
-            {
-                if (attach.Outcome != AttachOutcome.ProcessExited)
-                {
-                    Failed(spec, attach.Outcome.ToString(), attach.Message);
-                }
-
                 return;
             }
 
             started = true;
             metrics.SessionStarted();
-            var version = attach.Runtime?.Text ?? "unknown";
-            Log.SessionStarted(_logger, name, spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
-            Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
-                $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
-                Warning: false));
+            ReportStarted(spec, attach);
             if (managed.StopRequested)
             {
                 await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            var end = await session.Completion.ConfigureAwait(false);
-            Log.SessionEnded(_logger, name, end.End.ToString(), end.Message);
-            // A target that dies mid-period can look alive for a moment after its stream broke: check again before blaming it.
-            if (end.End == SessionEnd.Faulted && !await ExitedAsync(spec.Process).ConfigureAwait(false))
-            {
-                Failed(spec, "Faulted", end.Message);
-            }
+            await WatchAsync(spec, session).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (managed.Cancellation.IsCancellationRequested)
         {
@@ -312,31 +268,98 @@ internal sealed class SessionSupervisor(
         }
         finally
         {
-            if (exporterAcquired)
-            {
-                exporters.Release(spec.Settings.UploadTimeout);
-            }
+            Ended(managed, exporterAcquired, started);
+        }
+    }
 
-            if (started)
-            {
-                metrics.SessionEnded();
-            }
+    private ProfilingSession NewSession(SessionSpec spec, DiagnosticEndpoint endpoint, IProfileExporter exporter)
+    {
+        var profiling = new ProfilingOptions
+        {
+            ApplicationName = spec.Settings.ApplicationName,
+            Period = spec.Settings.Period,
+            FrequencyHz = spec.Settings.SamplingFrequency,
+            ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
+            Tags = spec.Tags(),
+        };
+        var session = new ProfilingSession(endpoint, procFs, profiling, exporter, _sessionLogger, time);
+        session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes, statistics.UnresolvedSamples);
+        return session;
+    }
 
-            var removed = false;
-            lock (_lock)
-            {
-                if (_sessions.TryGetValue(spec.Process, out var current) && ReferenceEquals(current, managed))
-                {
-                    _sessions.Remove(spec.Process);
-                    removed = true;
-                }
-            }
+    /// <summary>Starts the session within the attach timeout; null, once the reason is reported, when it did not start.</summary>
+    private async Task<AttachResult?> StartSessionAsync(ManagedSession managed, ProfilingSession session)
+    {
+        var timeout = options.Value.AttachTimeout;
+        AttachResult attach;
+        try
+        {
+            attach = await session.StartAsync(managed.Cancellation.Token).WaitAsync(timeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A runtime that accepts the connection but never answers: abandon this session (its task ends with the process).
+            _ = session.DisposeAsync().AsTask();
+            Failed(managed.Spec, nameof(AttachOutcome.Timeout), $"the runtime did not answer within {timeout.TotalSeconds:0.#} s");
+            return null;
+        }
 
-            if (removed)
+        if (!attach.Succeeded && attach.Outcome != AttachOutcome.ProcessExited)
+        {
+            Failed(managed.Spec, attach.Outcome.ToString(), attach.Message);
+        }
+
+        return attach.Succeeded ? attach : null;
+    }
+
+    private void ReportStarted(SessionSpec spec, AttachResult attach)
+    {
+        var version = attach.Runtime?.Text ?? "unknown";
+        Log.SessionStarted(_logger, spec.ToString(), spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
+        Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
+            $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
+            Warning: false));
+    }
+
+    /// <summary>Waits for the session's end and reports a fault, unless the target's own exit explains it.</summary>
+    private async Task WatchAsync(SessionSpec spec, ProfilingSession session)
+    {
+        var end = await session.Completion.ConfigureAwait(false);
+        Log.SessionEnded(_logger, spec.ToString(), end.End.ToString(), end.Message);
+        // A target that dies mid-period can look alive for a moment after its stream broke: check again before blaming it.
+        if (end.End == SessionEnd.Faulted && !await ExitedAsync(spec.Process).ConfigureAwait(false))
+        {
+            Failed(spec, "Faulted", end.Message);
+        }
+    }
+
+    private void Ended(ManagedSession managed, bool exporterAcquired, bool started)
+    {
+        var spec = managed.Spec;
+        if (exporterAcquired)
+        {
+            exporters.Release(spec.Settings.UploadTimeout);
+        }
+
+        if (started)
+        {
+            metrics.SessionEnded();
+        }
+
+        var removed = false;
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(spec.Process, out var current) && ReferenceEquals(current, managed))
             {
-                // The session ended on its own (process exit, failure): let the next pass look at the process again.
-                Trigger();
+                _sessions.Remove(spec.Process);
+                removed = true;
             }
+        }
+
+        if (removed)
+        {
+            // The session ended on its own (process exit, failure): let the next pass look at the process again.
+            Trigger();
         }
     }
 

@@ -1,6 +1,5 @@
 using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Os;
-using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Profiling.Tests.Unit;
 

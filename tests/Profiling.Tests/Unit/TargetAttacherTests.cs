@@ -1,25 +1,24 @@
 using System.Net.Sockets;
 using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Os;
-using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.Profiling.Tests.Unit;
 
 /// <summary>Attach outcomes that need no real runtime: a silent socket, a dead socket, a missing or reused process.</summary>
 public sealed class TargetAttacherTests : IDisposable
 {
-    // Above the kernel's PID limit (4194304), so no real process ever has it.
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+    private readonly FakeProcTree _tree = new();
+    private readonly ProcFs _procFs;
+
+    /// <summary>Above the kernel's PID limit (4194304), so no real process ever has it.</summary>
     private const int FakePid = 9_000_001;
     private const ulong StartTime = 1000;
 
-    private readonly FakeProcTree _tree = new();
-    private readonly ProcFs _procFs;
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
-
     public TargetAttacherTests()
     {
-        _tree.AddProcess(FakePid, StartTime, "0::/\n");
         _procFs = new ProcFs(_tree.Root);
+        _tree.AddProcess(FakePid, StartTime, "0::/\n");
     }
 
     public void Dispose()
