@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.TestKit.Timing;
+using Flamewatch.Profiling.Attach;
+using Flamewatch.Profiling.Os;
+using Flamewatch.TestKit.Processes;
 
 namespace Flamewatch.NodeCollector.Tests;
 
-/// <summary>Scanner behaviour on a procfs-shaped directory tree: deferral, isolation, caches, PID reuse, path safety.</summary>
+/// <summary>Scanner behaviour on a procfs-shaped directory tree: deferral, isolation, caches, PID reuse (path safety: DiagnosticSocketLocatorTests).</summary>
 public sealed class ProcessDiscoveryTests : IDisposable
 {
     private const string PodUid = "0b6f3a1e-7c2d-4e59-8a10-3f4b5c6d7e8f";
@@ -39,7 +42,7 @@ public sealed class ProcessDiscoveryTests : IDisposable
 
         Assert.Equal([100], first.Processes.Select(p => p.HostPid));
         var deferred = Assert.Single(first.Deferred);
-        Assert.Equal((101, InspectionOutcome.Timeout), (deferred.HostPid, deferred.Outcome));
+        Assert.Equal((101, AttachOutcome.Timeout), (deferred.HostPid, deferred.Outcome));
         Assert.Contains("did not finish", deferred.Reason);
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"the scan waited {elapsed} for the hung process");
         Assert.Equal([101], second.Deferred.Select(d => d.HostPid));
@@ -150,72 +153,6 @@ public sealed class ProcessDiscoveryTests : IDisposable
     }
 
     [Fact]
-    public async Task Symbolic_links_in_TMPDIR_resolve_inside_the_process_root()
-    {
-        // /tmp -> /var/tmp inside the container; resolved naively, /proc/<pid>/root/tmp would lead to the host's /var/tmp.
-        AddContainerProcess(100, 1000, 0);
-        var root = _tree.ProcessRoot(100);
-        Directory.Delete(Path.Combine(root, "tmp"));
-        Directory.CreateSymbolicLink(Path.Combine(root, "tmp"), "/var/tmp");
-        var socket = _tree.AddSocket(100, 1000, "/var/tmp");
-        using var discovery = NewDiscovery();
-
-        var scan = await discovery.ScanAsync([Pod()], _timeout.Token);
-
-        Assert.Equal(socket, Assert.Single(scan.Processes).DiagnosticSocketPath);
-    }
-
-    [Theory]
-    [InlineData("/tmp", "/tmp")]
-    [InlineData("/../../../etc", "/etc")]
-    [InlineData("/a/./b/../c", "/a/c")]
-    [InlineData("/", "")]
-    public void Paths_never_climb_above_the_process_root(string path, string expectedBelowRoot)
-    {
-        Assert.Equal("/proc/1/root" + expectedBelowRoot, ProcessInspector.ResolveInRoot("/proc/1/root", path));
-    }
-
-    [Fact]
-    public void A_symbolic_link_loop_resolves_to_nothing()
-    {
-        AddContainerProcess(100, 1000, 0);
-        var root = _tree.ProcessRoot(100);
-        Directory.CreateSymbolicLink(Path.Combine(root, "loop"), "/loop");
-
-        Assert.Null(ProcessInspector.ResolveInRoot(root, "/loop/tmp"));
-    }
-
-    [Fact]
-    public async Task A_symbolic_link_is_never_taken_for_the_socket()
-    {
-        AddContainerProcess(100, 1000, 0);
-        var decoy = Path.Combine(_tree.Root, "decoy");
-        File.WriteAllText(decoy, string.Empty);
-        File.CreateSymbolicLink(Path.Combine(_tree.ProcessRoot(100), "tmp", "dotnet-diagnostic-1-1000-socket"), decoy);
-        using var discovery = NewDiscovery();
-
-        var scan = await discovery.ScanAsync([Pod()], _timeout.Token);
-
-        Assert.Empty(scan.Processes);
-        Assert.Equal(SkipReason.NotDotNet, Assert.Single(scan.Skipped).Reason);
-    }
-
-    [Fact]
-    public async Task Falls_back_to_any_socket_of_the_namespace_PID_when_start_times_differ()
-    {
-        // Under a time namespace the runtime's start time differs from the host's view of field 22.
-        AddContainerProcess(100, 1000, 0, namespacePid: 7);
-        var socket = _tree.AddSocket(100, 987, namespacePid: 7);
-        _tree.AddSocket(100, 555, namespacePid: 8);
-        using var discovery = NewDiscovery();
-
-        var scan = await discovery.ScanAsync([Pod()], _timeout.Token);
-
-        var process = Assert.Single(scan.Processes);
-        Assert.Equal((7, socket), (process.NamespacePid, process.DiagnosticSocketPath));
-    }
-
-    [Fact]
     public async Task Diagnostics_disabled_is_reported_only_for_a_process_with_a_runtime_loaded()
     {
         var disabled = new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" };
@@ -264,10 +201,10 @@ public sealed class ProcessDiscoveryTests : IDisposable
     }
 
     private void AddContainerProcess(int pid, ulong startTime, int container, IReadOnlyDictionary<string, string>? environment = null,
-        int namespacePid = 1, string maps = "", char state = 'S') =>
+        string maps = "", char state = 'S') =>
         _tree.AddProcess(pid, startTime,
             $"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{PodUid.Replace('-', '_')}.slice/cri-containerd-{s_ids[container]}.scope\n",
-            environment, namespacePid, maps, state);
+            environment, maps: maps, state: state);
 
     private static DiscoveryPod Pod() =>
         new(PodUid, s_ids.Select((id, i) => new DiscoveryContainer("c" + i, "containerd://" + id)).ToList());

@@ -1,3 +1,5 @@
+using Flamewatch.Profiling.Attach;
+
 namespace Flamewatch.NodeCollector.Discovery;
 
 /// <summary>A .NET process of a requested pod, mapped to its container.</summary>
@@ -6,7 +8,7 @@ namespace Flamewatch.NodeCollector.Discovery;
 /// <param name="StartTime">Field 22 of <c>/proc/&lt;pid&gt;/stat</c>, clock ticks since boot.</param>
 /// <param name="ContainerId">Bare lower-case container ID, as in the cgroup path.</param>
 /// <param name="ContainerName">The container's name from the pod's container statuses.</param>
-/// <param name="DiagnosticSocketPath">For <see cref="DiagnosticsState.Available"/>: the socket as the collector reaches it.</param>
+/// <param name="Endpoint">For <see cref="DiagnosticsState.Available"/>: the socket, resolved inside the process's root; what a session connects to.</param>
 /// <param name="TempDirectory">The process's TMPDIR inside its own root.</param>
 internal sealed record DiscoveredProcess(
     int HostPid,
@@ -17,8 +19,10 @@ internal sealed record DiscoveredProcess(
     string ContainerName,
     ContainerRuntime Runtime,
     DiagnosticsState Diagnostics,
-    string? DiagnosticSocketPath,
+    DiagnosticEndpoint? Endpoint,
     string TempDirectory)
 {
     public ProcessKey Key => new(HostPid, StartTime);
+
+    public string? DiagnosticSocketPath => Endpoint?.SocketPath;
 }

@@ -1,3 +1,6 @@
+using Flamewatch.Profiling.Attach;
+using Flamewatch.Profiling.Os;
+
 namespace Flamewatch.NodeCollector.Discovery;
 
 /// <summary>
@@ -6,7 +9,7 @@ namespace Flamewatch.NodeCollector.Discovery;
 /// <remarks>
 /// Each scan lists the PIDs, reads every process's start time, and maps each process to a pod through its cgroup
 /// (<see cref="CgroupParser"/>; cached per process instance once it names a pod). Only processes of the requested pods are inspected
-/// (<see cref="ProcessInspector"/>), concurrently, each under <see cref="ProcessDiscoveryOptions.ProbeTimeout"/>, so a
+/// (<see cref="DiagnosticSocketLocator"/>), concurrently, each under <see cref="ProcessDiscoveryOptions.ProbeTimeout"/>, so a
 /// wedged process cannot stall a scan. A process whose inspection fails or times out is deferred for
 /// <see cref="ProcessDiscoveryOptions.DeferDuration"/>; an inspection that never returns is not started again while it
 /// hangs. Caches hold only live processes and at most <see cref="ProcessDiscoveryOptions.MaxCachedProcesses"/> entries.
@@ -21,7 +24,7 @@ internal sealed class ProcessDiscovery : IDisposable
     private readonly SemaphoreSlim _probeSlots;
     private readonly Dictionary<int, (ulong StartTime, CgroupIdentity? Identity)> _identities = [];
     private readonly Dictionary<ProcessKey, DeferredProcess> _deferred = [];
-    private readonly Dictionary<ProcessKey, Task<ProcessInspection>> _hungProbes = [];
+    private readonly Dictionary<ProcessKey, Task<SocketLookup>> _hungProbes = [];
     private Dictionary<ProcessKey, DiscoveredProcess> _previous = [];
 
     public ProcessDiscovery(ProcFs procFs, ProcessDiscoveryOptions options, TimeProvider timeProvider)
@@ -105,7 +108,7 @@ internal sealed class ProcessDiscovery : IDisposable
 
             if (_hungProbes.TryGetValue(key, out var hung) && !hung.IsCompleted)
             {
-                Defer(key, pod.Uid, InspectionOutcome.Timeout, "an earlier inspection of this process has not returned", now, deferred, current);
+                Defer(key, pod.Uid, AttachOutcome.Timeout, "an earlier inspection of this process has not returned", now, deferred, current);
                 continue;
             }
 
@@ -125,26 +128,26 @@ internal sealed class ProcessDiscovery : IDisposable
         Prune(live);
 
         var inspections = await Task.WhenAll(candidates.Select(c => InspectAsync(c, cancellationToken))).ConfigureAwait(false);
-        foreach (var (candidate, inspection) in inspections)
+        foreach (var (candidate, lookup) in inspections)
         {
             var key = candidate.Key;
-            switch (inspection.Outcome)
+            switch (lookup.Failure)
             {
-                case InspectionOutcome.DiagnosticSocket:
-                case InspectionOutcome.DiagnosticsDisabled:
+                case null:
+                case AttachOutcome.DiagnosticsDisabled:
                     current[key] = new DiscoveredProcess(
-                        key.HostPid, inspection.NamespacePid, key.StartTime, candidate.PodUid, candidate.ContainerId,
+                        key.HostPid, lookup.NamespacePid, key.StartTime, candidate.PodUid, candidate.ContainerId,
                         candidate.ContainerName, candidate.Runtime,
-                        inspection.Outcome == InspectionOutcome.DiagnosticSocket ? DiagnosticsState.Available : DiagnosticsState.Disabled,
-                        inspection.SocketPath, inspection.TempDirectory);
+                        lookup.Endpoint is null ? DiagnosticsState.Disabled : DiagnosticsState.Available,
+                        lookup.Endpoint, lookup.TempDirectory);
                     break;
-                case InspectionOutcome.NotDotNet:
+                case AttachOutcome.NotDotNet or AttachOutcome.NoDiagnosticSocket:
                     skipped.Add(new SkippedProcess(key.HostPid, candidate.PodUid, candidate.ContainerId, SkipReason.NotDotNet));
                     break;
-                case InspectionOutcome.Exited:
+                case AttachOutcome.ProcessExited or AttachOutcome.ProcessNotFound:
                     break;
-                default:
-                    Defer(key, candidate.PodUid, inspection.Outcome, inspection.Detail ?? inspection.Outcome.ToString(), now, deferred, current);
+                case { } failure:
+                    Defer(key, candidate.PodUid, failure, lookup.Message, now, deferred, current);
                     break;
             }
         }
@@ -155,10 +158,10 @@ internal sealed class ProcessDiscovery : IDisposable
         return new DiscoveryScan(current.Values.OrderBy(p => p.HostPid).ToList(), added, removed, skipped, deferred);
     }
 
-    private async Task<(Candidate Candidate, ProcessInspection Inspection)> InspectAsync(Candidate candidate, CancellationToken cancellationToken)
+    private async Task<(Candidate Candidate, SocketLookup Lookup)> InspectAsync(Candidate candidate, CancellationToken cancellationToken)
     {
         await _probeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var probe = Task.Run(() => ProcessInspector.Inspect(_procFs, candidate.Key.HostPid, candidate.Key.StartTime), CancellationToken.None);
+        var probe = Task.Run(() => DiagnosticSocketLocator.Locate(_procFs, candidate.Key.HostPid, candidate.Key.StartTime), CancellationToken.None);
         try
         {
             return (candidate, await probe.WaitAsync(_options.ProbeTimeout, _timeProvider, cancellationToken).ConfigureAwait(false));
@@ -171,8 +174,8 @@ internal sealed class ProcessDiscovery : IDisposable
                 _hungProbes[candidate.Key] = probe;
             }
 
-            return (candidate, new ProcessInspection(InspectionOutcome.Timeout,
-                Detail: $"inspection did not finish within {_options.ProbeTimeout.TotalSeconds:0.###} s"));
+            return (candidate, SocketLookup.Failed(AttachOutcome.Timeout,
+                $"inspection did not finish within {_options.ProbeTimeout.TotalSeconds:0.###} s"));
         }
         finally
         {
@@ -180,7 +183,7 @@ internal sealed class ProcessDiscovery : IDisposable
         }
     }
 
-    private void Defer(ProcessKey key, string podUid, InspectionOutcome outcome, string reason, DateTimeOffset now,
+    private void Defer(ProcessKey key, string podUid, AttachOutcome outcome, string reason, DateTimeOffset now,
         List<DeferredProcess> deferred, Dictionary<ProcessKey, DiscoveredProcess> current)
     {
         var entry = new DeferredProcess(key.HostPid, podUid, outcome, reason, now + _options.DeferDuration);

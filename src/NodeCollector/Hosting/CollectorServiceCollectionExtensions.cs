@@ -5,6 +5,7 @@ using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.NodeCollector.Supervision;
+using Flamewatch.Profiling.Os;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
@@ -46,7 +47,6 @@ internal static class CollectorServiceCollectionExtensions
             provider.GetRequiredService<ProcFs>(),
             provider.GetRequiredService<IOptions<ProcessDiscoveryOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(provider => new AttachProbe(provider.GetRequiredService<ProcFs>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CollectorMetrics>();
         services.TryAddSingleton<ExporterPool>();
         services.TryAddSingleton(provider =>

@@ -22,10 +22,11 @@ internal sealed record SessionSpec(
     public const string NodeTag = "kube_node";
     public const string ContainerTag = "container_name";
     public const string PodUidTag = "pod_uid";
+    /// <summary>Added by the profiling session once the runtime told its version.</summary>
     public const string RuntimeVersionTag = "runtime_version";
 
     /// <summary>The tags of every profile: the custom labels, then the pod metadata (which wins over a label of the same key).</summary>
-    public IReadOnlyDictionary<string, string> Tags(string? runtimeVersion)
+    public IReadOnlyDictionary<string, string> Tags()
     {
         var tags = new Dictionary<string, string>(Settings.Labels, StringComparer.Ordinal)
         {
@@ -34,7 +35,6 @@ internal sealed record SessionSpec(
             [NodeTag] = NodeName,
             [ContainerTag] = ContainerName,
             [PodUidTag] = PodUid,
-            [RuntimeVersionTag] = runtimeVersion ?? "unknown",
         };
         return tags;
     }

@@ -6,6 +6,9 @@ using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.Profiling;
+using Flamewatch.Profiling.Attach;
+using Flamewatch.Profiling.Export;
+using Flamewatch.Profiling.Os;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,7 +27,6 @@ namespace Flamewatch.NodeCollector.Supervision;
 internal sealed class SessionSupervisor(
     IInformer<V1Pod> pods,
     ProcessDiscovery discovery,
-    AttachProbe probe,
     ProcFs procFs,
     ExporterPool exporters,
     EventRecorder events,
@@ -143,16 +145,17 @@ internal sealed class SessionSupervisor(
             Stop(stop.Process, stop.Reason == StopReason.PodNotProfiled ? "the pod is no longer profiled on this node" : "the process is gone");
         }
 
+        var endpoints = scan.Processes.ToDictionary(p => p.Key, p => p.Endpoint);
         foreach (var update in plan.Updates)
         {
             Log.SessionUpdating(_logger, update.ToString());
             Stop(update.Process, "settings changed");
-            Start(update);
+            Start(update, endpoints.GetValueOrDefault(update.Process));
         }
 
         foreach (var start in plan.Starts)
         {
-            Start(start);
+            Start(start, endpoints.GetValueOrDefault(start.Process));
         }
 
         var present = profiled.Select(p => p.Uid).ToHashSet(StringComparer.Ordinal);
@@ -165,7 +168,7 @@ internal sealed class SessionSupervisor(
         await exporters.TrimAsync().ConfigureAwait(false);
     }
 
-    private void Start(SessionSpec spec)
+    private void Start(SessionSpec spec, DiagnosticEndpoint? endpoint)
     {
         var managed = new ManagedSession(spec);
         lock (_lock)
@@ -173,7 +176,7 @@ internal sealed class SessionSupervisor(
             _sessions[spec.Process] = managed;
         }
 
-        managed.Lifecycle = Task.Run(() => RunSessionAsync(managed), CancellationToken.None);
+        managed.Lifecycle = Task.Run(() => RunSessionAsync(managed, endpoint), CancellationToken.None);
     }
 
     private void Stop(ProcessKey key, string reason)
@@ -222,97 +225,38 @@ internal sealed class SessionSupervisor(
         }
     }
 
-    /// <summary>Attach (probe, then the EventPipe session) and wait for the session's end. Never throws.</summary>
-    private async Task RunSessionAsync(ManagedSession managed)
+    /// <summary>Attach (through the socket discovery resolved) and wait for the session's end. Never throws.</summary>
+    private async Task RunSessionAsync(ManagedSession managed, DiagnosticEndpoint? endpoint)
     {
         var spec = managed.Spec;
-        var settings = options.Value;
-        var name = spec.ToString();
         var started = false;
         var exporterAcquired = false;
         try
         {
-            Log.SessionStarting(_logger, name);
-            var result = await probe.ProbeAsync(spec.Process.HostPid, settings.AttachTimeout, spec.Process.StartTime, managed.Cancellation.Token).ConfigureAwait(false);
-            if (result.Outcome == AttachOutcome.Exited)
+            Log.SessionStarting(_logger, spec.ToString());
+            if (endpoint is null)
             {
+                Failed(spec, nameof(AttachOutcome.NoDiagnosticSocket), "discovery found no diagnostic socket for the process");
                 return;
             }
 
-            if (result.Outcome != AttachOutcome.Attached)
-            {
-                Failed(spec, result.Outcome.ToString(), result.Detail ?? result.Outcome.ToString());
-                return;
-            }
-
-            var profiling = new ProfilingOptions
-            {
-                ApplicationName = spec.Settings.ApplicationName,
-                Period = spec.Settings.Period,
-                FrequencyHz = spec.Settings.SamplingFrequency,
-                ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
-                Tags = spec.Tags(result.RuntimeVersion),
-            };
             var exporter = exporters.Acquire(spec.Settings.UploadTimeout);
             exporterAcquired = true;
-            var session = new ProfilingSession(spec.Process.HostPid, profiling, exporter, _sessionLogger, time);
-            session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes, statistics.UnresolvedSamples);
-            managed.Session = session;
-            if (managed.StopRequested)
+            var session = managed.Session = NewSession(spec, endpoint, exporter);
+            if (managed.StopRequested || await StartSessionAsync(managed, session).ConfigureAwait(false) is not { } attach)
             {
-                return;
-            }
-
-            Profiling.Attach.AttachResult attach;
-            try
-            {
-                attach = await session.StartAsync(managed.Cancellation.Token).WaitAsync(settings.AttachTimeout, time).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // A runtime that accepts the connection but never answers: abandon this session (its task ends with the process).
-                _ = session.DisposeAsync().AsTask();
-                Failed(spec, "Timeout", $"the runtime did not start an EventPipe session within {settings.AttachTimeout.TotalSeconds:0.#} s");
-                return;
-            }
-
-            if (!attach.Succeeded)
-            {
-                if (attach.Outcome != Profiling.Attach.AttachOutcome.ProcessExited)
-                {
-                    Failed(spec, attach.Outcome.ToString(), attach.Message);
-                }
-
                 return;
             }
 
             started = true;
             metrics.SessionStarted();
-            var version = result.RuntimeVersion ?? "unknown";
-            Log.SessionStarted(_logger, name, spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
-            var sampling = (profiling.ProfileTypes & (Profiling.ProfileTypes.Cpu | Profiling.ProfileTypes.Wall)) != 0;
-            var mode = session.SamplesContinuously ? "continuously" : sampling ? "duty-cycled" : "not at all (no cpu or wall profile)";
-            Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
-                $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz sampled {mode}, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
-                Warning: false));
-            if (sampling && !session.SamplesContinuously)
-            {
-                Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.DutyCycled, string.Create(CultureInfo.InvariantCulture,
-                    $"Container {spec.ContainerName} started without {Contracts.SamplingRateVariable.Name}={Contracts.SamplingRateVariable.Format(spec.Settings.SamplingFrequency)}: its runtime samples at ~1 kHz, so CPU and wall time are sampled in bursts (duty-cycled) averaging {spec.Settings.SamplingFrequency} Hz. Restart the pod to get continuous sampling (the operator's webhook adds the variable to new pods)."),
-                    Warning: false));
-            }
+            ReportStarted(spec, attach, session);
             if (managed.StopRequested)
             {
                 await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            var end = await session.Completion.ConfigureAwait(false);
-            Log.SessionEnded(_logger, name, end.End.ToString(), end.Message);
-            // A target that dies mid-period can look alive for a moment after its stream broke: check again before blaming it.
-            if (end.End == SessionEnd.Faulted && !await ExitedAsync(spec.Process).ConfigureAwait(false))
-            {
-                Failed(spec, "Faulted", end.Message);
-            }
+            await WatchAsync(spec, session).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (managed.Cancellation.IsCancellationRequested)
         {
@@ -324,31 +268,106 @@ internal sealed class SessionSupervisor(
         }
         finally
         {
-            if (exporterAcquired)
-            {
-                exporters.Release(spec.Settings.UploadTimeout);
-            }
+            Ended(managed, exporterAcquired, started);
+        }
+    }
 
-            if (started)
-            {
-                metrics.SessionEnded();
-            }
+    private ProfilingSession NewSession(SessionSpec spec, DiagnosticEndpoint endpoint, IProfileExporter exporter)
+    {
+        var profiling = new ProfilingOptions
+        {
+            ApplicationName = spec.Settings.ApplicationName,
+            Period = spec.Settings.Period,
+            FrequencyHz = spec.Settings.SamplingFrequency,
+            ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
+            Tags = spec.Tags(),
+        };
+        var session = new ProfilingSession(endpoint, procFs, profiling, exporter, _sessionLogger, time);
+        session.PeriodCompleted += (statistics, _) => metrics.PeriodCompleted(statistics.ThreadSamples, statistics.AllocationSamples, statistics.ProfileBytes, statistics.UnresolvedSamples);
+        return session;
+    }
 
-            var removed = false;
-            lock (_lock)
-            {
-                if (_sessions.TryGetValue(spec.Process, out var current) && ReferenceEquals(current, managed))
-                {
-                    _sessions.Remove(spec.Process);
-                    removed = true;
-                }
-            }
+    /// <summary>Starts the session within the attach timeout; null, once the reason is reported, when it did not start.</summary>
+    private async Task<AttachResult?> StartSessionAsync(ManagedSession managed, ProfilingSession session)
+    {
+        var timeout = options.Value.AttachTimeout;
+        AttachResult attach;
+        try
+        {
+            attach = await session.StartAsync(managed.Cancellation.Token).WaitAsync(timeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A runtime that accepts the connection but never answers: abandon this session (its task ends with the process).
+            _ = session.DisposeAsync().AsTask();
+            Failed(managed.Spec, nameof(AttachOutcome.Timeout), $"the runtime did not answer within {timeout.TotalSeconds:0.#} s");
+            return null;
+        }
 
-            if (removed)
+        if (!attach.Succeeded && attach.Outcome != AttachOutcome.ProcessExited)
+        {
+            Failed(managed.Spec, attach.Outcome.ToString(), attach.Message);
+        }
+
+        return attach.Succeeded ? attach : null;
+    }
+
+    private void ReportStarted(SessionSpec spec, AttachResult attach, ProfilingSession session)
+    {
+        var version = attach.Runtime?.Text ?? "unknown";
+        Log.SessionStarted(_logger, spec.ToString(), spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
+        var sampling = spec.Settings.ProfileTypes.Any(t => t is Contracts.ProfileType.Cpu or Contracts.ProfileType.Wall);
+        var mode = session.SamplesContinuously ? "continuously" : sampling ? "duty-cycled" : "not at all (no cpu or wall profile)";
+        Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
+            $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz sampled {mode}, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
+            Warning: false));
+        if (sampling && !session.SamplesContinuously)
+        {
+            Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.DutyCycled, string.Create(CultureInfo.InvariantCulture,
+                $"Container {spec.ContainerName} started without {Contracts.SamplingRateVariable.Name}={Contracts.SamplingRateVariable.Format(spec.Settings.SamplingFrequency)}: its runtime samples at ~1 kHz, so CPU and wall time are sampled in bursts (duty-cycled) averaging {spec.Settings.SamplingFrequency} Hz. Restart the pod to get continuous sampling (the operator's webhook adds the variable to new pods)."),
+                Warning: false));
+        }
+    }
+
+    /// <summary>Waits for the session's end and reports a fault, unless the target's own exit explains it.</summary>
+    private async Task WatchAsync(SessionSpec spec, ProfilingSession session)
+    {
+        var end = await session.Completion.ConfigureAwait(false);
+        Log.SessionEnded(_logger, spec.ToString(), end.End.ToString(), end.Message);
+        // A target that dies mid-period can look alive for a moment after its stream broke: check again before blaming it.
+        if (end.End == SessionEnd.Faulted && !await ExitedAsync(spec.Process).ConfigureAwait(false))
+        {
+            Failed(spec, "Faulted", end.Message);
+        }
+    }
+
+    private void Ended(ManagedSession managed, bool exporterAcquired, bool started)
+    {
+        var spec = managed.Spec;
+        if (exporterAcquired)
+        {
+            exporters.Release(spec.Settings.UploadTimeout);
+        }
+
+        if (started)
+        {
+            metrics.SessionEnded();
+        }
+
+        var removed = false;
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(spec.Process, out var current) && ReferenceEquals(current, managed))
             {
-                // The session ended on its own (process exit, failure): let the next pass look at the process again.
-                Trigger();
+                _sessions.Remove(spec.Process);
+                removed = true;
             }
+        }
+
+        if (removed)
+        {
+            // The session ended on its own (process exit, failure): let the next pass look at the process again.
+            Trigger();
         }
     }
 

@@ -1,92 +1,46 @@
-using System.Globalization;
+using System.Net.Sockets;
 using Flamewatch.Profiling.Os;
 using Microsoft.Diagnostics.NETCore.Client;
 
 namespace Flamewatch.Profiling.Attach;
 
 /// <summary>
-/// Connects to a .NET process's diagnostic socket. <c>new DiagnosticsClient(pid)</c> already handles PID and mount
-/// namespaces (it reads NSpid, the target's TMPDIR and <c>/proc/&lt;pid&gt;/root</c>); when it cannot connect, the
-/// socket is looked up explicitly under <c>/proc/&lt;pid&gt;/root/&lt;TMPDIR&gt;</c>. Failures are classified into an
-/// <see cref="AttachOutcome"/>; no exception escapes.
+/// Connects to a .NET process's diagnostic socket, at the path <see cref="DiagnosticSocketLocator"/> resolved inside the
+/// process's root, and asks the runtime for its environment and version. Failures are classified into an
+/// <see cref="AttachOutcome"/>; only the caller's cancellation throws.
 /// </summary>
 internal static class TargetAttacher
 {
-    public static async Task<AttachResult> AttachAsync(int pid, CancellationToken cancellationToken)
+    /// <summary>Looks the socket up, then attaches (local mode and tests). The process itself is reached by PID: no container lies between.</summary>
+    public static async Task<AttachResult> AttachAsync(ProcFs procFs, int pid, CancellationToken cancellationToken)
     {
-        if (pid <= 0 || !ProcFs.Exists(pid))
+        if (pid == Environment.ProcessId)
         {
-            return AttachResult.Failed(AttachOutcome.ProcessNotFound, $"No process with PID {pid}.");
-        }
-        if (pid == System.Environment.ProcessId)
-        {
-            return await ConnectAsync(pid, new DiagnosticsClient(pid), cancellationToken).ConfigureAwait(false);
+            return await ConnectAsync(procFs, pid, null, new DiagnosticsClient(pid), cancellationToken).ConfigureAwait(false);
         }
 
-        var environment = ProcFs.Environment(pid);
-        var hasCoreClr = ProcFs.HasCoreClr(pid);
-        if (hasCoreClr is null || environment is null)
-        {
-            return ProcFs.Exists(pid)
-                ? AttachResult.Failed(AttachOutcome.PermissionDenied,
-                    $"Permission denied reading /proc/{pid}; run the collector as the process's user or as root (CAP_SYS_PTRACE).")
-                : AttachResult.Failed(AttachOutcome.ProcessExited, $"Process {pid} exited while attaching.");
-        }
-        if (hasCoreClr == false)
-        {
-            return AttachResult.Failed(AttachOutcome.NotDotNet, $"Process {pid} is not a .NET process (no CoreCLR runtime loaded).");
-        }
-        if (DiagnosticsEnvironment.IsIpcDisabled(environment))
-        {
-            return AttachResult.Failed(AttachOutcome.DiagnosticsDisabled,
-                $"Process {pid} started with DOTNET_EnableDiagnostics=0; it has no diagnostic socket. Restart it without that setting.");
-        }
-
-        var result = await ConnectAsync(pid, new DiagnosticsClient(pid), cancellationToken).ConfigureAwait(false);
-        if (result.Succeeded || result.Outcome is AttachOutcome.PermissionDenied)
-        {
-            return result;
-        }
-        var socket = FindSocket(pid, environment);
-        if (socket is not null)
-        {
-            try
-            {
-                var connector = await DiagnosticsClientConnector.FromDiagnosticPort(socket + ",connect", cancellationToken).ConfigureAwait(false);
-                var viaPath = await ConnectAsync(pid, connector.Instance, cancellationToken).ConfigureAwait(false);
-                if (viaPath.Succeeded)
-                {
-                    return viaPath;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Fall through to the first failure, which names the usual cause.
-            }
-        }
-        return ProcFs.Exists(pid) ? result : AttachResult.Failed(AttachOutcome.ProcessExited, $"Process {pid} exited while attaching.");
+        var lookup = DiagnosticSocketLocator.Locate(procFs, pid);
+        return lookup.Endpoint is { } endpoint
+            ? await AttachAsync(procFs, endpoint, cancellationToken).ConfigureAwait(false)
+            : AttachResult.Failed(lookup.Failure ?? AttachOutcome.Failed, lookup.Message);
     }
 
-    /// <summary>The target's socket seen through its root: <c>/proc/&lt;pid&gt;/root/&lt;TMPDIR&gt;/dotnet-diagnostic-&lt;nspid&gt;-&lt;start&gt;-socket</c>.</summary>
-    internal static string? FindSocket(int pid, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Attaches through an endpoint discovery resolved; a PID that now names another process has exited.</summary>
+    public static async Task<AttachResult> AttachAsync(ProcFs procFs, DiagnosticEndpoint endpoint, CancellationToken cancellationToken)
     {
-        var tmp = environment.TryGetValue(DiagnosticsEnvironment.TempDirectoryVariable, out var dir) && dir.Length > 0 ? dir : "/tmp";
-        var nsPid = ProcFs.NamespacePid(pid) ?? pid;
-        var folder = Path.Join(ProcFs.Root, pid.ToString(CultureInfo.InvariantCulture), "root", tmp);
-        try
+        var pid = endpoint.HostPid;
+        if (!IsSameProcess(procFs, endpoint))
         {
-            var start = ProcFs.StartTime(pid);
-            var exact = Path.Join(folder, $"dotnet-diagnostic-{nsPid}-{start}-socket");
-            if (start is not null && File.Exists(exact))
-            {
-                return exact;
-            }
-            return Directory.GetFiles(folder, $"dotnet-diagnostic-{nsPid}-*-socket").OrderDescending(StringComparer.Ordinal).FirstOrDefault();
+            return Exited(pid);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (endpoint.SocketPath.Contains(',', StringComparison.Ordinal))
         {
-            return null;
+            return AttachResult.Failed(AttachOutcome.NoDiagnosticSocket,
+                $"The diagnostic socket of process {pid} ({endpoint.SocketPath}) has a comma in its path, which the diagnostic port syntax cannot express.");
         }
+
+        var connector = await DiagnosticsClientConnector.FromDiagnosticPort(endpoint.SocketPath + ",connect", cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(procFs, pid, endpoint, connector.Instance, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The runtime's own version over the socket; null when it cannot say (the session then assumes the oldest supported events).</summary>
@@ -103,13 +57,14 @@ internal static class TargetAttacher
         }
     }
 
-    private static async Task<AttachResult> ConnectAsync(int pid, DiagnosticsClient client, CancellationToken cancellationToken)
+    private static async Task<AttachResult> ConnectAsync(ProcFs procFs, int pid, DiagnosticEndpoint? endpoint, DiagnosticsClient client, CancellationToken cancellationToken)
     {
         try
         {
-            // The first command proves the socket answers; the environment also tells the sampler rate.
-            var environment = await Task.Run(client.GetProcessEnvironment, cancellationToken).ConfigureAwait(false);
-            var runtime = pid == System.Environment.ProcessId ? RuntimeVersion.Current : await ReadRuntimeAsync(client, cancellationToken).ConfigureAwait(false);
+            // The first command proves the socket answers; the environment also tells the sampler rate. A runtime that
+            // accepts the connection and never answers leaves the read behind: the caller's token ends the wait.
+            var environment = await Task.Run(client.GetProcessEnvironment, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var runtime = pid == Environment.ProcessId ? RuntimeVersion.Current : await ReadRuntimeAsync(client, cancellationToken).ConfigureAwait(false);
             if (runtime is { IsSupported: false })
             {
                 return AttachResult.Failed(AttachOutcome.UnsupportedRuntime,
@@ -117,24 +72,47 @@ internal static class TargetAttacher
             }
             return new AttachResult(AttachOutcome.Attached, $"Attached to process {pid}.", client, environment) { Runtime = runtime };
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException or ServerNotAvailableException or IOException or TimeoutException
+            or DiagnosticsClientException or SocketException)
         {
-            return AttachResult.Failed(AttachOutcome.PermissionDenied,
-                $"Permission denied on the diagnostic socket of process {pid}; run the collector as the process's user or as root.");
-        }
-        catch (Exception e) when (e is ServerNotAvailableException or IOException or TimeoutException or DiagnosticsClientException)
-        {
-            if (e.InnerException is UnauthorizedAccessException || e.Message.Contains("ermission", StringComparison.Ordinal))
+            if (IsPermissionDenied(e))
             {
                 return AttachResult.Failed(AttachOutcome.PermissionDenied,
                     $"Permission denied on the diagnostic socket of process {pid}; run the collector as the process's user or as root.");
             }
-            if (!ProcFs.Exists(pid))
+            if (endpoint is null ? !procFs.IsAlive(pid) : !IsSameProcess(procFs, endpoint))
             {
-                return AttachResult.Failed(AttachOutcome.ProcessExited, $"Process {pid} exited while attaching.");
+                return Exited(pid);
             }
             return AttachResult.Failed(AttachOutcome.NoDiagnosticSocket,
                 $"Process {pid} runs .NET but its diagnostic socket does not answer ({e.Message}).");
         }
     }
+
+    private static bool IsPermissionDenied(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is UnauthorizedAccessException or SocketException { SocketErrorCode: SocketError.AccessDenied }
+                || current.Message.Contains("ermission", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsSameProcess(ProcFs procFs, DiagnosticEndpoint endpoint)
+    {
+        try
+        {
+            return procFs.ReadStat(endpoint.HostPid) is { } stat && stat.State is not ('Z' or 'X') && stat.StartTime == endpoint.StartTime;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return true;
+        }
+    }
+
+    private static AttachResult Exited(int pid) => AttachResult.Failed(AttachOutcome.ProcessExited, $"Process {pid} exited while attaching.");
 }

@@ -3,7 +3,7 @@ using Flamewatch.Profiling.Aggregation;
 namespace Flamewatch.Profiling.Os;
 
 /// <summary>Per-thread CPU time of one process from <c>/proc/&lt;pid&gt;/task</c>, measured lap by lap (one lap per period).</summary>
-internal sealed class ThreadCpuClock(int pid)
+internal sealed class ThreadCpuClock(int pid, ProcFs procFs)
 {
     private static readonly long NanosecondsPerTick = 1_000_000_000 / ProcFs.ClockTicksPerSecond;
 
@@ -29,7 +29,7 @@ internal sealed class ThreadCpuClock(int pid)
     {
         var ticks = new Dictionary<int, long>();
         names = [];
-        foreach (var thread in ProcFs.Threads(pid))
+        foreach (var thread in procFs.Threads(pid))
         {
             ticks[thread.NamespaceTid] = thread.CpuTicks;
             names[thread.NamespaceTid] = thread.Name;

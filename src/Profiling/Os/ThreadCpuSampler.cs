@@ -19,6 +19,7 @@ internal sealed class ThreadCpuSampler : IDisposable
     private static readonly long ThreadListAge = Stopwatch.Frequency;
 
     private readonly int _pid;
+    private readonly ProcFs _procFs;
     private readonly TimeSpan _interval;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, Readings> _byThread = [];
@@ -29,9 +30,10 @@ internal sealed class ThreadCpuSampler : IDisposable
     private readonly byte[] _buffer = new byte[128];
     private long? _threadsListedAt;
 
-    public ThreadCpuSampler(int pid, TimeSpan interval)
+    public ThreadCpuSampler(int pid, ProcFs procFs, TimeSpan interval)
     {
         _pid = pid;
+        _procFs = procFs;
         _interval = interval;
         _poller = new Thread(Poll) { IsBackground = true, Name = $"flamewatch-{pid}-cpu" };
         _poller.Start();
@@ -131,7 +133,7 @@ internal sealed class ThreadCpuSampler : IDisposable
 
     private void ListThreads()
     {
-        foreach (var thread in ProcFs.Threads(_pid))
+        foreach (var thread in _procFs.Threads(_pid))
         {
             if (_files.ContainsKey(thread.HostTid))
             {
@@ -139,7 +141,7 @@ internal sealed class ThreadCpuSampler : IDisposable
             }
             try
             {
-                var path = Path.Combine(ProcFs.Root, _pid.ToString(CultureInfo.InvariantCulture), "task", thread.HostTid.ToString(CultureInfo.InvariantCulture), "schedstat");
+                var path = _procFs.ThreadPath(_pid, thread.HostTid, "schedstat");
                 _files[thread.HostTid] = (thread.NamespaceTid, File.OpenHandle(path));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

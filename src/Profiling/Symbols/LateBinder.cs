@@ -1,5 +1,6 @@
 using System.Globalization;
 using Flamewatch.Profiling.Aggregation;
+using Flamewatch.Profiling.Os;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Extensions.Logging;
 
@@ -12,14 +13,14 @@ namespace Flamewatch.Profiling.Symbols;
 /// from the file mapped at their address (<see cref="ModuleSymbols"/>: ReadyToRun methods by name, native code by file).
 /// A frame counts as unresolved when no managed method name was found for it and it is not in a native library.
 /// </summary>
-internal sealed class LateBinder(int pid, ILogger logger)
+internal sealed class LateBinder(int pid, ProcFs procFs, ILogger logger)
 {
     private static readonly TimeSpan RundownTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Upper bound of addresses named from their module (memory stays bounded; beyond it, frames stay addresses).</summary>
     private const int MaxModuleNames = 100_000;
 
-    private readonly ModuleSymbols _modules = new(pid);
+    private readonly ModuleSymbols _modules = new(pid, procFs);
     private readonly Dictionary<ulong, (string Name, bool Resolved)> _moduleNames = [];
 
     public MethodTable Methods { get; } = new();

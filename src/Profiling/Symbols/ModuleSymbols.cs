@@ -1,4 +1,5 @@
 using System.Globalization;
+using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Os;
 
 namespace Flamewatch.Profiling.Symbols;
@@ -10,7 +11,7 @@ namespace Flamewatch.Profiling.Symbols;
 /// native frames are in other profilers; the runtime's executable memory is <see cref="UnnamedCode"/>. Anonymous memory
 /// stays an address. Images are read through the target's root, once each.
 /// </summary>
-internal sealed class ModuleSymbols(int pid)
+internal sealed class ModuleSymbols(int pid, ProcFs procFs)
 {
     /// <summary>The name of code in the runtime's executable memory that no event described (stubs, or code since freed).</summary>
     public const string UnnamedCode = "[unnamed runtime code]";
@@ -21,7 +22,7 @@ internal sealed class ModuleSymbols(int pid)
     /// <summary>Re-reads the target's mappings (code is mapped as assemblies load); call before a batch of look-ups.</summary>
     public void Refresh()
     {
-        var maps = ProcFs.Maps(pid);
+        var maps = procFs.ReadMaps(pid);
         if (maps is not null)
         {
             _mappings = Parse(maps);
@@ -64,7 +65,9 @@ internal sealed class ModuleSymbols(int pid)
     {
         if (!_images.TryGetValue(path, out var image))
         {
-            image = ReadyToRunImage.TryRead(ProcFs.InRoot(pid, path));
+            // The path is the container's: resolved inside its root, never through a link out of it.
+            var file = DiagnosticSocketLocator.ResolveInRoot(procFs.ProcessRoot(pid), path);
+            image = file is null ? null : ReadyToRunImage.TryRead(file);
             _images[path] = image;
         }
         return image;

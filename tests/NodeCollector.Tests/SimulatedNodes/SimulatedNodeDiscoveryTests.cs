@@ -1,4 +1,5 @@
 using Flamewatch.NodeCollector.Discovery;
+using Flamewatch.Profiling.Os;
 using Flamewatch.TestKit.SimulatedNodes;
 
 namespace Flamewatch.NodeCollector.Tests.SimulatedNodes;

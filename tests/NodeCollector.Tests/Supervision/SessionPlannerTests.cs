@@ -1,6 +1,7 @@
 using Flamewatch.Contracts;
 using Flamewatch.NodeCollector.Discovery;
 using Flamewatch.NodeCollector.Supervision;
+using Flamewatch.Profiling.Attach;
 
 namespace Flamewatch.NodeCollector.Tests.Supervision;
 
@@ -207,7 +208,7 @@ public sealed class SessionPlannerTests
     public void Reports_a_process_discovery_could_not_inspect_as_attach_failed()
     {
         var pod = Pod("web", ("app", "a1"));
-        var scan = new DiscoveryScan([], [], [], [], [new DeferredProcess(100, pod.Uid, InspectionOutcome.PermissionDenied, "EACCES on /proc/100/root", DateTimeOffset.UnixEpoch)]);
+        var scan = new DiscoveryScan([], [], [], [], [new DeferredProcess(100, pod.Uid, AttachOutcome.PermissionDenied, "EACCES on /proc/100/root", DateTimeOffset.UnixEpoch)]);
 
         var plan = SessionPlanner.Plan([pod], scan, Running(), s_noBackoff, s_noStreaks);
 
@@ -222,7 +223,7 @@ public sealed class SessionPlannerTests
         var pod = Pod("web", ("app", "a1")) is var p ? p with { Settings = p.Settings with { Labels = Labels(("team", "x"), ("pod_name", "spoof")) } } : null!;
         var spec = Spec(pod, Process(100, pod, "app"));
 
-        var tags = spec.Tags("10.0.12");
+        var tags = spec.Tags();
 
         Assert.Equal("x", tags["team"]);
         Assert.Equal("web", tags[SessionSpec.PodNameTag]);
@@ -230,7 +231,7 @@ public sealed class SessionPlannerTests
         Assert.Equal(Node, tags[SessionSpec.NodeTag]);
         Assert.Equal("app", tags[SessionSpec.ContainerTag]);
         Assert.Equal(pod.Uid, tags[SessionSpec.PodUidTag]);
-        Assert.Equal("10.0.12", tags[SessionSpec.RuntimeVersionTag]);
+        Assert.False(tags.ContainsKey(SessionSpec.RuntimeVersionTag), "the session adds the version the runtime told");
     }
 
     [Fact]
@@ -250,7 +251,7 @@ public sealed class SessionPlannerTests
 
     private static DiscoveredProcess Process(int pid, ProfiledPod pod, string container, ulong startTime = 1, DiagnosticsState diagnostics = DiagnosticsState.Available) =>
         new(pid, 1, startTime, pod.Uid, pod.Containers.Single(c => c.Name == container).ContainerId!["containerd://".Length..], container,
-            ContainerRuntime.Containerd, diagnostics, diagnostics == DiagnosticsState.Available ? $"/proc/{pid}/root/tmp/dotnet-diagnostic-1-{startTime}-socket" : null, "/tmp");
+            ContainerRuntime.Containerd, diagnostics, diagnostics == DiagnosticsState.Available ? new DiagnosticEndpoint(pid, startTime, 1, $"/proc/{pid}/root/tmp/dotnet-diagnostic-1-{startTime}-socket") : null, "/tmp");
 
     private static SessionSpec Spec(ProfiledPod pod, DiscoveredProcess process) =>
         new(process.Key, pod.Uid, pod.Namespace, pod.Name, pod.NodeName, process.ContainerName, pod.Settings);

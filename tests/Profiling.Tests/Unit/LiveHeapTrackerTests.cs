@@ -150,9 +150,9 @@ public sealed class LiveHeapTrackerTests
     [Fact]
     public void Live_bytes_above_the_gc_heap_are_scaled_down_to_it()
     {
-        Assert.Equal(1, ProfilingSession.LiveScale(10_000, 20_000));
-        Assert.Equal(0.5, ProfilingSession.LiveScale(40_000, 20_000));
-        Assert.Equal(1, ProfilingSession.LiveScale(40_000, null));
+        Assert.Equal(1, PeriodRecorder.LiveScale(10_000, 20_000));
+        Assert.Equal(0.5, PeriodRecorder.LiveScale(40_000, 20_000));
+        Assert.Equal(1, PeriodRecorder.LiveScale(40_000, null));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class ThreadCpuClockTests
     [Fact]
     public void A_lap_holds_each_thread_s_name_and_the_CPU_it_spent_since_the_previous_lap()
     {
-        var clock = new ThreadCpuClock(Environment.ProcessId);
+        var clock = new ThreadCpuClock(Environment.ProcessId, ProcFs.Host);
         var spinner = new Thread(() =>
         {
             var watch = Stopwatch.StartNew();

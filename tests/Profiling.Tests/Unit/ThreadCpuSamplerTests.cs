@@ -8,7 +8,7 @@ public sealed class ThreadCpuSamplerTests
     [Fact]
     public void The_kernel_readings_tell_a_spinning_interval_from_a_sleeping_one()
     {
-        using var sampler = new ThreadCpuSampler(Environment.ProcessId, TimeSpan.FromMilliseconds(2));
+        using var sampler = new ThreadCpuSampler(Environment.ProcessId, ProcFs.Host, TimeSpan.FromMilliseconds(2));
         long spinFrom = 0, spinTo = 0, sleepFrom = 0, sleepTo = 0;
         var tid = 0;
         var worker = new Thread(() =>

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Flamewatch.NodeCollector.Tests;
+namespace Flamewatch.TestKit.Processes;
 
-/// <summary>A directory laid out like procfs (stat, status, cgroup, environ, maps, root/), for unit tests of discovery.</summary>
-internal sealed class FakeProcTree : IDisposable
+/// <summary>A directory laid out like procfs (stat, status, cgroup, environ, maps, root/), for unit tests of discovery and attach.</summary>
+public sealed class FakeProcTree : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("fw-fakeproc-");
 
@@ -40,12 +40,15 @@ internal sealed class FakeProcTree : IDisposable
     /// <summary>Puts a file named as the runtime names its socket (a regular file stands in for the socket).</summary>
     public string AddSocket(int pid, ulong startTime, string tempDirectory = "/tmp", int namespacePid = 1)
     {
-        var directory = Path.Combine(ProcessRoot(pid), tempDirectory.TrimStart('/'));
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"dotnet-diagnostic-{namespacePid}-{startTime}-socket");
+        var path = SocketPath(pid, startTime, tempDirectory, namespacePid);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, string.Empty);
         return path;
     }
+
+    /// <summary>Where the runtime of that process would put its socket, seen from here.</summary>
+    public string SocketPath(int pid, ulong startTime, string tempDirectory = "/tmp", int namespacePid = 1) =>
+        Path.Combine(ProcessRoot(pid), tempDirectory.TrimStart('/'), $"dotnet-diagnostic-{namespacePid}-{startTime}-socket");
 
     public void RemoveProcess(int pid) => Directory.Delete(ProcessDirectory(pid), recursive: true);
 
