@@ -1,19 +1,19 @@
 namespace Flamewatch.Operator;
 
-/// <summary>Stable EventIds of the operator's log messages. Never renumber; only append.</summary>
+/// <summary>Stable EventIds of the operator's log messages, in its range 4000–4999 (docs/logging.md). Never renumber; only append.</summary>
 internal enum LogEventIds
 {
-    ReconcileFailed = 1,
-    ReconcileSucceeded = 2,
-    PodPatchFailed = 3,
-    PodPatchStale = 4,
-    EventNotRecorded = 5,
-    StatusWriteFailed = 6,
-    FinalizerAdded = 7,
-    FinalizerRemoved = 8,
-    InformersSynced = 9,
-    StartedLeading = 10,
-    StoppedLeading = 11,
-    ControllerStarting = 12,
-    ProfileNotFound = 13,
+    ReconcileFailed = 4001,
+    ReconcileSucceeded = 4002,
+    PodPatchFailed = 4003,
+    PodPatchStale = 4004,
+    EventNotRecorded = 4005,
+    StatusWriteFailed = 4006,
+    FinalizerAdded = 4007,
+    FinalizerRemoved = 4008,
+    InformersSynced = 4009,
+    StartedLeading = 4010,
+    StoppedLeading = 4011,
+    ControllerStarting = 4012,
+    ProfileNotFound = 4013,
 }
