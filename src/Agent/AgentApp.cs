@@ -1,6 +1,7 @@
 using Flamewatch.Agent.Intake;
 using Flamewatch.Agent.Query;
 using Flamewatch.Agent.Storage;
+using Flamewatch.Settings;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -31,6 +32,8 @@ internal static class AgentApp
 
     public static WebApplication Build(string[] args)
     {
+        // --retention and every other duration take 10s, 1m30s, 168h (and the legacy 7.00:00:00).
+        GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,

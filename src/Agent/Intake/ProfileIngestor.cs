@@ -1,4 +1,5 @@
 using Flamewatch.Agent.Storage;
+using Flamewatch.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Agent.Intake;
@@ -10,10 +11,12 @@ namespace Flamewatch.Agent.Intake;
 /// </summary>
 internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, TimeProvider timeProvider, ILogger<ProfileIngestor> logger)
 {
-    public const int MaxApplicationNameLength = 200;
-    public const int MaxLabels = 64;
-    public const int MaxLabelKeyLength = 100;
-    public const int MaxLabelValueLength = 500;
+    // The limits of the settings rules. Labels are counted with those the sender adds (runtime, host, pod...), and
+    // their characters are not checked beyond length: a Datadog tracer sends the service as a label too.
+    public const int MaxApplicationNameLength = SettingsRules.MaxApplicationNameLength;
+    public const int MaxLabels = SettingsRules.MaxProfileLabels;
+    public const int MaxLabelKeyLength = SettingsRules.MaxLabelKeyLength;
+    public const int MaxLabelValueLength = SettingsRules.MaxLabelValueLength;
 
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -2,6 +2,7 @@ using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.NodeCollector.Supervision;
+using Flamewatch.Settings;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,6 +22,7 @@ internal static class CollectorHost
     /// <param name="configureServices">Test seam: replace services before the host is built.</param>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {
+        GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "flamewatch-collector" });
         builder.Configuration.AddInMemoryCollection(settings);
         var section = builder.Configuration.GetSection(CollectorOptions.Section);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Flamewatch.NodeCollector.Local;
+using Flamewatch.Settings;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.AspNetCore.Builder;
@@ -44,9 +44,9 @@ internal static class RunCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var rescanText = result.GetValue(rescan);
-            if (!DurationParser.TryParse(rescanText, out var rescanInterval))
+            if (!GoDuration.TryParseOption(rescanText, out var rescanInterval, out var rescanError))
             {
-                await Console.Error.WriteLineAsync($"error: --rescan-interval: '{rescanText}' is not a duration such as 5s or 1m.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"flamewatch-collector: --rescan-interval: {rescanError}").ConfigureAwait(false);
                 return ExitBadConfiguration;
             }
 
@@ -58,7 +58,7 @@ internal static class RunCommand
                 [Key(nameof(CollectorOptions.BindAddress))] = result.GetValue(bind),
                 [Key(nameof(CollectorOptions.NodeName))] = result.GetValue(node) is { Length: > 0 } name ? name : Environment.GetEnvironmentVariable(NodeNameVariable),
                 [Key(nameof(CollectorOptions.Kubeconfig))] = result.GetValue(kubeconfig),
-                [Key(nameof(CollectorOptions.RescanInterval))] = rescanInterval.ToString("c", CultureInfo.InvariantCulture),
+                [Key(nameof(CollectorOptions.RescanInterval))] = GoDuration.Format(rescanInterval),
                 [Key(nameof(CollectorOptions.ProcRoot))] = result.GetValue(procRoot),
                 [Key(nameof(CollectorOptions.Token))] = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token ? token : null,
             };

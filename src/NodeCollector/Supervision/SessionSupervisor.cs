@@ -6,6 +6,7 @@ using Flamewatch.NodeCollector.Export;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.Profiling;
+using Flamewatch.Settings;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -250,7 +251,7 @@ internal sealed class SessionSupervisor(
                 ApplicationName = spec.Settings.ApplicationName,
                 Period = spec.Settings.Period,
                 FrequencyHz = spec.Settings.SamplingFrequency,
-                ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
+                ProfileTypes = spec.Settings.ProfileTypes,
                 Tags = spec.Tags(result.RuntimeVersion),
             };
             var exporter = exporters.Acquire(spec.Settings.UploadTimeout);
@@ -291,7 +292,7 @@ internal sealed class SessionSupervisor(
             var version = result.RuntimeVersion ?? "unknown";
             Log.SessionStarted(_logger, name, spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
             Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
-                $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
+                $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {GoDuration.Format(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz, {ProfileTypeNames.Format(spec.Settings.ProfileTypes)}"),
                 Warning: false));
             if (managed.StopRequested)
             {
@@ -343,20 +344,6 @@ internal sealed class SessionSupervisor(
             }
         }
     }
-
-    /// <summary>The annotation's profile types as the profiling core names them.</summary>
-    internal static ProfileTypes ToProfilingTypes(IEnumerable<Contracts.ProfileType> types) =>
-        types.Aggregate(ProfileTypes.None, (all, type) => all | type switch
-        {
-            Contracts.ProfileType.Cpu => ProfileTypes.Cpu,
-            Contracts.ProfileType.Wall => ProfileTypes.Wall,
-            Contracts.ProfileType.Allocations => ProfileTypes.Allocations,
-            Contracts.ProfileType.AllocatedMemory => ProfileTypes.AllocatedMemory,
-            Contracts.ProfileType.Exceptions => ProfileTypes.Exceptions,
-            Contracts.ProfileType.LockContention => ProfileTypes.LockContention,
-            Contracts.ProfileType.HeapLiveSize => ProfileTypes.HeapLiveSize,
-            _ => ProfileTypes.None,
-        });
 
     private async Task<bool> ExitedAsync(ProcessKey process)
     {
@@ -419,8 +406,6 @@ internal sealed class SessionSupervisor(
             .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await exporters.DrainAsync(options.Value.ShutdownDrainTimeout).ConfigureAwait(false);
     }
-
-    private static string FormatDuration(TimeSpan value) => Contracts.GoDuration.Format(value);
 
     public override void Dispose()
     {

@@ -1,5 +1,6 @@
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Operator.Controller;
+using Flamewatch.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +28,7 @@ internal static class OperatorHost
     /// <param name="configureServices">Test seam: replace services (e.g. the TimeProvider) before the host is built.</param>
     public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
+        GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "flamewatch-operator" });
         builder.Configuration.AddCommandLine(args, Flags);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
