@@ -9,7 +9,7 @@ namespace Flamewatch.Agent.Intake;
 /// paths, but they are bounded), decode and index every attachment, then store the profile.
 /// Everything is checked before anything is written, so a rejected upload leaves no profile behind.
 /// </summary>
-internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, TimeProvider timeProvider, ILogger<ProfileIngestor> logger)
+internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, TimeProvider timeProvider, AgentMetrics metrics, ILogger<ProfileIngestor> logger)
 {
     // The limits of the settings rules. Labels are counted with those the sender adds (runtime, host, pod...), and
     // their characters are not checked beyond length: a Datadog tracer sends the service as a label too.
@@ -118,6 +118,7 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
             throw new IntakeException(StatusCodes.Status503ServiceUnavailable, "the profile could not be stored: " + ex.Message);
         }
         logger.ProfileStored(id, prepared.Application, prepared.Profile.Bytes, prepared.Profile.Samples.Count, path);
+        metrics.ProfileStored(prepared.Profile.Bytes);
         return id;
     }
 

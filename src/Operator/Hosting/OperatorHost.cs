@@ -1,3 +1,4 @@
+using Flamewatch.Hosting;
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Operator.Controller;
 using Flamewatch.Settings;
@@ -13,16 +14,22 @@ internal static class OperatorHost
 {
     public const string DefaultUrls = "http://0.0.0.0:8081";
 
-    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
-    {
-        ["--kubeconfig"] = "Operator:Kubeconfig",
-        ["--namespace"] = "Operator:Namespace",
-        ["--leader-elect"] = "Operator:LeaderElection",
-        ["--lease-name"] = "Operator:LeaseName",
-        ["--lease-namespace"] = "Operator:LeaseNamespace",
-        ["--identity"] = "Operator:Identity",
-        ["--max-concurrent-reconciles"] = "Operator:MaxConcurrentReconciles",
-    };
+    public const string Executable = "flamewatch-operator";
+
+    /// <summary>Command-line flags and the configuration keys they set (see <see cref="OperatorOptions"/>).</summary>
+    public static readonly IReadOnlyList<HostFlag> Flags =
+    [
+        new("--urls", "urls", $"Where /healthz, /readyz and /metrics listen (default {DefaultUrls}).", typeof(string)),
+        new("--kubeconfig", "Operator:Kubeconfig", "A kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster).", typeof(string)),
+        new("--namespace", "Operator:Namespace", "Only this namespace's ContinuousProfiles and pods (default: all namespaces).", typeof(string)),
+        new("--leader-elect", "Operator:LeaderElection", "Reconcile only while holding the Lease (default true).", typeof(bool)),
+        new("--lease-name", "Operator:LeaseName", "Name of the Lease (default flamewatch-operator).", typeof(string)),
+        new("--lease-namespace", "Operator:LeaseNamespace", "Namespace of the Lease (default: the operator's own).", typeof(string)),
+        new("--identity", "Operator:Identity", "This replica's name in the Lease (default: host name and a random suffix).", typeof(string)),
+        new("--max-concurrent-reconciles", "Operator:MaxConcurrentReconciles", "ContinuousProfiles reconciled at once (default 2).", typeof(int)),
+    ];
+
+    private static readonly Dictionary<string, string> SwitchMappings = Flags.ToDictionary(flag => flag.Name, flag => flag.Key, StringComparer.Ordinal);
 
     /// <param name="args">Command-line arguments (see <see cref="OperatorOptions"/>).</param>
     /// <param name="configureServices">Test seam: replace services (e.g. the TimeProvider) before the host is built.</param>
@@ -30,7 +37,7 @@ internal static class OperatorHost
     {
         GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "flamewatch-operator" });
-        builder.Configuration.AddCommandLine(args, Flags);
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
         {
             builder.WebHost.UseUrls(DefaultUrls);
@@ -47,13 +54,9 @@ internal static class OperatorHost
 
     public static void MapOperatorEndpoints(this WebApplication app)
     {
-        app.MapGet("/healthz", (OperatorState state) => state.Faulted is { } fault
-            ? Results.Text($"controller stopped: {fault.Message}\n", statusCode: StatusCodes.Status500InternalServerError)
-            : Results.Text("ok\n"));
-        app.MapGet("/readyz", (OperatorState state) => state.CachesSynced
-            ? Results.Text("ok\n")
-            : Results.Text("informer caches not synced yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", (Metrics.ControllerMetrics metrics) =>
-            Results.Text(metrics.ToPrometheusText(), PrometheusTextWriter.ContentType));
+        app.MapProbes(
+            unhealthy: services => services.GetRequiredService<OperatorState>().Faulted is { } fault ? $"controller stopped: {fault.Message}" : null,
+            notReady: services => services.GetRequiredService<OperatorState>().CachesSynced ? null : "informer caches not synced yet",
+            metrics: services => services.GetRequiredService<Metrics.ControllerMetrics>().ToPrometheusText());
     }
 }
