@@ -9,7 +9,7 @@ namespace Flamewatch.NodeCollector.Tests;
 public sealed partial class LogEventIdTests
 {
     private static readonly string[] ProductAssemblies =
-        ["Flamewatch.Profiling", "flamewatch-collector", "Flamewatch.Kubernetes", "flamewatch-operator", "flamewatch-agent", "Flamewatch.Contracts", "Flamewatch.Settings"];
+        ["Flamewatch.Profiling", "flamewatch-collector", "Flamewatch.Kubernetes", "flamewatch-operator", "flamewatch-agent", "Flamewatch.Contracts", "Flamewatch.Settings", "Flamewatch.Hosting"];
 
     [Fact]
     public void EveryAssemblyHasADocumentedRange()
