@@ -1,6 +1,8 @@
 using Flamewatch.Agent.Intake;
 using Flamewatch.Agent.Query;
 using Flamewatch.Agent.Storage;
+using Flamewatch.Hosting;
+using Flamewatch.Settings;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -12,18 +14,24 @@ namespace Flamewatch.Agent;
 /// <summary>Builds the agent: intake, storage, query API and UI on one Kestrel server.</summary>
 internal static class AgentApp
 {
-    /// <summary>Command-line flags and the configuration keys they set.</summary>
-    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
-    {
-        ["--data-dir"] = "Agent:DataDir",
-        ["--token"] = "Agent:Token",
-        ["--read-token"] = "Agent:ReadToken",
-        ["--max-body-bytes"] = "Agent:MaxBodyBytes",
-        ["--max-decompressed-bytes"] = "Agent:MaxDecompressedBytes",
-        ["--retention"] = "Agent:RetentionMaxAge",
-        ["--retention-max-bytes"] = "Agent:RetentionMaxBytes",
-        ["--max-query-profiles"] = "Agent:MaxQueryProfiles",
-    };
+    public const string Executable = "flamewatch-agent";
+
+    /// <summary>Command-line flags (docs/agent.md) and the configuration keys they set.</summary>
+    public static readonly IReadOnlyList<HostFlag> Flags =
+    [
+        new("--urls", "urls", "Where to listen (default http://127.0.0.1:8126); http://unix:/path.sock for a Unix socket.", typeof(string)),
+        new("--data-dir", "Agent:DataDir", "Directory of the profile database, created if missing (default ./flamewatch-data).", typeof(string)),
+        new("--token", "Agent:Token", "Uploads need this token (Authorization: Bearer, DD-API-KEY or Basic password).", typeof(string)),
+        new("--read-token", "Agent:ReadToken", "The query API needs this token (or the upload token).", typeof(string)),
+        new("--max-body-bytes", "Agent:MaxBodyBytes", "Larger request bodies get 413 (default 32 MiB).", typeof(long)),
+        new("--max-decompressed-bytes", "Agent:MaxDecompressedBytes", "An attachment inflating past this gets 413 (default 128 MiB).", typeof(long)),
+        new("--retention", "Agent:RetentionMaxAge", "Profiles that ended longer ago are deleted (default 168h).", typeof(TimeSpan)),
+        new("--retention-max-bytes", "Agent:RetentionMaxBytes", "Above this many stored bytes the oldest profiles are deleted (default 10 GiB).", typeof(long)),
+        new("--max-query-profiles", "Agent:MaxQueryProfiles", "A query merging more profiles gets 413 (default 200000).", typeof(int)),
+    ];
+
+    /// <summary>The flags as switch mappings of the command-line configuration provider.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = Flags.ToDictionary(flag => flag.Name, flag => flag.Key, StringComparer.Ordinal);
 
     /// <summary>Scripts, styles and API calls from the agent only; no inline script, plugins, framing or form posts.</summary>
     public const string UiContentSecurityPolicy =
@@ -31,6 +39,8 @@ internal static class AgentApp
 
     public static WebApplication Build(string[] args)
     {
+        // --retention and every other duration take 10s, 1m30s, 168h (and the legacy 7.00:00:00).
+        GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -62,6 +72,7 @@ internal static class AgentApp
         // Flame graphs nest one JSON object and array per frame.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth = 4 * Storage.SampleIndexer.MaxDepth + 16);
         services.AddSingleton<ProfileStore>();
+        services.AddSingleton<AgentMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<ProfileStore>());
         services.AddHostedService<RetentionService>();
         services.AddSingleton<ProfileIngestor>();
@@ -75,6 +86,12 @@ internal static class AgentApp
     public static WebApplication MapAgent(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
+        var metrics = app.Services.GetRequiredService<AgentMetrics>();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            metrics.RequestCompleted((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText, context.Response.StatusCode);
+        });
         var tokenLogger = app.Services.GetRequiredService<ILogger<TokenFilter>>();
         var writes = app.MapGroup("").AddEndpointFilter(new TokenFilter([options.Token], tokenLogger));
         writes.MapPost(DatadogIntake.Path, (HttpContext context, DatadogIntake intake) => intake.HandleAsync(context));
@@ -115,7 +132,10 @@ internal static class AgentApp
         reads.MapGet("/api/labels", api.Labels);
         reads.MapGet("/api/diff", api.Diff);
         reads.MapGet("/api/sandwich", api.Sandwich);
-        app.MapGet("/healthz", () => TypedResults.Text("ok"));
+        app.MapProbes(
+            unhealthy: _ => null,
+            notReady: services => services.GetRequiredService<ProfileStore>().IsOpen ? null : "the profile store is not open yet",
+            metrics: services => services.GetRequiredService<AgentMetrics>().ToPrometheusText());
 
         // The UI's static files are open even with --read-token: they hold no data and no secret, and the page asks
         // for the token when the API answers 401. It keeps the token in session storage, so the page allows no

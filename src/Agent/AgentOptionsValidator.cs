@@ -1,3 +1,4 @@
+using Flamewatch.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Agent;
@@ -31,7 +32,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
         if (options.RetentionMaxAge <= TimeSpan.Zero)
         {
-            failures.Add($"--retention must be positive (was {options.RetentionMaxAge}).");
+            failures.Add($"--retention must be positive (was {GoDuration.Format(options.RetentionMaxAge)}).");
         }
         if (options.RetentionMaxBytes < 1024 * 1024)
         {
@@ -43,7 +44,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
         if (options.RetentionInterval <= TimeSpan.Zero)
         {
-            failures.Add($"Agent:RetentionInterval must be positive (was {options.RetentionInterval}).");
+            failures.Add($"Agent:RetentionInterval must be positive (was {GoDuration.Format(options.RetentionInterval)}).");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

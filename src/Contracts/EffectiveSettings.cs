@@ -1,4 +1,5 @@
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Settings;
 
 namespace Flamewatch.Contracts;
 
@@ -21,7 +22,7 @@ public static class EffectiveSettings
             applicationName = resourceName;
         }
 
-        var period = ProfilingSettings.DefaultPeriod;
+        var period = SettingsRules.DefaultPeriod;
         if (spec.Period is not null)
         {
             if (SettingsRules.Period(spec.Period, out var parsedPeriod) is { } periodError)
@@ -46,12 +47,12 @@ public static class EffectiveSettings
                 uploadTimeout = parsedTimeout;
             }
         }
-        else if (ProfilingSettings.DefaultUploadTimeout >= period)
+        else if (SettingsRules.DefaultUploadTimeout >= period)
         {
-            errors.Add(new("spec.uploadTimeout", $"the default {GoDuration.Format(ProfilingSettings.DefaultUploadTimeout)} is not shorter than the period; set a shorter uploadTimeout"));
+            errors.Add(new("spec.uploadTimeout", $"the default {GoDuration.Format(SettingsRules.DefaultUploadTimeout)} is not shorter than the period; set a shorter uploadTimeout"));
         }
 
-        var frequency = ProfilingSettings.DefaultSamplingFrequency;
+        var frequency = SettingsRules.DefaultSamplingFrequency;
         if (spec.SamplingFrequency is { } requestedFrequency)
         {
             if (SettingsRules.SamplingFrequency(requestedFrequency) is { } frequencyError)
@@ -72,7 +73,7 @@ public static class EffectiveSettings
                 errors.Add(new("spec.profileTypes", typesError));
             }
 
-            if (parsedTypes.Count > 0)
+            if (parsedTypes != ProfileTypes.None)
             {
                 profileTypes = parsedTypes;
             }

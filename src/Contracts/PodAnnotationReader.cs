@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Flamewatch.Settings;
 
 namespace Flamewatch.Contracts;
 
@@ -10,8 +11,8 @@ namespace Flamewatch.Contracts;
 /// </summary>
 public static class PodAnnotationReader
 {
-    /// <summary>Largest labels annotation accepted, in characters (32 labels of generous size fit easily).</summary>
-    public const int MaxLabelsLength = 16 * 1024;
+    /// <summary>Largest labels annotation accepted, in characters: 32 labels of the longest keys and values fit, with escapes.</summary>
+    public const int MaxLabelsLength = 64 * 1024;
 
     public static PodProfilingRequest Read(IReadOnlyDictionary<string, string>? annotations, string defaultApplicationName)
     {
@@ -47,7 +48,7 @@ public static class PodAnnotationReader
             }
         }
 
-        var period = ProfilingSettings.DefaultPeriod;
+        var period = SettingsRules.DefaultPeriod;
         if (annotations.TryGetValue(FlamewatchAnnotations.Period, out var periodText))
         {
             if (SettingsRules.Period(periodText, out var parsed) is { } error)
@@ -73,7 +74,7 @@ public static class PodAnnotationReader
             }
         }
 
-        var frequency = ProfilingSettings.DefaultSamplingFrequency;
+        var frequency = SettingsRules.DefaultSamplingFrequency;
         if (annotations.TryGetValue(FlamewatchAnnotations.SamplingFrequency, out var frequencyText))
         {
             if (!int.TryParse(frequencyText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
@@ -96,11 +97,11 @@ public static class PodAnnotationReader
             var names = typesText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (SettingsRules.ProfileTypes(names, out var parsed) is { } error)
             {
-                var fallback = parsed.Count > 0 ? "ignoring them" : "using all";
+                var fallback = parsed != ProfileTypes.None ? "ignoring them" : "using all";
                 errors.Add(new(FlamewatchAnnotations.ProfileTypes, $"{error}; {fallback}"));
             }
 
-            if (parsed.Count > 0)
+            if (parsed != ProfileTypes.None)
             {
                 profileTypes = parsed;
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Flamewatch.Settings;
 
 namespace Flamewatch.Contracts;
 
@@ -9,28 +10,15 @@ namespace Flamewatch.Contracts;
 /// </summary>
 public sealed record ProfilingSettings
 {
-    public static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(45);
-    public static readonly TimeSpan DefaultUploadTimeout = TimeSpan.FromSeconds(10);
-    public const int DefaultSamplingFrequency = 100;
-
-    public static readonly TimeSpan MinPeriod = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan MaxPeriod = TimeSpan.FromMinutes(10);
-    public const int MinSamplingFrequency = 1;
-    public const int MaxSamplingFrequency = 1000;
-    public const int MaxApplicationNameLength = 100;
-    public const int MaxLabels = 32;
-    public const int MaxLabelKeyLength = 100;
-    public const int MaxLabelValueLength = 200;
-
     public required string ApplicationName { get; init; }
 
-    public TimeSpan Period { get; init; } = DefaultPeriod;
+    public TimeSpan Period { get; init; } = SettingsRules.DefaultPeriod;
 
-    public TimeSpan UploadTimeout { get; init; } = DefaultUploadTimeout;
+    public TimeSpan UploadTimeout { get; init; } = SettingsRules.DefaultUploadTimeout;
 
-    public int SamplingFrequency { get; init; } = DefaultSamplingFrequency;
+    public int SamplingFrequency { get; init; } = SettingsRules.DefaultSamplingFrequency;
 
-    public IReadOnlyList<ProfileType> ProfileTypes { get; init; } = Contracts.ProfileTypes.Default;
+    public ProfileTypes ProfileTypes { get; init; } = ProfileTypes.Default;
 
     /// <summary>Custom labels, sorted by key (ordinal) so that their JSON form is stable.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = EmptyLabels;
@@ -50,7 +38,7 @@ public sealed record ProfilingSettings
             [FlamewatchAnnotations.Period] = GoDuration.Format(Period),
             [FlamewatchAnnotations.UploadTimeout] = GoDuration.Format(UploadTimeout),
             [FlamewatchAnnotations.SamplingFrequency] = SamplingFrequency.ToString(CultureInfo.InvariantCulture),
-            [FlamewatchAnnotations.ProfileTypes] = Contracts.ProfileTypes.Format(ProfileTypes),
+            [FlamewatchAnnotations.ProfileTypes] = ProfileTypeNames.Format(ProfileTypes),
             [FlamewatchAnnotations.Labels] = FormatLabels(Labels),
         };
         if (managedBy is not null)
@@ -85,9 +73,9 @@ public sealed record ProfilingSettings
         && Period == other.Period
         && UploadTimeout == other.UploadTimeout
         && SamplingFrequency == other.SamplingFrequency
-        && ProfileTypes.Order().SequenceEqual(other.ProfileTypes.Order())
+        && ProfileTypes == other.ProfileTypes
         && Labels.Count == other.Labels.Count
         && Labels.All(pair => other.Labels.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
-    public override int GetHashCode() => HashCode.Combine(ApplicationName, Period, UploadTimeout, SamplingFrequency, ProfileTypes.Count, Labels.Count);
+    public override int GetHashCode() => HashCode.Combine(ApplicationName, Period, UploadTimeout, SamplingFrequency, ProfileTypes, Labels.Count);
 }

@@ -2,19 +2,22 @@ using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.Kubernetes;
 
-/// <summary>Event ids of Flamewatch.Kubernetes; never renumber.</summary>
+/// <summary>
+/// Event IDs of Flamewatch.Kubernetes, in its range 3000–3999 (docs/logging.md); never renumber. They were 11xx–13xx
+/// until those collided with Flamewatch.Profiling's range in the collector, which loads both.
+/// </summary>
 internal enum LogEvent
 {
-    // 1001 (Unauthorized) and 1002 (Throttled) belonged to the former REST client; 1201-1203 and 1205 to the former leader elector.
-    InformerListed = 1101,
-    InformerWatchEnded = 1102,
-    InformerWatchFailed = 1103,
-    InformerExpired = 1104,
-    InformerHandlerFailed = 1105,
-    InformerWatchBroke = 1106,
-    LeaderReleased = 1204,
-    EventRecorded = 1301,
-    EventNotRecorded = 1302,
+    // 3001 (Unauthorized) and 3002 (Throttled) belonged to the former REST client; 3201-3203 and 3205 to the former leader elector.
+    InformerListed = 3101,
+    InformerWatchEnded = 3102,
+    InformerWatchFailed = 3103,
+    InformerExpired = 3104,
+    InformerHandlerFailed = 3105,
+    InformerWatchBroke = 3106,
+    LeaderReleased = 3204,
+    EventRecorded = 3301,
+    EventNotRecorded = 3302,
 }
 
 internal static partial class Log

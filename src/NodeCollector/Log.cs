@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.NodeCollector;
 
-/// <summary>Event IDs of the collector's Kubernetes mode. Never renumber.</summary>
+/// <summary>Event IDs of the collector, in its range 2000–2999 (docs/logging.md). Never renumber.</summary>
 internal enum CollectorEventId
 {
     Started = 2000,

@@ -1,3 +1,4 @@
+using Flamewatch.Hosting;
 using Flamewatch.Operator.Hosting;
 using k8s;
 using k8s.Exceptions;
@@ -7,28 +8,22 @@ namespace Flamewatch.Operator;
 
 internal static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args)
     {
-        WebApplication app;
-        try
-        {
-            app = OperatorHost.Build(args);
-
-            // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
-            _ = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
-            _ = app.Services.GetRequiredService<IKubernetes>();
-        }
-        catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
-        {
-            await Console.Error.WriteLineAsync($"flamewatch-operator: {exception.Message}").ConfigureAwait(false);
-            return 2;
-        }
-
-        await using (app.ConfigureAwait(false))
-        {
-            await app.RunAsync().ConfigureAwait(false);
-        }
-
-        return Environment.ExitCode;
+        var root = ExecutableHost.CreateRootCommand(
+            "Flamewatch operator: reconciles ContinuousProfiles into the flamewatch.io annotations of the pods they select.",
+            OperatorHost.Flags,
+            (configuration, cancellationToken) => ExecutableHost.RunAsync(
+                OperatorHost.Executable,
+                () => OperatorHost.Build(configuration),
+                // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
+                services =>
+                {
+                    _ = services.GetRequiredService<IOptions<OperatorOptions>>().Value;
+                    _ = services.GetRequiredService<IKubernetes>();
+                },
+                exception => exception is KubeConfigException,
+                cancellationToken));
+        return ExecutableHost.InvokeAsync(OperatorHost.Executable, root, args);
     }
 }

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.Profiling;
 
-/// <summary>Event IDs of the profiling core. Never renumber.</summary>
+/// <summary>
+/// Event IDs of Flamewatch.Profiling, in its range 1000–1999 (docs/logging.md): the profiling session 1000–1099, the
+/// in-process profiler 1100–1199 (<see cref="ProfilerEventId"/>), the upload retry queue 1200–1299. Never renumber.
+/// </summary>
 internal enum ProfilingEventId
 {
     Attached = 1000,
@@ -16,6 +19,10 @@ internal enum ProfilingEventId
     RundownFailed = 1008,
     SliceFailed = 1009,
     ExceptionsSliced = 1010,
+    UploadQueueFull = 1201,
+    UploadRetrying = 1202,
+    UploadAbandoned = 1203,
+    UnsentAtClose = 1204,
 }
 
 internal static partial class Log

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Flamewatch;
 
-/// <summary>Event IDs of the in-process profiler. Never renumber.</summary>
+/// <summary>Event IDs of the in-process profiler: 1100–1199 of Flamewatch.Profiling's range (docs/logging.md). Never renumber.</summary>
 internal enum ProfilerEventId
 {
     Started = 1100,

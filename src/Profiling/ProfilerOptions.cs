@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace Flamewatch;
 
 /// <summary>
-/// Settings of an in-process <see cref="Profiler"/>. Defaults are the product defaults: 45 s periods, 10 s upload
+/// Settings of an in-process <see cref="Profiler"/>, checked with the same rules as a ContinuousProfile's
+/// (<see cref="SettingsRules"/>). Defaults are the product defaults: 45 s periods, 10 s upload
 /// timeout, 100 Hz, the five default profile types. Checked when the <see cref="Profiler"/> is constructed: a bad value throws
 /// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> names the option.
 /// </summary>
@@ -21,15 +22,6 @@ public sealed class ProfilerOptions
 
     /// <summary>The agent address when neither <see cref="AgentAddress"/> nor <c>FLAMEWATCH_AGENT_URL</c> is set: a local agent on the Datadog port.</summary>
     public const string DefaultAgentAddress = "http://127.0.0.1:8126";
-
-    /// <summary>Shortest period: the same bounds as a ContinuousProfile's <c>period</c> (10 s – 10 min).</summary>
-    public static readonly TimeSpan MinimumPeriod = TimeSpan.FromSeconds(10);
-
-    /// <summary>Longest period.</summary>
-    public static readonly TimeSpan MaximumPeriod = TimeSpan.FromMinutes(10);
-
-    /// <summary>At most this many custom labels (as a ContinuousProfile).</summary>
-    public const int MaximumLabels = 32;
 
     /// <summary>
     /// Service name of every profile, 1–100 characters. Default: <c>FLAMEWATCH_APPLICATION_NAME</c>, else the entry
@@ -50,21 +42,22 @@ public sealed class ProfilerOptions
     public string? AgentToken { get; set; }
 
     /// <summary>Aggregation window and upload interval: one profile per period. 10 s – 10 min; default 45 s.</summary>
-    public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(45);
+    public TimeSpan Period { get; set; } = SettingsRules.DefaultPeriod;
 
     /// <summary>Longest an upload may take (and the longest <see cref="Profiler.Stop"/> waits to flush). Above 0 and below the period; default 10 s.</summary>
-    public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan UploadTimeout { get; set; } = SettingsRules.DefaultUploadTimeout;
 
     /// <summary>
     /// Custom labels added to every profile (at most 32). Keys: 1–100 characters without whitespace, <c>,</c> or
-    /// <c>:</c>, not <c>service</c>. Values: at most 500 characters without <c>,</c>. They are merged with the automatic
+    /// <c>:</c>, not <c>service</c>. Values: at most 500 characters without <c>,</c> (the rules of a ContinuousProfile's
+    /// labels, <see cref="SettingsRules"/>). They are merged with the automatic
     /// labels <c>runtime_os</c>, <c>runtime_arch</c>, <c>runtime_version</c> and <c>profiler_version</c>; a custom label
     /// of the same name wins.
     /// </summary>
     public IDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
 
     /// <summary>Average thread samples per second, 1–1000; default 100.</summary>
-    public int SamplingFrequency { get; set; } = 100;
+    public int SamplingFrequency { get; set; } = SettingsRules.DefaultSamplingFrequency;
 
     /// <summary>
     /// The dimensions to collect; default <see cref="ProfileTypes.Default"/> (CPU, wall, allocations, allocated memory,

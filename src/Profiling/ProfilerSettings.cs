@@ -17,10 +17,6 @@ internal sealed record ProfilerSettings(
     int SamplingFrequency,
     ProfileTypes ProfileTypes)
 {
-    private const int MaximumApplicationName = 100;
-    private const int MaximumKey = 100;
-    private const int MaximumValue = 500;
-
     /// <summary>The version sent as the <c>profiler_version</c> label.</summary>
     public static string Version { get; } = typeof(ProfilerSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -29,12 +25,7 @@ internal sealed record ProfilerSettings(
     {
         ArgumentNullException.ThrowIfNull(options);
         var name = options.ApplicationName ?? NonEmpty(environment(ProfilerOptions.ApplicationNameVariable)) ?? EntryAssemblyName();
-        if (string.IsNullOrWhiteSpace(name) || name.Length > MaximumApplicationName || name.Any(char.IsControl) || name.Trim() != name)
-        {
-            throw new ArgumentException(
-                $"The application name must be 1–{MaximumApplicationName} characters without control characters or surrounding spaces (was '{name}').",
-                "applicationName");
-        }
+        Check(SettingsRules.ApplicationName(name), "applicationName");
 
         var address = options.AgentAddress ?? NonEmpty(environment(ProfilerOptions.AgentAddressVariable)) ?? ProfilerOptions.DefaultAgentAddress;
         if (!IsAgentAddress(address))
@@ -43,26 +34,11 @@ internal sealed record ProfilerSettings(
                 $"The agent address must be http://host:port, https://host:port or unix:///absolute/path.sock (was '{address}').", "agentAddress");
         }
 
-        if (options.Period < ProfilerOptions.MinimumPeriod || options.Period > ProfilerOptions.MaximumPeriod)
-        {
-            throw new ArgumentOutOfRangeException("period", options.Period,
-                $"The period must be between {ProfilerOptions.MinimumPeriod.TotalSeconds:0} s and {ProfilerOptions.MaximumPeriod.TotalMinutes:0} min.");
-        }
-        if (options.UploadTimeout <= TimeSpan.Zero || options.UploadTimeout >= options.Period)
-        {
-            throw new ArgumentOutOfRangeException("uploadTimeout", options.UploadTimeout,
-                $"The upload timeout must be above zero and below the period ({options.Period.TotalSeconds:0.###} s).");
-        }
+        Check(SettingsRules.Period(options.Period), "period");
+        Check(SettingsRules.UploadTimeout(options.UploadTimeout, options.Period), "uploadTimeout");
         var labels = MergeLabels(options.Labels);
-        if (options.SamplingFrequency is < 1 or > 1000)
-        {
-            throw new ArgumentOutOfRangeException("samplingFrequency", options.SamplingFrequency, "The sampling frequency must be between 1 and 1000 Hz.");
-        }
-        if (options.ProfileTypes == ProfileTypes.None || (options.ProfileTypes & ~ProfileTypes.All) != 0)
-        {
-            throw new ArgumentOutOfRangeException("profileTypes", options.ProfileTypes,
-                "The profile types must name at least one of Cpu, Wall, Allocations, AllocatedMemory, HeapLiveSize, Exceptions, LockContention, and nothing else.");
-        }
+        Check(SettingsRules.SamplingFrequency(options.SamplingFrequency), "samplingFrequency");
+        Check(SettingsRules.ProfileTypes(options.ProfileTypes), "profileTypes");
         return new ProfilerSettings(name, address, options.Period, options.UploadTimeout, labels, options.SamplingFrequency, options.ProfileTypes);
     }
 
@@ -99,26 +75,9 @@ internal sealed record ProfilerSettings(
         {
             return labels;
         }
-        if (custom.Count > ProfilerOptions.MaximumLabels)
-        {
-            throw new ArgumentException($"At most {ProfilerOptions.MaximumLabels} labels are allowed (got {custom.Count}).", "labels");
-        }
+        Check(SettingsRules.Labels(custom), "labels");
         foreach (var (key, value) in custom)
         {
-            if (string.IsNullOrEmpty(key) || key.Length > MaximumKey || key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is ',' or ':'))
-            {
-                throw new ArgumentException(
-                    $"Label keys must be 1–{MaximumKey} characters without spaces, control characters, ',' or ':' (was '{key}').", "labels");
-            }
-            if (key == "service")
-            {
-                throw new ArgumentException("'service' is not a label: it carries the application name; set applicationName instead.", "labels");
-            }
-            if (value is null || value.Length > MaximumValue || value.Any(c => char.IsControl(c) || c == ','))
-            {
-                throw new ArgumentException(
-                    $"The value of label '{key}' must be at most {MaximumValue} characters without control characters or ','.", "labels");
-            }
             labels[key] = value;
         }
         return labels;
@@ -135,6 +94,15 @@ internal sealed record ProfilerSettings(
             && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             && uri.Host.Length > 0
             && string.IsNullOrEmpty(uri.Query);
+    }
+
+    /// <summary>Throws for a rule's error, naming the option.</summary>
+    private static void Check(string? error, string option)
+    {
+        if (error is not null)
+        {
+            throw new ArgumentException($"{option}: {error}.", option);
+        }
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -3,11 +3,17 @@ namespace Flamewatch.Profiling;
 /// <summary>What and how to profile. Defaults are the product defaults (45 s periods, 100 Hz, the five default dimensions).</summary>
 public sealed class ProfilingOptions
 {
+    /// <summary>
+    /// Shortest period of a session: below <see cref="SettingsRules.MinPeriod"/>, for the collector's local
+    /// <c>profile</c> command and tests, which want a profile within seconds.
+    /// </summary>
+    public static readonly TimeSpan MinSessionPeriod = TimeSpan.FromSeconds(1);
+
     /// <summary>Aggregation window; one profile per period. 1 s – 10 min.</summary>
-    public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(45);
+    public TimeSpan Period { get; set; } = SettingsRules.DefaultPeriod;
 
     /// <summary>Average thread samples per second. 1–1000.</summary>
-    public int FrequencyHz { get; set; } = 100;
+    public int FrequencyHz { get; set; } = SettingsRules.DefaultSamplingFrequency;
 
     /// <summary>
     /// What to collect. CPU or wall time needs the thread sampler; allocations, allocated memory and heap live size
@@ -52,17 +58,17 @@ public sealed class ProfilingOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Period < TimeSpan.FromSeconds(1) || Period > TimeSpan.FromMinutes(10))
+        if (Period < MinSessionPeriod || Period > SettingsRules.MaxPeriod)
         {
-            errors.Add($"period must be between 1s and 10m (got {Period}).");
+            errors.Add($"period: {GoDuration.Format(Period)} is outside the allowed range {GoDuration.Format(MinSessionPeriod)} to {GoDuration.Format(SettingsRules.MaxPeriod)}.");
         }
-        if (FrequencyHz is < 1 or > 1000)
+        if (SettingsRules.SamplingFrequency(FrequencyHz) is { } frequencyError)
         {
-            errors.Add($"frequency must be between 1 and 1000 Hz (got {FrequencyHz}).");
+            errors.Add($"frequency: {frequencyError}.");
         }
-        if (ProfileTypes == ProfileTypes.None || (ProfileTypes & ~ProfileTypes.All) != 0)
+        if (SettingsRules.ProfileTypes(ProfileTypes) is { } typesError)
         {
-            errors.Add("profile types must name at least one of cpu, wall, allocations, allocatedMemory, heapLiveSize, exceptions, lockContention.");
+            errors.Add($"profile types: {typesError}.");
         }
         if (ExportQueueCapacity < 1)
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Agent.Tests;
@@ -32,5 +33,15 @@ public sealed class AgentOptionsTests
             await app.StartAsync(cts.Token);
         });
         Assert.Contains($"{flag} must be non-empty printable ASCII", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("168h", 168.0)]
+    [InlineData("36h30m", 36.5)]
+    [InlineData("7.00:00:00", 168.0)]
+    public async Task Retention_takes_go_durations_and_the_legacy_form(string retention, double expectedHours)
+    {
+        await using var app = AgentApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", Path.GetTempPath(), "--retention", retention]);
+        Assert.Equal(TimeSpan.FromHours(expectedHours), app.Services.GetRequiredService<IOptions<AgentOptions>>().Value.RetentionMaxAge);
     }
 }

@@ -1,9 +1,11 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.ApiServer.Cel;
 using k8s.Models;
 using YamlDotNet.RepresentationModel;
 
@@ -64,26 +66,26 @@ public sealed class CrdBaselineTests
     public void Defaults_and_limits_match_the_contract_types()
     {
         var spec = Properties(SpecSchema);
-        Assert.Equal(GoDuration.Format(ProfilingSettings.DefaultPeriod), Scalar(Child(spec, "period"), "default"));
-        Assert.Equal(GoDuration.Format(ProfilingSettings.DefaultUploadTimeout), Scalar(Child(spec, "uploadTimeout"), "default"));
-        Assert.Equal(ProfilingSettings.DefaultSamplingFrequency.ToString(), Scalar(Child(spec, "samplingFrequency"), "default"));
-        Assert.Equal(ProfilingSettings.MinSamplingFrequency.ToString(), Scalar(Child(spec, "samplingFrequency"), "minimum"));
-        Assert.Equal(ProfilingSettings.MaxSamplingFrequency.ToString(), Scalar(Child(spec, "samplingFrequency"), "maximum"));
-        Assert.Equal(ProfilingSettings.MaxLabels.ToString(), Scalar(Child(spec, "labels"), "maxProperties"));
-        Assert.Equal(ProfilingSettings.MaxLabelValueLength.ToString(), Scalar(Child(Child(spec, "labels"), "additionalProperties"), "maxLength"));
-        Assert.Equal(ProfilingSettings.MaxApplicationNameLength.ToString(), Scalar(Child(spec, "applicationName"), "maxLength"));
+        Assert.Equal(GoDuration.Format(SettingsRules.DefaultPeriod), Scalar(Child(spec, "period"), "default"));
+        Assert.Equal(GoDuration.Format(SettingsRules.DefaultUploadTimeout), Scalar(Child(spec, "uploadTimeout"), "default"));
+        Assert.Equal(SettingsRules.DefaultSamplingFrequency.ToString(), Scalar(Child(spec, "samplingFrequency"), "default"));
+        Assert.Equal(SettingsRules.MinSamplingFrequency.ToString(), Scalar(Child(spec, "samplingFrequency"), "minimum"));
+        Assert.Equal(SettingsRules.MaxSamplingFrequency.ToString(), Scalar(Child(spec, "samplingFrequency"), "maximum"));
+        Assert.Equal(SettingsRules.MaxLabels.ToString(), Scalar(Child(spec, "labels"), "maxProperties"));
+        Assert.Equal(SettingsRules.MaxLabelValueLength.ToString(), Scalar(Child(Child(spec, "labels"), "additionalProperties"), "maxLength"));
+        Assert.Equal(SettingsRules.MaxApplicationNameLength.ToString(), Scalar(Child(spec, "applicationName"), "maxLength"));
         Assert.Equal(GoDuration.MaxLength.ToString(), Scalar(Child(spec, "period"), "maxLength"));
         Assert.Equal("false", Scalar(Child(spec, "suspend"), "default"));
 
-        var wireNames = ProfileTypes.All.Select(ProfileTypes.ToWireName).ToArray();
+        var wireNames = ProfileTypeNames.Names(ProfileTypes.All).ToArray();
         var profileTypes = Child(spec, "profileTypes");
         Assert.Equal(wireNames, Sequence(Child(profileTypes, "items"), "enum"));
-        Assert.Equal(ProfileTypes.Default.Select(ProfileTypes.ToWireName).ToArray(), Sequence(profileTypes, "default"));
+        Assert.Equal(ProfileTypeNames.Names(ProfileTypes.Default).ToArray(), Sequence(profileTypes, "default"));
         Assert.Equal(wireNames.Length.ToString(), Scalar(profileTypes, "maxItems"));
 
         var rules = string.Join('\n', AllScalars(Crd));
-        Assert.Contains($"duration('{GoDuration.Format(ProfilingSettings.MinPeriod)}')", rules, StringComparison.Ordinal);
-        Assert.Contains($"duration('{GoDuration.Format(ProfilingSettings.MaxPeriod)}')", rules, StringComparison.Ordinal);
+        Assert.Contains($"duration('{GoDuration.Format(SettingsRules.MinPeriod)}')", rules, StringComparison.Ordinal);
+        Assert.Contains($"duration('{GoDuration.Format(SettingsRules.MaxPeriod)}')", rules, StringComparison.Ordinal);
         Assert.Contains("duration(self.uploadTimeout) < duration(self.period)", rules, StringComparison.Ordinal);
     }
 
@@ -107,6 +109,40 @@ public sealed class CrdBaselineTests
         Assert.Equal(pattern, Scalar(Child(Properties(SpecSchema), "uploadTimeout"), "pattern"));
 
         Assert.Equal(Regex.IsMatch(text, pattern), GoDuration.TryParse(text, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("team", "orders")]
+    [InlineData("env", "")]
+    [InlineData("k", "a value with spaces: and colons")]
+    [InlineData("", "v")]
+    [InlineData("has space", "v")]
+    [InlineData("a:b", "v")]
+    [InlineData("a,b", "v")]
+    [InlineData("service", "other")]
+    [InlineData("k", "a,b")]
+    [InlineData("k", "line\nbreak")]
+    [InlineData("k", "\u007f")]
+    [InlineData("k100", null)]
+    [InlineData("k500", null)]
+    [InlineData("k501", null)]
+    public void The_crd_admits_exactly_the_labels_the_settings_rules_admit(string key, string? value)
+    {
+        // kNNN: a key of NNN characters with a value of NNN characters.
+        if (value is null)
+        {
+            var length = int.Parse(key[1..]);
+            (key, value) = (new string('k', Math.Min(length, 100)), new string('v', length));
+        }
+
+        var labels = Child(Properties(SpecSchema), "labels");
+        var rule = Scalar((YamlMappingNode)((YamlSequenceNode)Node(labels, "x-kubernetes-validations")).Children[0], "rule")!;
+        var values = Child(labels, "additionalProperties");
+        var crdAdmits = (bool)CelExpression.Compile(rule).Evaluate(CelValues.FromJson(new JsonObject { [key] = value }))!
+            && value.Length <= int.Parse(Scalar(values, "maxLength")!)
+            && Regex.IsMatch(value, Scalar(values, "pattern")!);
+
+        Assert.Equal(SettingsRules.Labels([new(key, value)]) is null, crdAdmits);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Flamewatch.Settings;
+
 namespace Flamewatch.Contracts.Tests;
 
 public sealed class GoDurationTests
@@ -39,7 +41,11 @@ public sealed class GoDurationTests
     [InlineData(120_000, "2m")]
     [InlineData(90_000, "1m30s")]
     [InlineData(3_723_000, "1h2m3s")]
-    [InlineData(1_500, "1500ms")]
+    [InlineData(1_500, "1.5s")]
+    [InlineData(61_500, "1m1.5s")]
+    [InlineData(250, "250ms")]
+    [InlineData(604_800_000, "168h")]
+    [InlineData(3_600_500, "1h0.5s")]
     [InlineData(0, "0s")]
     public void Formats_compactly_and_round_trips(long milliseconds, string expected)
     {
@@ -99,5 +105,52 @@ public sealed class GoDurationTests
     public void Go_syntax_rejects_what_go_rejects_and_what_a_timespan_cannot_hold(string text)
     {
         Assert.False(GoDuration.TryParseGoSyntax(text, out _));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5_000)]
+    [InlineData(15_000_001)]
+    [InlineData(36_000_000_007)]
+    public void Every_tick_precise_duration_round_trips_through_the_crd_form(long ticks)
+    {
+        var text = GoDuration.Format(TimeSpan.FromTicks(ticks));
+        Assert.True(GoDuration.TryParse(text, out var back, out var error), $"{text}: {error}");
+        Assert.Equal(ticks, back.Ticks);
+    }
+
+    [Fact]
+    public void A_negative_duration_formats_with_a_sign_that_go_syntax_reads_back()
+    {
+        Assert.Equal("-1m30s", GoDuration.Format(TimeSpan.FromSeconds(-90)));
+        Assert.True(GoDuration.TryParseGoSyntax("-1m30s", out var back));
+        Assert.Equal(TimeSpan.FromSeconds(-90), back);
+    }
+
+    [Theory]
+    [InlineData("10s", 10_000)]
+    [InlineData("1.5s", 1_500)]
+    [InlineData("168h", 604_800_000)]
+    [InlineData("7.00:00:00", 604_800_000)]
+    [InlineData("00:01:30", 90_000)]
+    [InlineData(" 2m ", 120_000)]
+    [InlineData("-1h", -3_600_000)]
+    [InlineData("-01:00:00", -3_600_000)]
+    public void Options_take_go_durations_and_the_legacy_timespan_form(string text, long expectedMilliseconds)
+    {
+        Assert.True(GoDuration.TryParseOption(text, out var duration, out var error), error);
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), duration);
+    }
+
+    [Theory]
+    [InlineData("", "required")]
+    [InlineData("7d", "\"7d\" is not a duration such as 10s")]
+    [InlineData("25:00:00", "is not a duration")]
+    [InlineData("P7D", "is not a duration")]
+    [InlineData("10", "is not a duration")]
+    public void Options_reject_other_text_quoting_it(string text, string expectedFragment)
+    {
+        Assert.False(GoDuration.TryParseOption(text, out _, out var error));
+        Assert.Contains(expectedFragment, error, StringComparison.Ordinal);
     }
 }

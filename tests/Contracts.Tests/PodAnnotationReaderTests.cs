@@ -49,7 +49,7 @@ public sealed class PodAnnotationReaderTests
         Assert.Equal(TimeSpan.FromSeconds(90), request.Settings.Period);
         Assert.Equal(TimeSpan.FromSeconds(20), request.Settings.UploadTimeout);
         Assert.Equal(250, request.Settings.SamplingFrequency);
-        Assert.Equal([ProfileType.Cpu, ProfileType.Wall], request.Settings.ProfileTypes);
+        Assert.Equal(ProfileTypes.Cpu | ProfileTypes.Wall, request.Settings.ProfileTypes);
         Assert.Equal(new Dictionary<string, string> { ["team"] = "orders", ["tier"] = "api" }, request.Settings.Labels);
     }
 
@@ -72,7 +72,7 @@ public sealed class PodAnnotationReaderTests
         { FlamewatchAnnotations.Labels, "[1,2]", "must be a JSON object" },
         { FlamewatchAnnotations.Labels, """{"a":1}""", "\"a\" is not a string" },
         { FlamewatchAnnotations.Labels, """{"a":{"b":{"c":{"d":{"e":"f"}}}}}""", "not valid JSON" },
-        { FlamewatchAnnotations.Labels, new string('x', 1_000_000), "more than the 16384 allowed" },
+        { FlamewatchAnnotations.Labels, new string('x', 1_000_000), "more than the 65536 allowed" },
         { FlamewatchAnnotations.Enabled, "yes", "neither \"true\" nor \"false\"" },
     };
 
@@ -98,7 +98,7 @@ public sealed class PodAnnotationReaderTests
         var request = PodAnnotationReader.Read(Enabled((FlamewatchAnnotations.ProfileTypes, "lockContention,cpu,exceptions")), "app");
 
         Assert.Empty(request.Errors);
-        Assert.Equal([ProfileType.Cpu, ProfileType.Exceptions, ProfileType.LockContention], request.Settings.ProfileTypes);
+        Assert.Equal(ProfileTypes.Cpu | ProfileTypes.Exceptions | ProfileTypes.LockContention, request.Settings.ProfileTypes);
         Assert.Equal("cpu,exceptions,lockContention", request.Settings.ToAnnotations(null)[FlamewatchAnnotations.ProfileTypes]);
     }
 
@@ -107,7 +107,7 @@ public sealed class PodAnnotationReaderTests
     {
         var request = PodAnnotationReader.Read(Enabled((FlamewatchAnnotations.ProfileTypes, "cpu,gpu,heapLiveSize")), "app");
 
-        Assert.Equal([ProfileType.Cpu, ProfileType.HeapLiveSize], request.Settings.ProfileTypes);
+        Assert.Equal(ProfileTypes.Cpu | ProfileTypes.HeapLiveSize, request.Settings.ProfileTypes);
         Assert.Single(request.Errors);
     }
 
@@ -159,7 +159,7 @@ public sealed class PodAnnotationReaderTests
             Period = TimeSpan.FromSeconds(90),
             UploadTimeout = TimeSpan.FromMilliseconds(12_500),
             SamplingFrequency = 7,
-            ProfileTypes = [ProfileType.AllocatedMemory, ProfileType.Wall],
+            ProfileTypes = ProfileTypes.AllocatedMemory | ProfileTypes.Wall,
             Labels = new Dictionary<string, string> { ["z"] = "1", ["a"] = "quote \" and \\ and ü" },
         };
 

@@ -69,34 +69,6 @@ public sealed class SelectorTests
     }
 }
 
-public sealed class GoDurationTests
-{
-    [Theory]
-    [InlineData("45s", 45_000)]
-    [InlineData("2m", 120_000)]
-    [InlineData("1m30s", 90_000)]
-    [InlineData("1.5h", 5_400_000)]
-    [InlineData("250ms", 250)]
-    [InlineData("0", 0)]
-    [InlineData("-10s", -10_000)]
-    public void Parses_go_durations(string text, long ms) => Assert.Equal(TimeSpan.FromMilliseconds(ms), GoDuration.Parse(text));
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("10")]
-    [InlineData("10 s")]
-    [InlineData("3 days")]
-    [InlineData("PT10S")]
-    public void Rejects_other_forms(string text) => Assert.False(GoDuration.TryParse(text, out _));
-
-    [Theory]
-    [InlineData(45_000, "45s")]
-    [InlineData(90_000, "1m30s")]
-    [InlineData(3_600_000, "1h0m0s")]
-    [InlineData(250, "250ms")]
-    public void Formats_like_go(long ms, string expected) => Assert.Equal(expected, GoDuration.Format(TimeSpan.FromMilliseconds(ms)));
-}
-
 public sealed class CelTests
 {
     private static object? Eval(string rule, string selfJson) => CelExpression.Compile(rule).Evaluate(CelValues.FromJson(JsonNode.Parse(selfJson)));

@@ -1,4 +1,5 @@
 using Flamewatch.Agent.Storage;
+using Flamewatch.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Flamewatch.Agent.Intake;
@@ -8,12 +9,14 @@ namespace Flamewatch.Agent.Intake;
 /// paths, but they are bounded), decode and index every attachment, then store the profile.
 /// Everything is checked before anything is written, so a rejected upload leaves no profile behind.
 /// </summary>
-internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, TimeProvider timeProvider, ILogger<ProfileIngestor> logger)
+internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions> options, TimeProvider timeProvider, AgentMetrics metrics, ILogger<ProfileIngestor> logger)
 {
-    public const int MaxApplicationNameLength = 200;
-    public const int MaxLabels = 64;
-    public const int MaxLabelKeyLength = 100;
-    public const int MaxLabelValueLength = 500;
+    // The limits of the settings rules. Labels are counted with those the sender adds (runtime, host, pod...), and
+    // their characters are not checked beyond length: a Datadog tracer sends the service as a label too.
+    public const int MaxApplicationNameLength = SettingsRules.MaxApplicationNameLength;
+    public const int MaxLabels = SettingsRules.MaxProfileLabels;
+    public const int MaxLabelKeyLength = SettingsRules.MaxLabelKeyLength;
+    public const int MaxLabelValueLength = SettingsRules.MaxLabelValueLength;
 
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -115,6 +118,7 @@ internal sealed class ProfileIngestor(ProfileStore store, IOptions<AgentOptions>
             throw new IntakeException(StatusCodes.Status503ServiceUnavailable, "the profile could not be stored: " + ex.Message);
         }
         logger.ProfileStored(id, prepared.Application, prepared.Profile.Bytes, prepared.Profile.Samples.Count, path);
+        metrics.ProfileStored(prepared.Profile.Bytes);
         return id;
     }
 

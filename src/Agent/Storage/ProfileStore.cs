@@ -40,6 +40,9 @@ internal sealed partial class ProfileStore : IHostedService, IAsyncDisposable
     /// <summary>Bytes of sample data stored (what retention by size counts).</summary>
     public long StoredBytes => Interlocked.Read(ref _storedBytes);
 
+    /// <summary>Whether the database is open and the writer runs (the agent is ready for uploads and queries).</summary>
+    public bool IsOpen => Volatile.Read(ref _writerLoop) is not null;
+
     public string DatabasePath => Path.Combine(Path.GetFullPath(_options.DataDir), FileName);
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -1,7 +1,9 @@
+using Flamewatch.Hosting;
 using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.NodeCollector.Supervision;
+using Flamewatch.Settings;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,6 +23,7 @@ internal static class CollectorHost
     /// <param name="configureServices">Test seam: replace services before the host is built.</param>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {
+        GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "flamewatch-collector" });
         builder.Configuration.AddInMemoryCollection(settings);
         var section = builder.Configuration.GetSection(CollectorOptions.Section);
@@ -41,17 +44,15 @@ internal static class CollectorHost
 
     public static void MapCollectorEndpoints(this WebApplication app)
     {
-        app.MapGet("/healthz", (SessionSupervisor supervisor, IInformer<V1Pod> pods, IOptions<CollectorOptions> options, TimeProvider time) =>
-        {
-            var silent = time.GetUtcNow() - supervisor.LastPass;
-            var limit = TimeSpan.FromTicks(Math.Max(options.Value.RescanInterval.Ticks * 6, TimeSpan.FromMinutes(2).Ticks));
-            if (supervisor.LastPass != DateTimeOffset.MinValue && silent > limit)
+        app.MapProbes(
+            unhealthy: services =>
             {
-                return Results.Text($"the supervisor loop has not run for {silent.TotalSeconds:0} s\n", statusCode: StatusCodes.Status500InternalServerError);
-            }
-
-            return Results.Text(pods.HasSynced ? "ok\n" : "ok (pod cache not synced yet)\n");
-        });
-        app.MapGet("/metrics", (CollectorMetrics metrics) => Results.Text(metrics.ToPrometheusText(), PrometheusTextWriter.ContentType));
+                var supervisor = services.GetRequiredService<SessionSupervisor>();
+                var silent = services.GetRequiredService<TimeProvider>().GetUtcNow() - supervisor.LastPass;
+                var limit = TimeSpan.FromTicks(Math.Max(services.GetRequiredService<IOptions<CollectorOptions>>().Value.RescanInterval.Ticks * 6, TimeSpan.FromMinutes(2).Ticks));
+                return supervisor.LastPass != DateTimeOffset.MinValue && silent > limit ? $"the supervisor loop has not run for {silent.TotalSeconds:0} s" : null;
+            },
+            notReady: services => services.GetRequiredService<IInformer<V1Pod>>().HasSynced ? null : "the pod cache is not synced yet",
+            metrics: services => services.GetRequiredService<CollectorMetrics>().ToPrometheusText());
     }
 }

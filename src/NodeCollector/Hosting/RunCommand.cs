@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Flamewatch.NodeCollector.Local;
+using Flamewatch.Hosting;
+using Flamewatch.Settings;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.AspNetCore.Builder;
@@ -17,7 +18,8 @@ namespace Flamewatch.NodeCollector.Hosting;
 /// </summary>
 internal static class RunCommand
 {
-    public const int ExitBadConfiguration = 2;
+    public const string Executable = "flamewatch-collector";
+    public const int ExitBadConfiguration = ExecutableHost.ExitConfigurationError;
     public const string TokenVariable = "FLAMEWATCH_TOKEN";
     public const string NodeNameVariable = "NODE_NAME";
 
@@ -44,9 +46,9 @@ internal static class RunCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var rescanText = result.GetValue(rescan);
-            if (!DurationParser.TryParse(rescanText, out var rescanInterval))
+            if (!GoDuration.TryParseOption(rescanText, out var rescanInterval, out var rescanError))
             {
-                await Console.Error.WriteLineAsync($"error: --rescan-interval: '{rescanText}' is not a duration such as 5s or 1m.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"{Executable}: --rescan-interval: {rescanError}").ConfigureAwait(false);
                 return ExitBadConfiguration;
             }
 
@@ -58,7 +60,7 @@ internal static class RunCommand
                 [Key(nameof(CollectorOptions.BindAddress))] = result.GetValue(bind),
                 [Key(nameof(CollectorOptions.NodeName))] = result.GetValue(node) is { Length: > 0 } name ? name : Environment.GetEnvironmentVariable(NodeNameVariable),
                 [Key(nameof(CollectorOptions.Kubeconfig))] = result.GetValue(kubeconfig),
-                [Key(nameof(CollectorOptions.RescanInterval))] = rescanInterval.ToString("c", CultureInfo.InvariantCulture),
+                [Key(nameof(CollectorOptions.RescanInterval))] = GoDuration.Format(rescanInterval),
                 [Key(nameof(CollectorOptions.ProcRoot))] = result.GetValue(procRoot),
                 [Key(nameof(CollectorOptions.Token))] = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token ? token : null,
             };
@@ -68,38 +70,18 @@ internal static class RunCommand
     }
 
     /// <summary>Builds and runs the host until it is stopped (SIGTERM, Ctrl-C or <paramref name="cancellationToken"/>).</summary>
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
-    {
-        WebApplication app;
-        try
-        {
-            app = CollectorHost.Build(settings);
-
+    public static Task<int> RunAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken) =>
+        ExecutableHost.RunAsync(
+            Executable,
+            () => CollectorHost.Build(settings),
             // Surface configuration problems (bad flags, no kubeconfig) as one clear line, before anything starts.
-            _ = app.Services.GetRequiredService<IOptions<CollectorOptions>>().Value;
-            _ = app.Services.GetRequiredService<IKubernetes>();
-        }
-        catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
-        {
-            await Console.Error.WriteLineAsync($"flamewatch-collector: {exception.Message}").ConfigureAwait(false);
-            return ExitBadConfiguration;
-        }
-
-        await using (app.ConfigureAwait(false))
-        {
-            try
+            services =>
             {
-                await ((IHost)app).RunAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is KubeConfigException or OptionsValidationException)
-            {
-                await Console.Error.WriteLineAsync($"flamewatch-collector: {exception.Message}").ConfigureAwait(false);
-                return ExitBadConfiguration;
-            }
-        }
-
-        return 0;
-    }
+                _ = services.GetRequiredService<IOptions<CollectorOptions>>().Value;
+                _ = services.GetRequiredService<IKubernetes>();
+            },
+            exception => exception is KubeConfigException,
+            cancellationToken);
 
     private static string Key(string property) => $"{CollectorOptions.Section}:{property}";
 }

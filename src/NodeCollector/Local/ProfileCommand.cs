@@ -5,6 +5,7 @@ using Flamewatch.Profiling;
 using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Export;
 using Flamewatch.Profiling.Local;
+using Flamewatch.Settings;
 using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.NodeCollector.Local;
@@ -94,8 +95,8 @@ internal static class ProfileCommand
                 var parsed = ProfileTypes.None;
                 foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    if (!Enum.TryParse<ProfileTypes>(name, ignoreCase: true, out var type) || type is ProfileTypes.None or ProfileTypes.All or ProfileTypes.Default
-                        || name.All(char.IsAsciiDigit))
+                    var type = ProfileTypeNames.Each.FirstOrDefault(t => string.Equals(ProfileTypeNames.ToWireName(t), name, StringComparison.OrdinalIgnoreCase));
+                    if (type == ProfileTypes.None)
                     {
                         r.AddError($"--profile-types: unknown type '{name}'; use cpu, wall, allocations, allocatedMemory, heapLiveSize, exceptions, lockContention.");
                         return ProfileTypes.None;
@@ -150,9 +151,9 @@ internal static class ProfileCommand
             CustomParser = r =>
             {
                 var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : null;
-                if (!DurationParser.TryParse(text, out var value) || value <= TimeSpan.Zero)
+                if (!GoDuration.TryParseOption(text, out var value, out var error) || value <= TimeSpan.Zero)
                 {
-                    r.AddError($"{name}: '{text}' is not a duration such as 500ms, 30s, 2m or 1h.");
+                    r.AddError($"{name}: {(error.Length > 0 ? error : "must be greater than zero")}.");
                     return null;
                 }
                 return value;

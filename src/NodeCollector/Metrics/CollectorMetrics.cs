@@ -1,4 +1,4 @@
-using Flamewatch.Kubernetes.Hosting;
+using Flamewatch.Hosting;
 
 namespace Flamewatch.NodeCollector.Metrics;
 

@@ -32,7 +32,7 @@ internal static class PodReader
         var labels = pod.Metadata.Labels;
         foreach (var key in new[] { "app.kubernetes.io/name", "app" })
         {
-            if (labels is not null && labels.TryGetValue(key, out var value) && value.Length is > 0 and <= ProfilingSettings.MaxApplicationNameLength)
+            if (labels is not null && labels.TryGetValue(key, out var value) && value.Length is > 0 and <= Settings.SettingsRules.MaxApplicationNameLength)
             {
                 return value;
             }

@@ -9,6 +9,7 @@ using Flamewatch.Profiling;
 using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Export;
 using Flamewatch.Profiling.Os;
+using Flamewatch.Settings;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -279,7 +280,7 @@ internal sealed class SessionSupervisor(
             ApplicationName = spec.Settings.ApplicationName,
             Period = spec.Settings.Period,
             FrequencyHz = spec.Settings.SamplingFrequency,
-            ProfileTypes = ToProfilingTypes(spec.Settings.ProfileTypes),
+            ProfileTypes = spec.Settings.ProfileTypes,
             Tags = spec.Tags(),
         };
         var session = new ProfilingSession(endpoint, procFs, profiling, exporter, _sessionLogger, time);
@@ -316,10 +317,10 @@ internal sealed class SessionSupervisor(
     {
         var version = attach.Runtime?.Text ?? "unknown";
         Log.SessionStarted(_logger, spec.ToString(), spec.Settings.ApplicationName, version, spec.Settings.Period, spec.Settings.SamplingFrequency);
-        var sampling = spec.Settings.ProfileTypes.Any(t => t is Contracts.ProfileType.Cpu or Contracts.ProfileType.Wall);
+        var sampling = (spec.Settings.ProfileTypes & (ProfileTypes.Cpu | ProfileTypes.Wall)) != 0;
         var mode = session.SamplesContinuously ? "continuously" : sampling ? "duty-cycled" : "not at all (no cpu or wall profile)";
         Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.Attached, string.Create(CultureInfo.InvariantCulture,
-            $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {FormatDuration(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz sampled {mode}, {Contracts.ProfileTypes.Format(spec.Settings.ProfileTypes)}"),
+            $"Profiling container {spec.ContainerName} (PID {spec.Process.HostPid} on the node, .NET {version}) as {spec.Settings.ApplicationName}: every {GoDuration.Format(spec.Settings.Period)} at {spec.Settings.SamplingFrequency} Hz sampled {mode}, {ProfileTypeNames.Format(spec.Settings.ProfileTypes)}"),
             Warning: false));
         if (sampling && !session.SamplesContinuously)
         {
@@ -370,20 +371,6 @@ internal sealed class SessionSupervisor(
             Trigger();
         }
     }
-
-    /// <summary>The annotation's profile types as the profiling core names them.</summary>
-    internal static ProfileTypes ToProfilingTypes(IEnumerable<Contracts.ProfileType> types) =>
-        types.Aggregate(ProfileTypes.None, (all, type) => all | type switch
-        {
-            Contracts.ProfileType.Cpu => ProfileTypes.Cpu,
-            Contracts.ProfileType.Wall => ProfileTypes.Wall,
-            Contracts.ProfileType.Allocations => ProfileTypes.Allocations,
-            Contracts.ProfileType.AllocatedMemory => ProfileTypes.AllocatedMemory,
-            Contracts.ProfileType.Exceptions => ProfileTypes.Exceptions,
-            Contracts.ProfileType.LockContention => ProfileTypes.LockContention,
-            Contracts.ProfileType.HeapLiveSize => ProfileTypes.HeapLiveSize,
-            _ => ProfileTypes.None,
-        });
 
     private async Task<bool> ExitedAsync(ProcessKey process)
     {
@@ -446,8 +433,6 @@ internal sealed class SessionSupervisor(
             .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await exporters.DrainAsync(options.Value.ShutdownDrainTimeout).ConfigureAwait(false);
     }
-
-    private static string FormatDuration(TimeSpan value) => Contracts.GoDuration.Format(value);
 
     public override void Dispose()
     {

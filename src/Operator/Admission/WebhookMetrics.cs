@@ -1,3 +1,4 @@
+using Flamewatch.Hosting;
 using Flamewatch.Kubernetes.Hosting;
 
 namespace Flamewatch.Operator.Admission;

@@ -308,15 +308,15 @@ public sealed partial class RetryingExporter : IProfileExporter, IAsyncDisposabl
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Upload queue full ({Capacity}); dropped the oldest upload (newest from {Application})")]
+    [LoggerMessage(EventId = (int)ProfilingEventId.UploadQueueFull, Level = LogLevel.Warning, Message = "Upload queue full ({Capacity}); dropped the oldest upload (newest from {Application})")]
     private static partial void LogDropped(ILogger logger, string application, int capacity);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Upload of {Application} failed (attempt {Attempt}); retrying in {DelaySeconds:0.0} s: {Reason}")]
+    [LoggerMessage(EventId = (int)ProfilingEventId.UploadRetrying, Level = LogLevel.Information, Message = "Upload of {Application} failed (attempt {Attempt}); retrying in {DelaySeconds:0.0} s: {Reason}")]
     private static partial void LogRetrying(ILogger logger, string application, int attempt, double delaySeconds, string reason);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Upload of {Application} abandoned after {Attempts} attempts")]
+    [LoggerMessage(EventId = (int)ProfilingEventId.UploadAbandoned, Level = LogLevel.Warning, Message = "Upload of {Application} abandoned after {Attempts} attempts")]
     private static partial void LogAbandoned(ILogger logger, string application, int attempts, Exception exception);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Count} queued upload(s) abandoned: not delivered within the {TimeoutSeconds:0.#} s allowed at close")]
+    [LoggerMessage(EventId = (int)ProfilingEventId.UnsentAtClose, Level = LogLevel.Warning, Message = "{Count} queued upload(s) abandoned: not delivered within the {TimeoutSeconds:0.#} s allowed at close")]
     private static partial void LogUnsentAtClose(ILogger logger, int count, double timeoutSeconds);
 }

@@ -1,4 +1,4 @@
-using Flamewatch.Kubernetes.Hosting;
+using Flamewatch.Hosting;
 using Xunit;
 
 namespace Flamewatch.Kubernetes.Tests.Hosting;

@@ -89,7 +89,7 @@ public sealed class SessionPlannerTests
                 "period" => pod.Settings with { Period = TimeSpan.FromSeconds(30) },
                 "frequency" => pod.Settings with { SamplingFrequency = 50 },
                 "labels" => pod.Settings with { Labels = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["team"] = "b" } },
-                "profile-types" => pod.Settings with { ProfileTypes = [ProfileType.Cpu] },
+                "profile-types" => pod.Settings with { ProfileTypes = ProfileTypes.Cpu },
                 _ => pod.Settings with { ApplicationName = "renamed" },
             },
         };
@@ -232,17 +232,6 @@ public sealed class SessionPlannerTests
         Assert.Equal("app", tags[SessionSpec.ContainerTag]);
         Assert.Equal(pod.Uid, tags[SessionSpec.PodUidTag]);
         Assert.False(tags.ContainsKey(SessionSpec.RuntimeVersionTag), "the session adds the version the runtime told");
-    }
-
-    [Fact]
-    public void Annotation_profile_types_map_to_what_the_profiling_core_collects()
-    {
-        Assert.Equal(Profiling.ProfileTypes.All, SessionSupervisor.ToProfilingTypes(ProfileTypes.All));
-        Assert.Equal(Profiling.ProfileTypes.Cpu | Profiling.ProfileTypes.HeapLiveSize,
-            SessionSupervisor.ToProfilingTypes([ProfileType.HeapLiveSize, ProfileType.Cpu]));
-        Assert.Equal(Profiling.ProfileTypes.Exceptions | Profiling.ProfileTypes.LockContention,
-            SessionSupervisor.ToProfilingTypes([ProfileType.LockContention, ProfileType.Exceptions]));
-        Assert.Equal(Profiling.ProfileTypes.Default, SessionSupervisor.ToProfilingTypes(ProfileTypes.Default));
     }
 
     private static ProfiledPod Pod(string name, params (string Container, string? Id)[] containers) =>

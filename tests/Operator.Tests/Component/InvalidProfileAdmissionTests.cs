@@ -1,3 +1,4 @@
+using Flamewatch.Settings;
 using Flamewatch.TestKit;
 
 namespace Flamewatch.Operator.Tests.Component;
@@ -28,7 +29,10 @@ public sealed class InvalidProfileAdmissionTests
         { "no profile type", "{selector: {}, profileTypes: []}", "spec.profileTypes" },
         { "duplicate profile type", "{selector: {}, profileTypes: [cpu, cpu]}", "spec.profileTypes" },
         { "too many labels", "{selector: {}, labels: {" + string.Join(", ", Enumerable.Range(0, 33).Select(i => $"k{i}: v")) + "}}", "spec.labels" },
-        { "label value too long", "{selector: {}, labels: {team: " + new string('x', 201) + "}}", "spec.labels" },
+        { "label value too long", "{selector: {}, labels: {team: " + new string('x', SettingsRules.MaxLabelValueLength + 1) + "}}", "spec.labels" },
+        { "label value with a comma", "{selector: {}, labels: {team: 'a,b'}}", "spec.labels" },
+        { "label key with a colon", "{selector: {}, labels: {'a:b': v}}", "spec.labels" },
+        { "label named service", "{selector: {}, labels: {service: other}}", "spec.labels" },
         { "label value not a string", "{selector: {}, labels: {team: {nested: x}}}", "spec.labels" },
         { "empty application name", "{selector: {}, applicationName: ''}", "spec.applicationName" },
         { "application name too long", "{selector: {}, applicationName: " + new string('a', 101) + "}", "spec.applicationName" },

@@ -486,7 +486,7 @@ internal sealed class StructuralSchema(JsonObject root)
     private static bool FormatMatches(string format, string s) => format switch
     {
         "date-time" => DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
-        "duration" => Flamewatch.Kubernetes.GoDuration.TryParse(s, out _),
+        "duration" => Flamewatch.Settings.GoDuration.TryParseGoSyntax(s, out _),
         "int32" or "int64" => true,
         _ => true,
     };

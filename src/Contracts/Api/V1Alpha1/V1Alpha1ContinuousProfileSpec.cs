@@ -34,7 +34,7 @@ public sealed class V1Alpha1ContinuousProfileSpec
     [JsonPropertyName("samplingFrequency")]
     public int? SamplingFrequency { get; set; }
 
-    /// <summary>Wire names of <see cref="ProfileType"/>; defaults to all five.</summary>
+    /// <summary>Wire names of <see cref="Settings.ProfileTypes"/> (<see cref="Settings.ProfileTypeNames"/>); defaults to the five of <see cref="Settings.ProfileTypes.Default"/>.</summary>
     [JsonPropertyName("profileTypes")]
     public List<string>? ProfileTypes { get; set; }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Flamewatch.Kubernetes;
+using Flamewatch.Settings;
 
 namespace Flamewatch.TestKit.ApiServer.Cel;
 
@@ -78,7 +79,7 @@ public static class CelValues
             ("duration", 1) => all[0] switch
             {
                 TimeSpan t => t,
-                string s => GoDuration.TryParse(s, out var d) ? d : throw new CelException($"invalid duration argument: \"{s}\""),
+                string s => GoDuration.TryParseGoSyntax(s, out var d) ? d : throw new CelException($"invalid duration argument: \"{s}\""),
                 _ => throw new CelException("no such overload for duration()"),
             },
             ("timestamp", 1) => all[0] switch

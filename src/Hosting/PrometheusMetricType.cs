@@ -1,4 +1,4 @@
-namespace Flamewatch.Kubernetes.Hosting;
+namespace Flamewatch.Hosting;
 
 /// <summary>The metric types of the Prometheus text format that Flamewatch exposes (the <c># TYPE</c> line).</summary>
 public enum PrometheusMetricType

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Flamewatch.Kubernetes.Hosting;
+namespace Flamewatch.Hosting;
 
 /// <summary>
-/// Writes the Prometheus text exposition format (version 0.0.4) that the operator's and the collector's
+/// Writes the Prometheus text exposition format (version 0.0.4) that the operator's, the collector's and the agent's
 /// <c>/metrics</c> serve: a <c># HELP</c> and a <c># TYPE</c> line per metric family, then its samples.
 /// Label values and help texts are escaped as the format requires; names are checked, so a bad name is an
 /// <see cref="ArgumentException"/> rather than a page no scraper can read.

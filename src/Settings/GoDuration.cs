@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Text;
 
-namespace Flamewatch.Contracts;
+namespace Flamewatch.Settings;
 
 /// <summary>
-/// Durations as the CRD writes them: a sequence of decimal numbers with units <c>h</c>, <c>m</c>, <c>s</c>,
-/// <c>ms</c> (<c>45s</c>, <c>2m</c>, <c>1m30s</c>, <c>1.5s</c>), the subset of Go's <c>time.ParseDuration</c>
-/// that the CRD pattern <c>^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$</c> admits. Kubernetes CEL's <c>duration()</c>
-/// reads the same strings, so the operator and the API server agree on every value; <see cref="TryParseGoSyntax"/>
-/// reads the whole of Go's syntax with the same scanner.
+/// The one duration syntax of Flamewatch, Go's <c>time.ParseDuration</c>. <see cref="TryParse(string?, out TimeSpan, out string)"/>
+/// reads the CRD's form: a sequence of decimal numbers with units <c>h</c>, <c>m</c>, <c>s</c>, <c>ms</c> (<c>45s</c>,
+/// <c>2m</c>, <c>1m30s</c>, <c>1.5s</c>, <c>168h</c>), the subset that the CRD pattern
+/// <c>^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$</c> admits; Kubernetes CEL's <c>duration()</c> reads the same strings, so the
+/// operator and the API server agree on every value. <see cref="TryParseGoSyntax"/> reads the whole of Go's syntax with
+/// the same scanner, <see cref="TryParseOption"/> what a command-line flag or configuration key takes, and
+/// <see cref="Format"/> writes the CRD's form so that every value round-trips.
 /// </summary>
 public static class GoDuration
 {
@@ -78,48 +80,85 @@ public static class GoDuration
         return true;
     }
 
-    /// <summary>Compact canonical form: <c>45s</c>, <c>2m</c>, <c>1m30s</c>, <c>1h</c>, <c>1500ms</c> for 1.5 s.</summary>
-    public static string Format(TimeSpan duration)
+    /// <summary>
+    /// Reads a duration given as a command-line flag or configuration value: Go's syntax (<c>10s</c>, <c>1.5s</c>,
+    /// <c>168h</c>), or, for values written before Flamewatch used one syntax, .NET's constant form
+    /// <c>[d.]hh:mm:ss[.fffffff]</c> (<c>7.00:00:00</c>). <paramref name="error"/> says what is wrong with any other text.
+    /// A sign is read, so that the option's validation can name the option when a duration must be positive.
+    /// </summary>
+    public static bool TryParseOption(string? text, out TimeSpan duration, out string error)
     {
-        if (duration < TimeSpan.Zero)
+        error = string.Empty;
+        text = text?.Trim();
+        if (text is { Length: > 0 } && text.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out duration))
         {
-            throw new ArgumentOutOfRangeException(nameof(duration), duration, "durations are never negative");
+            return true;
         }
 
+        if (TryParseGoSyntax(text, out duration))
+        {
+            return true;
+        }
+
+        duration = TimeSpan.Zero;
+        error = string.IsNullOrEmpty(text)
+            ? "a duration is required, such as 10s, 1m30s or 168h"
+            : $"\"{Truncate(text)}\" is not a duration such as 10s, 1m30s or 168h";
+        return false;
+    }
+
+    /// <summary>
+    /// Canonical form, in the CRD's syntax: hours, minutes, then seconds with a decimal fraction (<c>45s</c>, <c>2m</c>,
+    /// <c>1m30s</c>, <c>1.5s</c>, <c>168h</c>), or milliseconds below one second (<c>250ms</c>, <c>0.5ms</c>); a negative
+    /// duration has a leading <c>-</c>. Every value reads back to the same <see cref="TimeSpan"/>.
+    /// </summary>
+    public static string Format(TimeSpan duration)
+    {
         if (duration == TimeSpan.Zero)
         {
             return "0s";
         }
 
         var builder = new StringBuilder();
-        var hours = (long)duration.TotalHours;
+        if (duration < TimeSpan.Zero)
+        {
+            builder.Append('-');
+            duration = duration.Duration();
+        }
+
+        var hours = duration.Ticks / TimeSpan.TicksPerHour;
+        var minutes = duration.Ticks % TimeSpan.TicksPerHour / TimeSpan.TicksPerMinute;
+        var rest = duration.Ticks % TimeSpan.TicksPerMinute;
         if (hours > 0)
         {
             builder.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');
         }
 
-        if (duration.Minutes > 0)
+        if (minutes > 0)
         {
-            builder.Append(duration.Minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
+            builder.Append(minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
         }
 
-        var milliseconds = (duration.Seconds * 1000m) + (duration.Ticks % TimeSpan.TicksPerSecond / (decimal)TimeSpan.TicksPerMillisecond);
-        if (milliseconds > 0)
+        if (rest > 0 && hours == 0 && minutes == 0 && rest < TimeSpan.TicksPerSecond)
         {
-            if (milliseconds % 1000 == 0)
-            {
-                builder.Append((milliseconds / 1000).ToString("0", CultureInfo.InvariantCulture)).Append('s');
-            }
-            else
-            {
-                builder.Append(milliseconds.ToString("0.###", CultureInfo.InvariantCulture)).Append("ms");
-            }
+            builder.Append((rest / (decimal)TimeSpan.TicksPerMillisecond).ToString("0.####", CultureInfo.InvariantCulture)).Append("ms");
+        }
+        else if (rest > 0)
+        {
+            builder.Append((rest / (decimal)TimeSpan.TicksPerSecond).ToString("0.#######", CultureInfo.InvariantCulture)).Append('s');
         }
 
         return builder.ToString();
     }
 
-    internal static string Truncate(string text, int max = 40) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
+    /// <summary>Parses Go's syntax.</summary>
+    /// <exception cref="FormatException">Not a Go duration.</exception>
+    public static TimeSpan Parse(string text) =>
+        TryParseGoSyntax(text, out var value) ? value : throw new FormatException($"invalid duration \"{Truncate(text)}\" (expected e.g. 45s, 2m, 1m30s)");
+
+    /// <summary>The first <paramref name="max"/> characters of <paramref name="text"/>, for quoting user input in a message.</summary>
+    public static string Truncate(string text, int max = 40) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
 
     /// <summary>
     /// Sums the number-unit pairs of an unsigned duration, in units of <paramref name="nanosecondsPerUnit"/>, up to

@@ -1,7 +1,8 @@
-namespace Flamewatch.Profiling;
+namespace Flamewatch.Settings;
 
 /// <summary>
-/// The dimensions to collect (the <c>profileTypes</c> of a ContinuousProfile). Every profile carries the five sample
+/// The dimensions to collect: the <c>profileTypes</c> of a ContinuousProfile and of the pod annotation (wire names in
+/// <see cref="ProfileTypeNames"/>), of the in-process <c>Profiler</c> and of the collector's command line. Every profile carries the five sample
 /// types of <see cref="Default"/> (a dimension not collected is zero); the exception and lock-contention sample types
 /// are added when collected.
 /// </summary>
