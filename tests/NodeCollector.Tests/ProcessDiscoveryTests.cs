@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Flamewatch.NodeCollector.Discovery;
-using Flamewatch.TestKit.Timing;
 using Flamewatch.Profiling.Attach;
 using Flamewatch.Profiling.Os;
 using Flamewatch.TestKit.Processes;
+using Flamewatch.TestKit.Timing;
 
 namespace Flamewatch.NodeCollector.Tests;
 
