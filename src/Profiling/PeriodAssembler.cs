@@ -96,7 +96,7 @@ internal sealed class PeriodAssembler(int pid, SessionConfiguration configuratio
                 ? string.Create(CultureInfo.InvariantCulture, $"; {exceptions.Attributed} more throws the runtime counted attributed to the threads throwing over {ExceptionSampler.FastThreadRate:F0}/s while observed (observing slows them)")
                 : "";
             comments.Add(string.Create(CultureInfo.InvariantCulture,
-                $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (the process threw over {ExceptionSlicer.SteadyRate:F0}/s); values upscaled by {1 / exceptions.Coverage:F1}{attributed}"));
+                $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (observation starts once the rate is known and runs in slices above {ExceptionSlicer.SteadyRate:F0} throws/s); values upscaled by {1 / exceptions.Coverage:F1}{attributed}"));
         }
     }
 }

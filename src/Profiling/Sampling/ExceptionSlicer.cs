@@ -40,7 +40,11 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, Action<
     private Task? _loop;
     private RuntimeExceptionCounter? _counter;
 
-    /// <summary>Starts observing (continuously until the rate says otherwise).</summary>
+    /// <summary>
+    /// Starts observing: at once when the runtime's counter is not available; otherwise the loop waits for the counter's
+    /// first report and observes every throw only if the rate is low (a storm is sliced from its first second, never
+    /// observed whole).
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var counter = new RuntimeExceptionCounter(client, pid, logger);
@@ -51,10 +55,11 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, Action<
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Without the runtime's count, sliced periods are estimated from the coverage alone.
+            // Without the runtime's count, the rate is measured by observing and sliced periods are estimated from the
+            // coverage alone.
             Log.StreamFaulted(logger, pid, e);
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
         }
-        await OpenAsync(cancellationToken).ConfigureAwait(false);
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -126,47 +131,82 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, Action<
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var rateSince = time.GetUtcNow();
+        // The runtime's count is unaffected by observing; the observed events are the fallback.
+        double? known = _counter is null ? null : await _counter.FirstRateAsync(Cycle, time, cancellationToken).ConfigureAwait(false);
+        if (known is null && _stream is null)
+        {
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Measure the rate over one cycle of observation.
-            await Task.Delay(Cycle, time, cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            var rate = Interlocked.Exchange(ref _events, 0) / Math.Max(0.001, (now - rateSince).TotalSeconds);
+            double rate;
+            if (known is { } first)
+            {
+                rate = first;
+                known = null;
+            }
+            else
+            {
+                // Measure the rate over one cycle.
+                await Task.Delay(Cycle, time, cancellationToken).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                var observed = Interlocked.Exchange(ref _events, 0) / Math.Max(0.001, (now - rateSince).TotalSeconds);
+                rateSince = now;
+                rate = _counter?.LatestRate ?? observed;
+            }
             if (rate <= SteadyRate)
             {
-                rateSince = now;
+                if (_stream is null)
+                {
+                    Interlocked.Exchange(ref _events, 0);
+                    rateSince = time.GetUtcNow();
+                    await OpenAsync(cancellationToken).ConfigureAwait(false);
+                }
                 continue;
             }
-            // Fast throwing: observe one slice per cycle until the rate drops.
-            var duty = Math.Max(MinimumDuty, SteadyRate / rate);
-            Log.ExceptionsSliced(logger, pid, rate, duty);
+            await RunSlicesAsync(rate, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _events, 0);
+            rateSince = time.GetUtcNow();
+        }
+    }
+
+    /// <summary>Fast throwing: observes one slice per cycle until the rate drops, then observes continuously again.</summary>
+    private async Task RunSlicesAsync(double rate, CancellationToken cancellationToken)
+    {
+        var duty = Math.Max(MinimumDuty, SteadyRate / rate);
+        Log.ExceptionsSliced(logger, pid, rate, duty);
+        if (_stream is not null)
+        {
             await CloseAsync().ConfigureAwait(false);
             await RefreshRuntimeProviderAsync(cancellationToken).ConfigureAwait(false);
-            while (!cancellationToken.IsCancellationRequested)
+        }
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var on = Cycle * duty;
+            var offset = (Cycle - on) * Random.Shared.NextDouble();
+            await Task.Delay(offset, time, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _events, 0);
+            var opened = time.GetUtcNow();
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
+            // The runtime records from the request on; opening the stream's parser can take longer than the slice.
+            if (on - (time.GetUtcNow() - opened) is { Ticks: > 0 } remaining)
             {
-                var on = Cycle * duty;
-                var offset = (Cycle - on) * Random.Shared.NextDouble();
-                await Task.Delay(offset, time, cancellationToken).ConfigureAwait(false);
-                Interlocked.Exchange(ref _events, 0);
-                var opened = time.GetUtcNow();
-                await OpenAsync(cancellationToken).ConfigureAwait(false);
-                await Task.Delay(on, time, cancellationToken).ConfigureAwait(false);
-                var closed = time.GetUtcNow();
-                // Closing drains the stream: every event of the slice has been counted after it.
-                await CloseAsync().ConfigureAwait(false);
-                await RefreshRuntimeProviderAsync(cancellationToken).ConfigureAwait(false);
-                var sliceRate = Interlocked.Read(ref _events) / Math.Max(0.001, (closed - opened).TotalSeconds);
-                if (sliceRate <= SteadyRate / 2)
-                {
-                    // Slow again: stay on, and measure over whole cycles.
-                    Interlocked.Exchange(ref _events, 0);
-                    await OpenAsync(cancellationToken).ConfigureAwait(false);
-                    rateSince = time.GetUtcNow();
-                    break;
-                }
-                duty = Math.Max(MinimumDuty, SteadyRate / sliceRate);
-                await Task.Delay(Cycle - on - offset, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(remaining, time, cancellationToken).ConfigureAwait(false);
             }
+            var closed = time.GetUtcNow();
+            // Closing drains the stream: every event of the slice has been counted after it.
+            await CloseAsync().ConfigureAwait(false);
+            await RefreshRuntimeProviderAsync(cancellationToken).ConfigureAwait(false);
+            var sliceRate = _counter?.LatestRate ?? Interlocked.Read(ref _events) / Math.Max(0.001, (closed - opened).TotalSeconds);
+            if (sliceRate <= SteadyRate / 2)
+            {
+                // Slow again: stay on, and measure over whole cycles.
+                Interlocked.Exchange(ref _events, 0);
+                await OpenAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            duty = Math.Max(MinimumDuty, SteadyRate / sliceRate);
+            await Task.Delay(Cycle - on - offset, time, cancellationToken).ConfigureAwait(false);
         }
     }
 

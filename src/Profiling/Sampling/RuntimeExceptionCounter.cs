@@ -21,6 +21,30 @@ internal sealed class RuntimeExceptionCounter(DiagnosticsClient client, int pid,
     private Task? _parse;
     private double _count;
     private double _seconds;
+    private double? _latestRate;
+
+    /// <summary>Throws per second in the runtime's latest report (null before the first).</summary>
+    public double? LatestRate
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _latestRate;
+            }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the first report; its rate, or null when none came.</summary>
+    public async Task<double?> FirstRateAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        while (LatestRate is null && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+        }
+        return LatestRate;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -97,6 +121,7 @@ internal sealed class RuntimeExceptionCounter(DiagnosticsClient client, int pid,
             {
                 _count += value;
                 _seconds += seconds;
+                _latestRate = value / seconds;
             }
         }
     }
