@@ -8,6 +8,8 @@ using Flamewatch.Kubernetes;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.Operator.Kubernetes;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
+using Flamewatch.TestKit.Webhooks;
 using k8s;
 using k8s.Models;
 
@@ -217,16 +219,10 @@ internal sealed class OperatorProcess : IDisposable
 
     public Uri MetricsUrl { get; }
 
-    public static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     public static OperatorProcess Start(string kubeconfig, params string[] extraArgs)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--kubeconfig", kubeconfig, "--leader-elect", "false", "--urls", $"http://127.0.0.1:{port}" },

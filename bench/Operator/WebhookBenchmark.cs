@@ -3,6 +3,8 @@ using System.Globalization;
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
+using Flamewatch.TestKit.Webhooks;
 using k8s;
 using k8s.Models;
 
@@ -27,24 +29,11 @@ internal static class WebhookBenchmark
         await server.CreateFromYamlAsync(await File.ReadAllTextAsync(BenchFiles.Find("config/crd/bases/flamewatch.io_continuousprofiles.yaml"), ct), ct);
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } }, cancellationToken: ct);
 
-        var port = OperatorProcess.FreePort();
+        var port = Loopback.FreePort();
         using var op = OperatorProcess.Start(server.KubeconfigPath,
             "--webhook", "true", "--webhook-port", port.ToString(CultureInfo.InvariantCulture), "--Webhook:ListenAddress=127.0.0.1",
             "--webhook-additional-names", "127.0.0.1", "--Webhook:RefreshInterval=00:00:02");
-        await server.CreateFromYamlAsync($$"""
-            apiVersion: admissionregistration.k8s.io/v1
-            kind: MutatingWebhookConfiguration
-            metadata: {name: flamewatch-operator}
-            webhooks:
-            - name: pods.flamewatch.io
-              admissionReviewVersions: [v1]
-              sideEffects: None
-              failurePolicy: Ignore
-              timeoutSeconds: 3
-              namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, flamewatch]}]}
-              clientConfig: {url: "https://127.0.0.1:{{port}}/mutate-pods"}
-              rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods], scope: Namespaced}]
-            """, ct);
+        await server.CreateFromYamlAsync(PodWebhookConfiguration.ForUrl(new Uri($"https://127.0.0.1:{port}/mutate-pods")), ct);
         var started = Stopwatch.StartNew();
         while (server.Objects("admissionregistration.k8s.io", "mutatingwebhookconfigurations")[0]["webhooks"]?[0]?["clientConfig"]?["caBundle"] is null)
         {

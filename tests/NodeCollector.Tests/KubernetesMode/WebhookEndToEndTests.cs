@@ -5,7 +5,10 @@ using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.NodeCollector.Supervision;
 using Flamewatch.NodeCollector.Tests.SimulatedNodes;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
 using Flamewatch.TestKit.SimulatedNodes;
+using Flamewatch.TestKit.Timing;
+using Flamewatch.TestKit.Webhooks;
 using k8s;
 using static Flamewatch.NodeCollector.Tests.KubernetesMode.KubernetesModeFixture;
 
@@ -25,25 +28,12 @@ public sealed class WebhookEndToEndTests(KubernetesModeFixture fixture) : IClass
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var token = timeout.Token;
         await fixture.Api.CreateFromYamlAsync(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config/crd/bases/flamewatch.io_continuousprofiles.yaml"), token), token);
-        var port = FreePort();
+        var port = Loopback.FreePort();
         using var op = StartOperator(fixture.Api.KubeconfigPath, port);
         try
         {
-            await fixture.Api.CreateFromYamlAsync($$"""
-                apiVersion: admissionregistration.k8s.io/v1
-                kind: MutatingWebhookConfiguration
-                metadata: {name: flamewatch-operator}
-                webhooks:
-                - name: pods.flamewatch.io
-                  admissionReviewVersions: [v1]
-                  sideEffects: None
-                  failurePolicy: Ignore
-                  timeoutSeconds: 3
-                  namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, flamewatch]}]}
-                  clientConfig: {url: "https://127.0.0.1:{{port}}/mutate-pods"}
-                  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods], scope: Namespaced}]
-                """, token);
-            await EventuallyAsync(() => fixture.Api.Objects("admissionregistration.k8s.io", "mutatingwebhookconfigurations")[0]["webhooks"]?[0]?["clientConfig"]?["caBundle"] is not null, token);
+            await fixture.Api.CreateFromYamlAsync(PodWebhookConfiguration.ForUrl(new Uri($"https://127.0.0.1:{port}/mutate-pods")), token);
+            await Eventually.UntilAsync(() => fixture.Api.Objects("admissionregistration.k8s.io", "mutatingwebhookconfigurations")[0]["webhooks"]?[0]?["clientConfig"]?["caBundle"] is not null, token);
 
             var before = await fixture.CreatePodAsync(UniqueApplication("before"), null, [("app", ContainerProgram.DotNet)], token, environment: new Dictionary<string, string>());
             await fixture.Api.CreateFromYamlAsync($$"""
@@ -55,7 +45,7 @@ public sealed class WebhookEndToEndTests(KubernetesModeFixture fixture) : IClass
                   period: 10s
                   uploadTimeout: 5s
                 """, token);
-            await EventuallyAsync(() => Profile()?["status"]?["dutyCycledPods"]?.GetValue<int>() == 1, token);
+            await Eventually.UntilAsync(() => Profile()?["status"]?["dutyCycledPods"]?.GetValue<int>() == 1, token);
             var dutyCycled = await fixture.WaitForEventAsync(before, EventReasons.DutyCycled, token);
             Assert.Contains("Restart the pod", dutyCycled.Message, StringComparison.Ordinal);
             Assert.Contains("restart it to get continuous sampling", Ready(), StringComparison.Ordinal);
@@ -67,7 +57,7 @@ public sealed class WebhookEndToEndTests(KubernetesModeFixture fixture) : IClass
             Assert.Equal("A", stored.Metadata.Annotations[FlamewatchAnnotations.SamplingRateInjected]);
             var attached = await fixture.WaitForEventAsync(after, EventReasons.Attached, token);
             Assert.Contains("sampled continuously", attached.Message, StringComparison.Ordinal);
-            await EventuallyAsync(() => Profile()?["status"]?["matchedPods"]?.GetValue<int>() == 2, token);
+            await Eventually.UntilAsync(() => Profile()?["status"]?["matchedPods"]?.GetValue<int>() == 2, token);
             Assert.Equal(1, Profile()!["status"]!["dutyCycledPods"]!.GetValue<int>());
             Assert.DoesNotContain(await fixture.EventsAsync(after, token), e => e.Reason == EventReasons.DutyCycled);
 
@@ -93,20 +83,7 @@ public sealed class WebhookEndToEndTests(KubernetesModeFixture fixture) : IClass
     private string Ready() =>
         Profile()?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Ready")?["message"]?.GetValue<string>() ?? "";
 
-    private static async Task EventuallyAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            await Task.Delay(100, cancellationToken);
-        }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Process StartOperator(string kubeconfig, int webhookPort)
     {

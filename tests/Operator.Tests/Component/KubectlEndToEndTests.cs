@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
 using Flamewatch.TestKit.Rbac;
+using Flamewatch.TestKit.Webhooks;
 
 namespace Flamewatch.Operator.Tests.Component;
 
@@ -29,7 +31,7 @@ public sealed class KubectlEndToEndTests
 
         // The pod admission webhook as a cluster reaches it: through its Service (routed to the process) with the CA
         // bundle the operator's leader writes into the configuration.
-        var webhookPort = FreePort();
+        var webhookPort = Loopback.FreePort();
         server.RouteService("default", "flamewatch-webhook", 443, new Uri($"https://127.0.0.1:{webhookPort}/"));
         using var op = StartOperator(server, webhookPort);
         try
@@ -119,32 +121,8 @@ public sealed class KubectlEndToEndTests
     }
 
     /// <summary>As config/rbac names things: Service flamewatch-webhook, configuration flamewatch-operator.</summary>
-    private const string WebhookConfiguration = """
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: MutatingWebhookConfiguration
-        metadata:
-          name: flamewatch-operator
-        webhooks:
-        - name: pods.flamewatch.io
-          admissionReviewVersions: [v1]
-          sideEffects: None
-          failurePolicy: Ignore
-          timeoutSeconds: 3
-          namespaceSelector:
-            matchExpressions:
-            - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, flamewatch-system]}
-          clientConfig:
-            service: {namespace: default, name: flamewatch-webhook, port: 443, path: /mutate-pods}
-          rules:
-          - {operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods], scope: Namespaced}
-        """;
+    private static readonly string WebhookConfiguration = PodWebhookConfiguration.ForService("default", "flamewatch-webhook", ownNamespace: "flamewatch-system");
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Process StartOperator(TestKit.TestApiServer server, int webhookPort)
     {

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using Flamewatch.Contracts;
 using Flamewatch.Operator.Admission;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Processes;
+using Flamewatch.TestKit.Webhooks;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -23,29 +25,7 @@ public sealed class WebhookComponentTests
 
     internal static string[] WebhookArgs => ["--webhook", "true", "--webhook-port", "0", "--Webhook:ListenAddress", "127.0.0.1", "--webhook-additional-names", "127.0.0.1", "--Webhook:RefreshInterval", "00:00:01"];
 
-    internal static string WebhookConfiguration(Uri url) => $$"""
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: MutatingWebhookConfiguration
-        metadata:
-          name: flamewatch-operator
-        webhooks:
-        - name: pods.flamewatch.io
-          admissionReviewVersions: [v1]
-          sideEffects: None
-          failurePolicy: Ignore
-          timeoutSeconds: 2
-          namespaceSelector:
-            matchExpressions:
-            - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, flamewatch]}
-          clientConfig:
-            url: {{new Uri(url, AdmissionWebhookServer.Path)}}
-          rules:
-          - operations: [CREATE]
-            apiGroups: [""]
-            apiVersions: [v1]
-            resources: [pods]
-            scope: Namespaced
-        """;
+    internal static string WebhookConfiguration(Uri url) => PodWebhookConfiguration.ForUrl(new Uri(url, AdmissionWebhookServer.Path), timeoutSeconds: 2);
 
     private const string Profile = """
         apiVersion: flamewatch.io/v1alpha1
