@@ -62,19 +62,14 @@ public sealed class WebhookEndToEndTests(KubernetesModeFixture fixture) : IClass
             Assert.DoesNotContain(await fixture.EventsAsync(after, token), e => e.Reason == EventReasons.DutyCycled);
 
             // The webhook goes away: pods are still created, unchanged.
-            op.Kill(entireProcessTree: true);
-            await op.WaitForExitAsync(token);
+            op.Kill();
             var down = await fixture.CreatePodAsync(UniqueApplication("down"), null, [("app", ContainerProgram.NotDotNet)], token, environment: new Dictionary<string, string>());
             var downStored = await fixture.Client.CoreV1.ReadNamespacedPodAsync(down.Name, Namespace, cancellationToken: token);
             Assert.Null(downStored.Spec.Containers[0].Env);
         }
         finally
         {
-            if (!op.HasExited)
-            {
-                op.Kill(entireProcessTree: true);
-                await op.WaitForExitAsync(CancellationToken.None);
-            }
+            op.Kill();
         }
     }
 
@@ -85,25 +80,12 @@ public sealed class WebhookEndToEndTests(KubernetesModeFixture fixture) : IClass
 
 
 
-    private static Process StartOperator(string kubeconfig, int webhookPort)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--kubeconfig", kubeconfig, "--leader-elect", "false", "--urls", "http://127.0.0.1:0",
+    private static ChildProcess StartOperator(string kubeconfig, int webhookPort) =>
+        ChildProcess.Start("flamewatch-operator.dll",
+            [
+                "--kubeconfig", kubeconfig, "--leader-elect", "false", "--urls", "http://127.0.0.1:0",
                 "--webhook", "true", "--webhook-port", webhookPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Webhook:ListenAddress=127.0.0.1",
                 "--webhook-additional-names", "127.0.0.1", "--Webhook:RefreshInterval=00:00:01",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+            ],
+            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
 }

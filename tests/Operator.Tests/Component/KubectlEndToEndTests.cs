@@ -98,8 +98,7 @@ public sealed class KubectlEndToEndTests
         }
         finally
         {
-            op.Kill(entireProcessTree: true);
-            await op.WaitForExitAsync(CancellationToken.None);
+            op.Kill();
             if (Directory.Exists(server.KubeconfigPath + ".kube-cache"))
             {
                 Directory.Delete(server.KubeconfigPath + ".kube-cache", recursive: true);
@@ -124,27 +123,13 @@ public sealed class KubectlEndToEndTests
     private static readonly string WebhookConfiguration = PodWebhookConfiguration.ForService("default", "flamewatch-webhook", ownNamespace: "flamewatch-system");
 
 
-    private static Process StartOperator(TestKit.TestApiServer server, int webhookPort)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "flamewatch-operator.dll"), "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250",
+    private static ChildProcess StartOperator(TestKit.TestApiServer server, int webhookPort) =>
+        ChildProcess.Start("flamewatch-operator.dll",
+            [
+                "--urls", "http://127.0.0.1:0", "--lease-namespace", "default", "Operator:LeaseDuration=00:00:03", "Operator:RenewDeadline=00:00:02", "Operator:RetryPeriod=00:00:00.250",
                 "--webhook", "true", "--webhook-port", webhookPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Webhook:ListenAddress=127.0.0.1", "--Webhook:RefreshInterval=00:00:01",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["KUBECONFIG"] = server.KubeconfigPath;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+            ],
+            new Dictionary<string, string> { ["KUBECONFIG"] = server.KubeconfigPath, ["Logging__LogLevel__Default"] = "Warning" });
 
     private static async Task EventuallyAsync(TestKit.TestApiServer server, CancellationToken cancellationToken, string what, string[] args, Func<string, bool> condition)
     {
