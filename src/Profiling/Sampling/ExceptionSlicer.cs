@@ -6,12 +6,13 @@ namespace Flamewatch.Profiling.Sampling;
 
 /// <summary>
 /// Runs the exceptions session (the runtime provider at the Error level: <c>ExceptionThrown</c> alone, one stack walk
-/// per throw). While a process throws fewer than <see cref="SteadyRate"/> exceptions per second the session stays on
-/// and every throw is counted. Above that rate every throw's stack walk would cost the target more than the profile
-/// is worth, so the session runs in slices: in each <see cref="Cycle"/>, on for a share of it (about
-/// <see cref="SteadyRate"/> ÷ rate, at least <see cref="MinimumDuty"/>) at a random phase. <see cref="TakeCoverage"/>
-/// says what share of a period was observed; counts are divided by it (the throws of the unobserved time are
-/// estimated from those of the observed time, unbiased for a rate that does not follow the random phase).
+/// per throw). The rate comes from the runtime's own counter (<see cref="RuntimeExceptionCounter"/>; from the observed
+/// throws when it is not available). While a process throws fewer than <see cref="SteadyRate"/> exceptions per second
+/// the session stays on and every throw is counted. Above that rate every throw's stack walk would cost the target
+/// more than the profile is worth, so the session runs in slices: in each <see cref="Cycle"/>, on for a share of it
+/// (about <see cref="SteadyRate"/> ÷ rate, at least <see cref="MinimumDuty"/>) at a random phase.
+/// <see cref="TakeCoverage"/> says what share of a period was observed and <see cref="TakeRuntimeRate"/> how fast the
+/// runtime counted throws; <see cref="ExceptionSampler.Drain"/> turns both into the period's estimates.
 /// </summary>
 /// <remarks>
 /// When one of several sessions enabling the runtime provider ends, the runtime recomputes the provider's keywords
