@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Flamewatch.NodeCollector.Hosting;
 using Flamewatch.TestKit;
+using Flamewatch.TestKit.Logging;
 using Flamewatch.TestKit.Processes;
 using Flamewatch.TestKit.SimulatedNodes;
 using k8s;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Flamewatch.NodeCollector.Tests.KubernetesMode;
 
@@ -37,6 +39,9 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
 
     internal HttpClient CollectorClient { get; private set; } = null!;
 
+    /// <summary>The collector's recent log (Flamewatch categories from Debug), for messages of waits that end in vain.</summary>
+    internal RecentLog CollectorLog { get; } = new();
+
     internal SimulatedNode Node => _node ?? throw new InvalidOperationException("no simulated node on this machine");
 
     public async Task InitializeAsync()
@@ -62,6 +67,11 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
             ["Collector:RescanInterval"] = "00:00:01",
             ["Collector:AttachTimeout"] = "00:00:05",
             ["Collector:StopTimeout"] = "00:00:20",
+        },
+        services =>
+        {
+            services.AddSingleton<ILoggerProvider>(CollectorLog);
+            services.Configure<LoggerFilterOptions>(filters => filters.AddFilter<RecentLog>("Flamewatch", LogLevel.Debug));
         });
         await Collector.StartAsync(timeout.Token);
         var address = Collector.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -97,17 +107,32 @@ public sealed class KubernetesModeFixture : IAsyncLifetime
         return list.Items;
     }
 
-    /// <summary>Polls until an Event with <paramref name="reason"/> is recorded on the pod.</summary>
+    /// <summary>
+    /// Polls until an Event with <paramref name="reason"/> is recorded on the pod. A wait that ends in vain says which
+    /// Events the pod has and what the collector logged about it.
+    /// </summary>
     internal async Task<Corev1Event> WaitForEventAsync(TestPod pod, string reason, CancellationToken cancellationToken)
     {
-        while (true)
+        IList<Corev1Event> events = [];
+        try
         {
-            if ((await EventsAsync(pod, cancellationToken)).FirstOrDefault(e => e.Reason == reason) is { } found)
+            while (true)
             {
-                return found;
-            }
+                events = await EventsAsync(pod, cancellationToken);
+                if (events.FirstOrDefault(e => e.Reason == reason) is { } found)
+                {
+                    return found;
+                }
 
-            await Task.Delay(250, cancellationToken);
+                await Task.Delay(250, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"No {reason} Event on pod {pod.Name}. Its Events: [{string.Join("; ", events.Select(e => $"{e.Reason} x{e.Count}: {e.Message}"))}]."
+                + $"{Environment.NewLine}The collector's log about it:{Environment.NewLine}{string.Join(Environment.NewLine, CollectorLog.Tail(60, pod.Name))}"
+                + $"{Environment.NewLine}The collector's last entries:{Environment.NewLine}{string.Join(Environment.NewLine, CollectorLog.Tail(40))}");
         }
     }
 
