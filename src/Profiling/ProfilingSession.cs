@@ -202,7 +202,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
             _main = await TraceStream.StartAsync(_client!, _configuration!.MainSession(), cancellationToken).ConfigureAwait(false);
             if (_options.Exceptions)
             {
-                _exceptionSlicer = new ExceptionSlicer(_client!, _pid, stream => recorder.SubscribeExceptions(stream, () => _exceptionSlicer?.OnEvent()), _logger, _time);
+                _exceptionSlicer = new ExceptionSlicer(_client!, _pid, _options.Period, stream => recorder.SubscribeExceptions(stream, () => _exceptionSlicer?.OnEvent()), _logger, _time);
                 await _exceptionSlicer.StartAsync(cancellationToken).ConfigureAwait(false);
             }
         }

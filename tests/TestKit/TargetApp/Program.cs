@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Flamewatch.TestKit.TargetApp;
 
 // Usage: Flamewatch.TestKit.TargetApp [hot] [sleep] [alloc] [churn] [sockets] [dynamic] [large] [mixed] [late]
-//   [exceptions] [storm] [lock] [lockheavy] [--seconds N]
+//   [exceptions] [storm] [throwheavy] [lock] [lockheavy] [--seconds N]
 // "sockets" echoes messages over loopback TCP (its time is in ReadyToRun socket P/Invokes); "dynamic" spins in
 // short-lived dynamic methods (JIT'd and freed all the time); "large" runs a retaining and a transient site of
 // large-object-heap arrays; "mixed" alternates 20 ms of spinning with 20 ms of sleeping on one thread.
@@ -10,9 +10,10 @@ using Flamewatch.TestKit.TargetApp;
 // "late" starts, 3 s after "ready", a thread running ReadyToRun framework code (Convert.ToBase64String) that a
 // profiler attached before then sees for the first time.
 // "exceptions" throws and catches at three sites (300/s, 30/s of the same type from another method, 30/s of another
-// type); "storm" throws as fast as one thread can. "lock" runs threads queuing on one lock that each hold it ≈1 ms,
-// timing their waits; "lockheavy" CPU-bound threads contending for one lock. Iterations count storm throws and
-// lockheavy acquisitions too (benchmarks run them alone).
+// type); "storm" throws as fast as one thread can; "throwheavy" handles requests of ≈ 40 µs that each end in a
+// throw. "lock" runs threads queuing on one lock that each hold it ≈1 ms, timing their waits; "lockheavy" CPU-bound
+// threads contending for one lock. Iterations count storm throws, throwheavy requests and lockheavy acquisitions too
+// (benchmarks run them alone).
 // Scenarios may also come from FLAMEWATCH_TARGET_SCENARIOS (comma-separated); default: all three.
 // Prints "ready pid=<pid>" once every scenario thread runs, then once per second
 // "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes>" (cumulative
@@ -84,6 +85,10 @@ if (scenarios.Contains("exceptions"))
 if (scenarios.Contains("storm"))
 {
     threads.Add(new Thread(workloads.RunStorm) { IsBackground = true, Name = Workloads.StormThreadName });
+}
+if (scenarios.Contains("throwheavy"))
+{
+    threads.Add(new Thread(workloads.RunThrowHeavy) { IsBackground = true, Name = Workloads.StormThreadName });
 }
 if (scenarios.Contains("lock"))
 {

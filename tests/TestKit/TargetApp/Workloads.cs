@@ -33,6 +33,9 @@ public sealed class Workloads
     /// <summary>Throws per second of <see cref="ThrowFormat"/> (a <see cref="FormatException"/>).</summary>
     public const int FormatPerSecond = 30;
 
+    /// <summary>Calls of the 200-step spin per request of <see cref="RunThrowHeavy"/>.</summary>
+    public const int ThrowHeavyWork = 128;
+
     /// <summary>Threads queuing on the shared lock in <see cref="WaitForSharedLock"/>.</summary>
     public const int Waiters = 4;
 
@@ -297,6 +300,26 @@ public sealed class Workloads
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowStorm() => throw new ArgumentException("storm");
+
+    /// <summary>
+    /// Handles "requests" that each do ≈ 40 µs of work and end in a throw and catch (tens of thousands of throws per
+    /// second on one core: an exception-heavy service rather than a storm); each request is an iteration and its throw
+    /// counts with the storm's.
+    /// </summary>
+    public void RunThrowHeavy()
+    {
+        uint state = 5;
+        while (true)
+        {
+            for (var i = 0; i < ThrowHeavyWork; i++)
+            {
+                state = SpinShort(state);
+            }
+            Catch(ThrowStorm);
+            Interlocked.Increment(ref ThrownStorm);
+            Interlocked.Increment(ref Iterations);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Catch(Action thrower)
