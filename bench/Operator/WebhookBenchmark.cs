@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Settings;
 using Flamewatch.TestKit;
 using Flamewatch.TestKit.Processes;
 using Flamewatch.TestKit.Webhooks;

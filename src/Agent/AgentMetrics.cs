@@ -52,12 +52,9 @@ internal sealed class AgentMetrics(ProfileStore store)
             text.Sample("flamewatch_agent_uploads_total", count, ("path", path), ("result", result));
         }
 
-        text.Family("flamewatch_agent_profiles_stored_total", PrometheusMetricType.Counter, "Profiles durably stored")
-            .Sample("flamewatch_agent_profiles_stored_total", Interlocked.Read(ref _profilesStored))
-            .Family("flamewatch_agent_stored_bytes_total", PrometheusMetricType.Counter, "Bytes of sample data stored")
-            .Sample("flamewatch_agent_stored_bytes_total", Interlocked.Read(ref _bytesStored))
-            .Family("flamewatch_agent_store_bytes", PrometheusMetricType.Gauge, "Bytes of sample data in the store now (after retention)")
-            .Sample("flamewatch_agent_store_bytes", store.StoredBytes)
+        text.Family("flamewatch_agent_profiles_stored_total", PrometheusMetricType.Counter, "Profiles durably stored", Interlocked.Read(ref _profilesStored))
+            .Family("flamewatch_agent_stored_bytes_total", PrometheusMetricType.Counter, "Bytes of sample data stored", Interlocked.Read(ref _bytesStored))
+            .Family("flamewatch_agent_store_bytes", PrometheusMetricType.Gauge, "Bytes of sample data in the store now (after retention)", store.StoredBytes)
             .Family("flamewatch_agent_queries_total", PrometheusMetricType.Counter, "Query API requests answered, by path and result");
         foreach (var ((path, result), count) in _queries.OrderBy(q => q.Key))
         {

@@ -15,14 +15,14 @@ public static class EffectiveSettings
         ArgumentNullException.ThrowIfNull(spec);
         var errors = new List<SettingsError>();
 
-        var applicationName = spec.ApplicationName ?? resourceName;
-        if (SettingsRules.ApplicationName(applicationName) is { } nameError)
+        // Each value the spec sets and the rules accept replaces the default of ProfilingSettings.
+        var settings = new ProfilingSettings { ApplicationName = spec.ApplicationName ?? resourceName };
+        if (SettingsRules.ApplicationName(settings.ApplicationName) is { } nameError)
         {
             errors.Add(new("spec.applicationName", nameError));
-            applicationName = resourceName;
+            settings = settings with { ApplicationName = resourceName };
         }
 
-        var period = SettingsRules.DefaultPeriod;
         if (spec.Period is not null)
         {
             if (SettingsRules.Period(spec.Period, out var parsedPeriod) is { } periodError)
@@ -31,28 +31,27 @@ public static class EffectiveSettings
             }
             else
             {
-                period = parsedPeriod;
+                settings = settings with { Period = parsedPeriod };
             }
         }
 
-        var uploadTimeout = SettingsRules.FallbackUploadTimeout(period);
+        settings = settings with { UploadTimeout = SettingsRules.FallbackUploadTimeout(settings.Period) };
         if (spec.UploadTimeout is not null)
         {
-            if (SettingsRules.UploadTimeout(spec.UploadTimeout, period, out var parsedTimeout) is { } timeoutError)
+            if (SettingsRules.UploadTimeout(spec.UploadTimeout, settings.Period, out var parsedTimeout) is { } timeoutError)
             {
                 errors.Add(new("spec.uploadTimeout", timeoutError));
             }
             else
             {
-                uploadTimeout = parsedTimeout;
+                settings = settings with { UploadTimeout = parsedTimeout };
             }
         }
-        else if (SettingsRules.DefaultUploadTimeout >= period)
+        else if (SettingsRules.DefaultUploadTimeout >= settings.Period)
         {
             errors.Add(new("spec.uploadTimeout", $"the default {GoDuration.Format(SettingsRules.DefaultUploadTimeout)} is not shorter than the period; set a shorter uploadTimeout"));
         }
 
-        var frequency = SettingsRules.DefaultSamplingFrequency;
         if (spec.SamplingFrequency is { } requestedFrequency)
         {
             if (SettingsRules.SamplingFrequency(requestedFrequency) is { } frequencyError)
@@ -61,11 +60,10 @@ public static class EffectiveSettings
             }
             else
             {
-                frequency = requestedFrequency;
+                settings = settings with { SamplingFrequency = requestedFrequency };
             }
         }
 
-        var profileTypes = ProfileTypes.Default;
         if (spec.ProfileTypes is not null)
         {
             if (SettingsRules.ProfileTypes(spec.ProfileTypes, out var parsedTypes) is { } typesError)
@@ -75,11 +73,10 @@ public static class EffectiveSettings
 
             if (parsedTypes != ProfileTypes.None)
             {
-                profileTypes = parsedTypes;
+                settings = settings with { ProfileTypes = parsedTypes };
             }
         }
 
-        var labels = ProfilingSettings.EmptyLabels;
         if (spec.Labels is { Count: > 0 })
         {
             if (SettingsRules.Labels(spec.Labels) is { } labelsError)
@@ -88,7 +85,7 @@ public static class EffectiveSettings
             }
             else
             {
-                labels = new SortedDictionary<string, string>(spec.Labels, StringComparer.Ordinal);
+                settings = settings with { Labels = new SortedDictionary<string, string>(spec.Labels, StringComparer.Ordinal) };
             }
         }
 
@@ -102,15 +99,6 @@ public static class EffectiveSettings
             errors.Add(new(selectorError[..separator], selectorError[(separator + 2)..]));
         }
 
-        var settings = new ProfilingSettings
-        {
-            ApplicationName = applicationName,
-            Period = period,
-            UploadTimeout = uploadTimeout,
-            SamplingFrequency = frequency,
-            ProfileTypes = profileTypes,
-            Labels = labels,
-        };
         return new SettingsResult(settings, errors);
     }
 }

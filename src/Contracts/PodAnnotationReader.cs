@@ -35,7 +35,8 @@ public static class PodAnnotationReader
 
         var managedBy = annotations.TryGetValue(FlamewatchAnnotations.ManagedBy, out var owner) && owner.Length > 0 ? owner : null;
 
-        var applicationName = defaultApplicationName;
+        // Each value the annotations set and the rules accept replaces the default of ProfilingSettings.
+        var settings = new ProfilingSettings { ApplicationName = defaultApplicationName };
         if (annotations.TryGetValue(FlamewatchAnnotations.ApplicationName, out var nameText))
         {
             if (SettingsRules.ApplicationName(nameText) is { } error)
@@ -44,54 +45,51 @@ public static class PodAnnotationReader
             }
             else
             {
-                applicationName = nameText;
+                settings = settings with { ApplicationName = nameText };
             }
         }
 
-        var period = SettingsRules.DefaultPeriod;
         if (annotations.TryGetValue(FlamewatchAnnotations.Period, out var periodText))
         {
             if (SettingsRules.Period(periodText, out var parsed) is { } error)
             {
-                errors.Add(new(FlamewatchAnnotations.Period, $"{error}; using {GoDuration.Format(period)}"));
+                errors.Add(new(FlamewatchAnnotations.Period, $"{error}; using {GoDuration.Format(settings.Period)}"));
             }
             else
             {
-                period = parsed;
+                settings = settings with { Period = parsed };
             }
         }
 
-        var uploadTimeout = SettingsRules.FallbackUploadTimeout(period);
+        settings = settings with { UploadTimeout = SettingsRules.FallbackUploadTimeout(settings.Period) };
         if (annotations.TryGetValue(FlamewatchAnnotations.UploadTimeout, out var timeoutText))
         {
-            if (SettingsRules.UploadTimeout(timeoutText, period, out var parsed) is { } error)
+            if (SettingsRules.UploadTimeout(timeoutText, settings.Period, out var parsed) is { } error)
             {
-                errors.Add(new(FlamewatchAnnotations.UploadTimeout, $"{error}; using {GoDuration.Format(uploadTimeout)}"));
+                errors.Add(new(FlamewatchAnnotations.UploadTimeout, $"{error}; using {GoDuration.Format(settings.UploadTimeout)}"));
             }
             else
             {
-                uploadTimeout = parsed;
+                settings = settings with { UploadTimeout = parsed };
             }
         }
 
-        var frequency = SettingsRules.DefaultSamplingFrequency;
         if (annotations.TryGetValue(FlamewatchAnnotations.SamplingFrequency, out var frequencyText))
         {
             if (!int.TryParse(frequencyText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
-                errors.Add(new(FlamewatchAnnotations.SamplingFrequency, $"\"{GoDuration.Truncate(frequencyText)}\" is not a whole number of hertz; using {frequency}"));
+                errors.Add(new(FlamewatchAnnotations.SamplingFrequency, $"\"{GoDuration.Truncate(frequencyText)}\" is not a whole number of hertz; using {settings.SamplingFrequency}"));
             }
             else if (SettingsRules.SamplingFrequency(parsed) is { } error)
             {
-                errors.Add(new(FlamewatchAnnotations.SamplingFrequency, $"{error}; using {frequency}"));
+                errors.Add(new(FlamewatchAnnotations.SamplingFrequency, $"{error}; using {settings.SamplingFrequency}"));
             }
             else
             {
-                frequency = parsed;
+                settings = settings with { SamplingFrequency = parsed };
             }
         }
 
-        var profileTypes = ProfileTypes.Default;
         if (annotations.TryGetValue(FlamewatchAnnotations.ProfileTypes, out var typesText))
         {
             var names = typesText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -103,11 +101,10 @@ public static class PodAnnotationReader
 
             if (parsed != ProfileTypes.None)
             {
-                profileTypes = parsed;
+                settings = settings with { ProfileTypes = parsed };
             }
         }
 
-        var labels = ProfilingSettings.EmptyLabels;
         if (annotations.TryGetValue(FlamewatchAnnotations.Labels, out var labelsText))
         {
             if (ReadLabels(labelsText, out var parsed) is { } error)
@@ -116,19 +113,10 @@ public static class PodAnnotationReader
             }
             else
             {
-                labels = parsed;
+                settings = settings with { Labels = parsed };
             }
         }
 
-        var settings = new ProfilingSettings
-        {
-            ApplicationName = applicationName,
-            Period = period,
-            UploadTimeout = uploadTimeout,
-            SamplingFrequency = frequency,
-            ProfileTypes = profileTypes,
-            Labels = labels,
-        };
         return new PodProfilingRequest(enabled, managedBy, settings, errors);
     }
 

@@ -32,6 +32,10 @@ public sealed class PrometheusTextWriter
         return this;
     }
 
+    /// <summary>A metric family of one sample: its <c># HELP</c> and <c># TYPE</c> lines, then the sample's line.</summary>
+    public PrometheusTextWriter Family(string name, PrometheusMetricType type, string help, double value, params ReadOnlySpan<(string Name, string Value)> labels) =>
+        Family(name, type, help).Sample(name, value, labels);
+
     /// <summary>One sample line: <c>name{label="value",...} value</c> (no braces without labels).</summary>
     public PrometheusTextWriter Sample(string name, double value, params ReadOnlySpan<(string Name, string Value)> labels)
     {

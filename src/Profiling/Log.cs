@@ -19,6 +19,7 @@ internal enum ProfilingEventId
     RundownFailed = 1008,
     SliceFailed = 1009,
     ExceptionsSliced = 1010,
+    SocketByPath = 1011,
     UploadQueueFull = 1201,
     UploadRetrying = 1202,
     UploadAbandoned = 1203,
@@ -58,6 +59,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = (int)ProfilingEventId.ExceptionsSliced, Level = LogLevel.Debug, Message = "Process {Pid} throws {Rate:F0} exceptions/s: observing {Duty:P1} of the time")]
     public static partial void ExceptionsSliced(ILogger logger, int pid, double rate, double duty);
+
+    [LoggerMessage(EventId = (int)ProfilingEventId.SocketByPath, Level = LogLevel.Debug,
+        Message = "Process {Pid}: its diagnostic socket is reached by path, resolved in user space, because {Reason}; a container that swaps a directory for a link meanwhile could redirect the connection")]
+    public static partial void SocketByPath(ILogger logger, int pid, string reason);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.SliceFailed, Level = LogLevel.Debug, Message = "Process {Pid}: a sampler slice failed")]
     public static partial void SliceFailed(ILogger logger, int pid, Exception exception);

@@ -45,6 +45,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private SessionState _state = SessionState.Unstarted;
     private AttachResult? _attach;
     private DiagnosticsClient? _client;
+    private DiagnosticSocket? _socket;
 
     // Set once attached (StartAsync), before the session runs.
     private SessionConfiguration? _configuration;
@@ -119,6 +120,11 @@ internal sealed class ProfilingSession : IAsyncDisposable
             if (_attach.Succeeded)
             {
                 _client = _attach.Client!;
+                _socket = _attach.Socket;
+                if (_socket?.ByPathReason is { } byPath)
+                {
+                    Log.SocketByPath(_logger, _pid, byPath);
+                }
                 Log.Attached(_logger, _pid);
                 Configure(_attach);
                 _attach = await StartStreamsAsync(_attach, cancellationToken).ConfigureAwait(false);
@@ -380,6 +386,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
 
     private void Finish(SessionState state, SessionEnd end, string message)
     {
+        // The client is used no more: the socket it connected through is let go.
+        Interlocked.Exchange(ref _socket, null)?.Dispose();
         _state = state;
         _completion.TrySetResult(new SessionResult(end, _attach?.Outcome ?? AttachOutcome.ProcessNotFound, message, _periods, _exports.Dropped, _exports.Failed));
     }

@@ -23,10 +23,10 @@ internal sealed record SessionConfiguration(ProfilingOptions Options, double Int
 
     public static SessionConfiguration For(ProfilingOptions options, AttachResult attach)
     {
-        var intervalMs = SamplerRate.ExpectedIntervalMs(attach.Environment);
+        var intervalMs = SamplingRateVariable.ExpectedIntervalMs(SamplingRateVariable.ValueIn(attach.Environment));
         // AllocationSampled exists from .NET 10 only; an unknown runtime gets the events every supported one has.
         return new SessionConfiguration(options, intervalMs,
-            options.Sampling && SamplerRate.IsContinuous(intervalMs, options.FrequencyHz),
+            options.Sampling && SamplingRateVariable.IsContinuous(intervalMs, options.FrequencyHz),
             options.UseAllocationTicks || attach.Runtime is not { HasAllocationSampling: true });
     }
 

@@ -25,4 +25,32 @@ public sealed class SamplingRateVariableTests
             Assert.True(SamplingRateVariable.IsContinuous(SamplingRateVariable.Format(hertz), hertz), $"{hertz} Hz → {SamplingRateVariable.Format(hertz)}");
         }
     }
+
+    [Theory]
+    [InlineData(100, "A")]
+    [InlineData(50, "14")]
+    [InlineData(1000, "1")]
+    [InlineData(3, "14D")]
+    public void A_frequency_is_written_as_hexadecimal_milliseconds(int hertz, string expected) =>
+        Assert.Equal(expected, SamplingRateVariable.Format(hertz));
+
+    [Theory]
+    [InlineData("A", 10)]
+    [InlineData("0xA", 10)]
+    [InlineData(" a ", 10)]
+    [InlineData("10", 16)]   // hexadecimal, like every CLR DWORD setting
+    [InlineData("1", 1)]
+    [InlineData("0", null)]
+    [InlineData("zz", null)]
+    [InlineData("186A0", null)]   // 100 s: not a sampler interval
+    public void A_value_is_read_as_hexadecimal_milliseconds(string value, int? expected) =>
+        Assert.Equal(expected, SamplingRateVariable.ParseMilliseconds(value));
+
+    [Fact]
+    public void The_environment_s_value_is_the_current_spelling_else_the_legacy_one()
+    {
+        Assert.Null(SamplingRateVariable.ValueIn(new Dictionary<string, string> { ["PATH"] = "/bin" }));
+        Assert.Equal("14", SamplingRateVariable.ValueIn(new Dictionary<string, string> { [SamplingRateVariable.LegacyName] = "14" }));
+        Assert.Equal("A", SamplingRateVariable.ValueIn(new Dictionary<string, string> { [SamplingRateVariable.LegacyName] = "14", [SamplingRateVariable.Name] = "A" }));
+    }
 }

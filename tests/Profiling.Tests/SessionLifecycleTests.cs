@@ -56,6 +56,20 @@ public sealed class SessionLifecycleTests(DefaultRateTarget target) : IClassFixt
     }
 
     [Fact]
+    public async Task A_session_holds_its_target_s_socket_while_it_runs_and_lets_it_go_when_it_stops()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var session = new ProfilingSession(target.Process.Pid, ShortPeriods, new CapturingExporter());
+        Assert.True((await session.StartAsync(timeout.Token)).Succeeded);
+        var held = DescriptorsOfSocket(target.Process.Pid);
+
+        await session.StopAsync(timeout.Token);
+
+        Assert.Equal(1, held);
+        Assert.Equal(0, DescriptorsOfSocket(target.Process.Pid));
+    }
+
+    [Fact]
     public async Task A_missing_process_is_reported_as_not_found()
     {
         var result = await StartAsync(int.MaxValue - 7);
@@ -86,6 +100,14 @@ public sealed class SessionLifecycleTests(DefaultRateTarget target) : IClassFixt
         var result = await StartAsync(disabled.Pid);
         Assert.Equal(AttachOutcome.DiagnosticsDisabled, result.Attach);
         Assert.Contains("DOTNET_EnableDiagnostics=0", result.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>This process's descriptors that hold the diagnostic socket of <paramref name="pid"/> (connections are not counted).</summary>
+    private static int DescriptorsOfSocket(int pid)
+    {
+        var name = $"/dotnet-diagnostic-{pid}-";
+        return new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Count(fd => fd.LinkTarget?.Contains(name, StringComparison.Ordinal) == true);
     }
 
     private static async Task<SessionResult> StartAsync(int pid)

@@ -66,19 +66,35 @@ internal sealed class ProcessDiscovery : IDisposable
 
     private async Task<DiscoveryScan> ScanCoreAsync(IReadOnlyCollection<DiscoveryPod> pods, CancellationToken cancellationToken)
     {
+        var scan = new ScanState(_timeProvider.GetUtcNow());
+        var candidates = ListCandidates(pods, scan);
+        Prune(scan.Live);
+
+        var inspections = await Task.WhenAll(candidates.Select(c => InspectAsync(c, cancellationToken))).ConfigureAwait(false);
+        foreach (var (candidate, lookup) in inspections)
+        {
+            Classify(candidate, lookup, scan);
+        }
+
+        var added = scan.Current.Values.Where(p => !_previous.ContainsKey(p.Key)).OrderBy(p => p.HostPid).ToList();
+        var removed = _previous.Values.Where(p => !scan.Current.ContainsKey(p.Key)).OrderBy(p => p.HostPid).ToList();
+        _previous = scan.Current;
+        return new DiscoveryScan(scan.Current.Values.OrderBy(p => p.HostPid).ToList(), added, removed, scan.Skipped, scan.Deferred);
+    }
+
+    /// <summary>
+    /// The live processes of the node (into <see cref="ScanState.Live"/>) and, of those in a container of
+    /// <paramref name="pods"/>, the ones to inspect now; the others are skipped or stay deferred.
+    /// </summary>
+    private List<Candidate> ListCandidates(IReadOnlyCollection<DiscoveryPod> pods, ScanState scan)
+    {
         var podsByUid = new Dictionary<string, DiscoveryPod>(StringComparer.Ordinal);
         foreach (var pod in pods)
         {
             podsByUid.TryAdd(pod.Uid.ToLowerInvariant(), pod);
         }
 
-        var now = _timeProvider.GetUtcNow();
-        var live = new HashSet<ProcessKey>();
-        var skipped = new List<SkippedProcess>();
-        var deferred = new List<DeferredProcess>();
-        var current = new Dictionary<ProcessKey, DiscoveredProcess>();
         var candidates = new List<Candidate>();
-
         foreach (var pid in _procFs.ListProcessIds())
         {
             var stat = TryReadStat(pid);
@@ -88,7 +104,7 @@ internal sealed class ProcessDiscovery : IDisposable
             }
 
             var key = new ProcessKey(pid, stat.Value.StartTime);
-            live.Add(key);
+            scan.Live.Add(key);
             if (IdentityOf(key) is not { } identity || !podsByUid.TryGetValue(identity.PodUid, out var pod))
             {
                 continue;
@@ -96,66 +112,73 @@ internal sealed class ProcessDiscovery : IDisposable
 
             if (identity.ContainerId is null)
             {
-                skipped.Add(new SkippedProcess(pid, pod.Uid, null, SkipReason.NoContainer));
+                scan.Skipped.Add(new SkippedProcess(pid, pod.Uid, null, SkipReason.NoContainer));
                 continue;
             }
 
             if (pod.FindContainer(identity.ContainerId, out var statusRuntime) is not { } container)
             {
-                skipped.Add(new SkippedProcess(pid, pod.Uid, identity.ContainerId, SkipReason.UnknownContainer));
+                scan.Skipped.Add(new SkippedProcess(pid, pod.Uid, identity.ContainerId, SkipReason.UnknownContainer));
                 continue;
             }
 
-            if (_hungProbes.TryGetValue(key, out var hung) && !hung.IsCompleted)
+            if (IsDue(key, pod.Uid, scan))
             {
-                Defer(key, pod.Uid, AttachOutcome.Timeout, "an earlier inspection of this process has not returned", now, deferred, current);
-                continue;
+                var runtime = statusRuntime != ContainerRuntime.Unknown ? statusRuntime : identity.Runtime;
+                candidates.Add(new Candidate(key, pod.Uid, identity.ContainerId, container.Name, runtime));
             }
-
-            _hungProbes.Remove(key);
-            if (_deferred.TryGetValue(key, out var wait) && wait.RetryAt > now)
-            {
-                deferred.Add(wait);
-                CarryForward(key, current);
-                continue;
-            }
-
-            _deferred.Remove(key);
-            var runtime = statusRuntime != ContainerRuntime.Unknown ? statusRuntime : identity.Runtime;
-            candidates.Add(new Candidate(key, pod.Uid, identity.ContainerId, container.Name, runtime));
         }
 
-        Prune(live);
+        return candidates;
+    }
 
-        var inspections = await Task.WhenAll(candidates.Select(c => InspectAsync(c, cancellationToken))).ConfigureAwait(false);
-        foreach (var (candidate, lookup) in inspections)
+    /// <summary>
+    /// Whether a process may be inspected now: not while an earlier inspection of it hangs (it is deferred again), nor
+    /// before its deferral ends (it stays deferred); a process that was deferred keeps its place in the scan meanwhile.
+    /// </summary>
+    private bool IsDue(ProcessKey key, string podUid, ScanState scan)
+    {
+        if (_hungProbes.TryGetValue(key, out var hung) && !hung.IsCompleted)
         {
-            var key = candidate.Key;
-            switch (lookup.Failure)
-            {
-                case null:
-                case AttachOutcome.DiagnosticsDisabled:
-                    current[key] = new DiscoveredProcess(
-                        key.HostPid, lookup.NamespacePid, key.StartTime, candidate.PodUid, candidate.ContainerId,
-                        candidate.ContainerName, candidate.Runtime,
-                        lookup.Endpoint is null ? DiagnosticsState.Disabled : DiagnosticsState.Available,
-                        lookup.Endpoint, lookup.TempDirectory);
-                    break;
-                case AttachOutcome.NotDotNet or AttachOutcome.NoDiagnosticSocket:
-                    skipped.Add(new SkippedProcess(key.HostPid, candidate.PodUid, candidate.ContainerId, SkipReason.NotDotNet));
-                    break;
-                case AttachOutcome.ProcessExited or AttachOutcome.ProcessNotFound:
-                    break;
-                case { } failure:
-                    Defer(key, candidate.PodUid, failure, lookup.Message, now, deferred, current);
-                    break;
-            }
+            Defer(key, podUid, AttachOutcome.Timeout, "an earlier inspection of this process has not returned", scan);
+            return false;
         }
 
-        var added = current.Values.Where(p => !_previous.ContainsKey(p.Key)).OrderBy(p => p.HostPid).ToList();
-        var removed = _previous.Values.Where(p => !current.ContainsKey(p.Key)).OrderBy(p => p.HostPid).ToList();
-        _previous = current;
-        return new DiscoveryScan(current.Values.OrderBy(p => p.HostPid).ToList(), added, removed, skipped, deferred);
+        _hungProbes.Remove(key);
+        if (_deferred.TryGetValue(key, out var wait) && wait.RetryAt > scan.Now)
+        {
+            scan.Deferred.Add(wait);
+            CarryForward(key, scan);
+            return false;
+        }
+
+        _deferred.Remove(key);
+        return true;
+    }
+
+    /// <summary>An inspection's outcome: discovered (diagnostics available or disabled), skipped (no .NET), gone, or deferred.</summary>
+    private void Classify(Candidate candidate, SocketLookup lookup, ScanState scan)
+    {
+        var key = candidate.Key;
+        switch (lookup.Failure)
+        {
+            case null:
+            case AttachOutcome.DiagnosticsDisabled:
+                scan.Current[key] = new DiscoveredProcess(
+                    key.HostPid, lookup.NamespacePid, key.StartTime, candidate.PodUid, candidate.ContainerId,
+                    candidate.ContainerName, candidate.Runtime,
+                    lookup.Endpoint is null ? DiagnosticsState.Disabled : DiagnosticsState.Available,
+                    lookup.Endpoint, lookup.TempDirectory);
+                break;
+            case AttachOutcome.NotDotNet or AttachOutcome.NoDiagnosticSocket:
+                scan.Skipped.Add(new SkippedProcess(key.HostPid, candidate.PodUid, candidate.ContainerId, SkipReason.NotDotNet));
+                break;
+            case AttachOutcome.ProcessExited or AttachOutcome.ProcessNotFound:
+                break;
+            case { } failure:
+                Defer(key, candidate.PodUid, failure, lookup.Message, scan);
+                break;
+        }
     }
 
     private async Task<(Candidate Candidate, SocketLookup Lookup)> InspectAsync(Candidate candidate, CancellationToken cancellationToken)
@@ -183,25 +206,24 @@ internal sealed class ProcessDiscovery : IDisposable
         }
     }
 
-    private void Defer(ProcessKey key, string podUid, AttachOutcome outcome, string reason, DateTimeOffset now,
-        List<DeferredProcess> deferred, Dictionary<ProcessKey, DiscoveredProcess> current)
+    private void Defer(ProcessKey key, string podUid, AttachOutcome outcome, string reason, ScanState scan)
     {
-        var entry = new DeferredProcess(key.HostPid, podUid, outcome, reason, now + _options.DeferDuration);
+        var entry = new DeferredProcess(key.HostPid, podUid, outcome, reason, scan.Now + _options.DeferDuration);
         if (_deferred.Count < _options.MaxCachedProcesses || _deferred.ContainsKey(key))
         {
             _deferred[key] = entry;
         }
 
-        deferred.Add(entry);
-        CarryForward(key, current);
+        scan.Deferred.Add(entry);
+        CarryForward(key, scan);
     }
 
     /// <summary>A process discovered before keeps its place while it is deferred, so a transient failure is not an exit.</summary>
-    private void CarryForward(ProcessKey key, Dictionary<ProcessKey, DiscoveredProcess> current)
+    private void CarryForward(ProcessKey key, ScanState scan)
     {
         if (_previous.TryGetValue(key, out var known))
         {
-            current[key] = known;
+            scan.Current[key] = known;
         }
     }
 
@@ -275,4 +297,18 @@ internal sealed class ProcessDiscovery : IDisposable
     }
 
     private sealed record Candidate(ProcessKey Key, string PodUid, string ContainerId, string ContainerName, ContainerRuntime Runtime);
+
+    /// <summary>What one scan has found so far, as of its start (<see cref="Now"/>).</summary>
+    private sealed class ScanState(DateTimeOffset now)
+    {
+        public DateTimeOffset Now { get; } = now;
+
+        public HashSet<ProcessKey> Live { get; } = [];
+
+        public List<SkippedProcess> Skipped { get; } = [];
+
+        public List<DeferredProcess> Deferred { get; } = [];
+
+        public Dictionary<ProcessKey, DiscoveredProcess> Current { get; } = [];
+    }
 }

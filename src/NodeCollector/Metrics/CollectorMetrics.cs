@@ -90,21 +90,15 @@ internal sealed class CollectorMetrics
     public string ToPrometheusText()
     {
         var text = new PrometheusTextWriter()
-            .Family("flamewatch_collector_sessions_active", PrometheusMetricType.Gauge, "Profiling sessions running now (one per .NET process)")
-            .Sample("flamewatch_collector_sessions_active", _sessionsActive())
-            .Family("flamewatch_collector_sessions_started_total", PrometheusMetricType.Counter, "Profiling sessions started")
-            .Sample("flamewatch_collector_sessions_started_total", Interlocked.Read(ref _sessionsStarted))
-            .Family("flamewatch_collector_sessions_ended_total", PrometheusMetricType.Counter, "Profiling sessions ended (stopped, target exited or failed)")
-            .Sample("flamewatch_collector_sessions_ended_total", Interlocked.Read(ref _sessionsEnded))
+            .Family("flamewatch_collector_sessions_active", PrometheusMetricType.Gauge, "Profiling sessions running now (one per .NET process)", _sessionsActive())
+            .Family("flamewatch_collector_sessions_started_total", PrometheusMetricType.Counter, "Profiling sessions started", Interlocked.Read(ref _sessionsStarted))
+            .Family("flamewatch_collector_sessions_ended_total", PrometheusMetricType.Counter, "Profiling sessions ended (stopped, target exited or failed)", Interlocked.Read(ref _sessionsEnded))
             .Family("flamewatch_collector_samples_total", PrometheusMetricType.Counter, "Samples aggregated into profiles, by kind")
             .Sample("flamewatch_collector_samples_total", Interlocked.Read(ref _threadSamples), ("kind", "thread"))
             .Sample("flamewatch_collector_samples_total", Interlocked.Read(ref _allocationSamples), ("kind", "allocation"))
-            .Family("flamewatch_collector_samples_unresolved_total", PrometheusMetricType.Counter, "Thread samples with a frame no method covers (shown as an address)")
-            .Sample("flamewatch_collector_samples_unresolved_total", Interlocked.Read(ref _unresolvedSamples))
-            .Family("flamewatch_collector_profiles_total", PrometheusMetricType.Counter, "Profiles built (one per process and period)")
-            .Sample("flamewatch_collector_profiles_total", Interlocked.Read(ref _profiles))
-            .Family("flamewatch_collector_profile_bytes_total", PrometheusMetricType.Counter, "Compressed pprof bytes built")
-            .Sample("flamewatch_collector_profile_bytes_total", Interlocked.Read(ref _profileBytes))
+            .Family("flamewatch_collector_samples_unresolved_total", PrometheusMetricType.Counter, "Thread samples with a frame no method covers (shown as an address)", Interlocked.Read(ref _unresolvedSamples))
+            .Family("flamewatch_collector_profiles_total", PrometheusMetricType.Counter, "Profiles built (one per process and period)", Interlocked.Read(ref _profiles))
+            .Family("flamewatch_collector_profile_bytes_total", PrometheusMetricType.Counter, "Compressed pprof bytes built", Interlocked.Read(ref _profileBytes))
             .Family("flamewatch_collector_uploads_total", PrometheusMetricType.Counter, "Upload attempts, by result");
         lock (_lock)
         {
@@ -115,8 +109,7 @@ internal sealed class CollectorMetrics
         }
 
         var (queueFull, abandoned) = _dropped();
-        text.Family("flamewatch_collector_upload_bytes_total", PrometheusMetricType.Counter, "Bytes of pprof attachments the receiver accepted")
-            .Sample("flamewatch_collector_upload_bytes_total", Interlocked.Read(ref _uploadBytes))
+        text.Family("flamewatch_collector_upload_bytes_total", PrometheusMetricType.Counter, "Bytes of pprof attachments the receiver accepted", Interlocked.Read(ref _uploadBytes))
             .Family("flamewatch_collector_uploads_dropped_total", PrometheusMetricType.Counter, "Profiles never delivered, by reason")
             .Sample("flamewatch_collector_uploads_dropped_total", queueFull, ("reason", "queue_full"))
             .Sample("flamewatch_collector_uploads_dropped_total", abandoned, ("reason", "abandoned"))
@@ -130,12 +123,9 @@ internal sealed class CollectorMetrics
         }
 
         return text
-            .Family("flamewatch_collector_scans_total", PrometheusMetricType.Counter, "Discovery scans of the node's processes")
-            .Sample("flamewatch_collector_scans_total", Interlocked.Read(ref _scans))
-            .Family("flamewatch_collector_events_total", PrometheusMetricType.Counter, "Kubernetes Events recorded on pods")
-            .Sample("flamewatch_collector_events_total", Interlocked.Read(ref _eventsRecorded))
-            .Family("flamewatch_collector_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded (rate limit or API error)")
-            .Sample("flamewatch_collector_events_dropped_total", Interlocked.Read(ref _eventsDropped))
+            .Family("flamewatch_collector_scans_total", PrometheusMetricType.Counter, "Discovery scans of the node's processes", Interlocked.Read(ref _scans))
+            .Family("flamewatch_collector_events_total", PrometheusMetricType.Counter, "Kubernetes Events recorded on pods", Interlocked.Read(ref _eventsRecorded))
+            .Family("flamewatch_collector_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded (rate limit or API error)", Interlocked.Read(ref _eventsDropped))
             .ToString();
     }
 }

@@ -325,7 +325,7 @@ internal sealed class SessionSupervisor(
         if (sampling && !session.SamplesContinuously)
         {
             Post(new PodReport(spec.PodUid, spec.PodNamespace, spec.PodName, EventReasons.DutyCycled, string.Create(CultureInfo.InvariantCulture,
-                $"Container {spec.ContainerName} started without {Contracts.SamplingRateVariable.Name}={Contracts.SamplingRateVariable.Format(spec.Settings.SamplingFrequency)}: its runtime samples at ~1 kHz, so CPU and wall time are sampled in bursts (duty-cycled) averaging {spec.Settings.SamplingFrequency} Hz. Restart the pod to get continuous sampling (the operator's webhook adds the variable to new pods)."),
+                $"Container {spec.ContainerName} started without {SamplingRateVariable.Name}={SamplingRateVariable.Format(spec.Settings.SamplingFrequency)}: its runtime samples at ~1 kHz, so CPU and wall time are sampled in bursts (duty-cycled) averaging {spec.Settings.SamplingFrequency} Hz. Restart the pod to get continuous sampling (the operator's webhook adds the variable to new pods)."),
                 Warning: false));
         }
     }

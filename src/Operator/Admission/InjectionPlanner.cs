@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Planning;
+using Flamewatch.Settings;
 
 namespace Flamewatch.Operator.Admission;
 

@@ -61,12 +61,9 @@ internal sealed class WebhookMetrics
             text.Histogram("flamewatch_webhook_admission_duration_seconds", "Time from reading an AdmissionReview to answering it", Buckets, _bucketCounts, _count, _sum);
         }
 
-        text.Family("flamewatch_webhook_certificates_issued_total", PrometheusMetricType.Counter, "Serving certificates (and CAs) issued into the webhook Secret by this replica")
-            .Sample("flamewatch_webhook_certificates_issued_total", Interlocked.Read(ref _renewals))
-            .Family("flamewatch_webhook_certificate_errors_total", PrometheusMetricType.Counter, "Failed attempts to read, issue or publish the webhook certificate")
-            .Sample("flamewatch_webhook_certificate_errors_total", Interlocked.Read(ref _certificateErrors))
-            .Family("flamewatch_webhook_certificate_expiry_timestamp_seconds", PrometheusMetricType.Gauge, "Expiry of the serving certificate in use (0: none loaded)")
-            .Sample("flamewatch_webhook_certificate_expiry_timestamp_seconds", Interlocked.CompareExchange(ref _expiry, 0, 0));
+        text.Family("flamewatch_webhook_certificates_issued_total", PrometheusMetricType.Counter, "Serving certificates (and CAs) issued into the webhook Secret by this replica", Interlocked.Read(ref _renewals))
+            .Family("flamewatch_webhook_certificate_errors_total", PrometheusMetricType.Counter, "Failed attempts to read, issue or publish the webhook certificate", Interlocked.Read(ref _certificateErrors))
+            .Family("flamewatch_webhook_certificate_expiry_timestamp_seconds", PrometheusMetricType.Gauge, "Expiry of the serving certificate in use (0: none loaded)", Interlocked.CompareExchange(ref _expiry, 0, 0));
     }
 
     public static string Label(InjectionOutcome outcome) => outcome switch

@@ -1,5 +1,5 @@
-using Flamewatch.Contracts;
 using Flamewatch.Operator.Planning;
+using Flamewatch.Settings;
 using k8s.Models;
 
 namespace Flamewatch.Operator.Kubernetes;

@@ -99,27 +99,20 @@ internal sealed class ControllerMetrics
                 text.Sample("controller_runtime_reconcile_total", _reconcileTotal[result], controller, ("result", result));
             }
 
-            text.Family("controller_runtime_reconcile_errors_total", PrometheusMetricType.Counter, "Total number of reconciliation errors per controller")
-                .Sample("controller_runtime_reconcile_errors_total", _reconcileErrors, controller)
+            text.Family("controller_runtime_reconcile_errors_total", PrometheusMetricType.Counter, "Total number of reconciliation errors per controller", _reconcileErrors, controller)
                 .Histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", Buckets, _bucketCounts, _timeCount, _timeSum, controller);
         }
 
         return text
-            .Family("controller_runtime_max_concurrent_reconciles", PrometheusMetricType.Gauge, "Maximum number of concurrent reconciles per controller")
-            .Sample("controller_runtime_max_concurrent_reconciles", 1, controller)
-            .Family("workqueue_depth", PrometheusMetricType.Gauge, "Current depth of workqueue")
-            .Sample("workqueue_depth", _queueDepth(), controller, queue)
-            .Family("workqueue_adds_total", PrometheusMetricType.Counter, "Total number of adds handled by workqueue")
-            .Sample("workqueue_adds_total", Interlocked.Read(ref _queueAdds), controller, queue)
-            .Family("workqueue_retries_total", PrometheusMetricType.Counter, "Total number of retries handled by workqueue")
-            .Sample("workqueue_retries_total", Interlocked.Read(ref _queueRetries), controller, queue)
-            .Family("leader_election_master_status", PrometheusMetricType.Gauge, "Whether this replica is the leader (1) or not (0)")
-            .Sample("leader_election_master_status", _isLeader() ? 1 : 0, ("name", "flamewatch-operator"))
+            .Family("controller_runtime_max_concurrent_reconciles", PrometheusMetricType.Gauge, "Maximum number of concurrent reconciles per controller", 1, controller)
+            .Family("workqueue_depth", PrometheusMetricType.Gauge, "Current depth of workqueue", _queueDepth(), controller, queue)
+            .Family("workqueue_adds_total", PrometheusMetricType.Counter, "Total number of adds handled by workqueue", Interlocked.Read(ref _queueAdds), controller, queue)
+            .Family("workqueue_retries_total", PrometheusMetricType.Counter, "Total number of retries handled by workqueue", Interlocked.Read(ref _queueRetries), controller, queue)
+            .Family("leader_election_master_status", PrometheusMetricType.Gauge, "Whether this replica is the leader (1) or not (0)", _isLeader() ? 1 : 0, ("name", "flamewatch-operator"))
             .Family("flamewatch_operator_pod_patches_total", PrometheusMetricType.Counter, "Pod annotation patches sent, by result")
             .Sample("flamewatch_operator_pod_patches_total", Interlocked.Read(ref _podPatches), ("result", "success"))
             .Sample("flamewatch_operator_pod_patches_total", Interlocked.Read(ref _podPatchFailures), ("result", "error"))
-            .Family("flamewatch_operator_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded: over the per-object rate limit, the queue full, or refused by the API server")
-            .Sample("flamewatch_operator_events_dropped_total", Interlocked.Read(ref _eventsDropped))
+            .Family("flamewatch_operator_events_dropped_total", PrometheusMetricType.Counter, "Kubernetes Events not recorded: over the per-object rate limit, the queue full, or refused by the API server", Interlocked.Read(ref _eventsDropped))
             .ToString();
     }
 }

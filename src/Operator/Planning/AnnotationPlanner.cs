@@ -1,6 +1,7 @@
 using Flamewatch.Contracts;
 using Flamewatch.Contracts.Api;
 using Flamewatch.Contracts.Api.V1Alpha1;
+using Flamewatch.Settings;
 
 namespace Flamewatch.Operator.Planning;
 
@@ -204,7 +205,7 @@ internal static class AnnotationPlanner
             {
                 message += string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    $"; {Pods(dutyCycled)} started without {Contracts.SamplingRateVariable.Name} for {settings.Settings.SamplingFrequency} Hz and {(dutyCycled == 1 ? "is" : "are")} sampled duty-cycled: restart {(dutyCycled == 1 ? "it" : "them")} to get continuous sampling");
+                    $"; {Pods(dutyCycled)} started without {SamplingRateVariable.Name} for {settings.Settings.SamplingFrequency} Hz and {(dutyCycled == 1 ? "is" : "are")} sampled duty-cycled: restart {(dutyCycled == 1 ? "it" : "them")} to get continuous sampling");
             }
 
             ready = Condition(V1Alpha1ContinuousProfileStatus.ReadyCondition, true, matched == 0 ? "NoMatchingPods" : "PodsAnnotated", message);

@@ -1,3 +1,5 @@
+using Flamewatch.Settings;
+
 namespace Flamewatch.Operator.Planning;
 
 /// <summary>What the planner needs to know about one pod, read from the informer cache.</summary>
@@ -19,7 +21,7 @@ internal sealed record PodSnapshot(
 
     /// <summary>Whether some app container starts without a sampler rate continuous at <paramref name="frequencyHz"/>.</summary>
     public bool StartsDutyCycled(int frequencyHz) =>
-        SamplingRates.Any(rate => rate != "?" && !Contracts.SamplingRateVariable.IsContinuous(rate, frequencyHz));
+        SamplingRates.Any(rate => rate != "?" && !SamplingRateVariable.IsContinuous(rate, frequencyHz));
 
     /// <summary>Running or about to run: neither being deleted nor finished. Only such pods are selected or patched.</summary>
     public bool IsActive => !IsTerminating && Phase is not ("Succeeded" or "Failed");

@@ -2,7 +2,7 @@ namespace Flamewatch.Profiling.Attach;
 
 /// <summary>
 /// A process's diagnostic socket as <see cref="DiagnosticSocketLocator"/> resolved it: what discovery hands a profiling
-/// session, which connects to this path only.
+/// session, which opens this path again inside the process's root and connects to what it opened (<see cref="DiagnosticSocket"/>).
 /// </summary>
 /// <param name="HostPid">PID in the collector's PID namespace.</param>
 /// <param name="StartTime">Field 22 of <c>/proc/&lt;pid&gt;/stat</c>: a PID that now names a process with another start time is a new process.</param>

@@ -6,8 +6,8 @@ namespace Flamewatch.Profiling.Attach;
 
 /// <summary>
 /// Connects to a .NET process's diagnostic socket, at the path <see cref="DiagnosticSocketLocator"/> resolved inside the
-/// process's root, and asks the runtime for its environment and version. Failures are classified into an
-/// <see cref="AttachOutcome"/>; only the caller's cancellation throws.
+/// process's root, opened again there and pinned by <see cref="DiagnosticSocket"/>, and asks the runtime for its
+/// environment and version. Failures are classified into an <see cref="AttachOutcome"/>; only the caller's cancellation throws.
 /// </summary>
 internal static class TargetAttacher
 {
@@ -16,7 +16,7 @@ internal static class TargetAttacher
     {
         if (pid == Environment.ProcessId)
         {
-            return await ConnectAsync(procFs, pid, null, new DiagnosticsClient(pid), cancellationToken).ConfigureAwait(false);
+            return await ConnectAsync(procFs, pid, null, new DiagnosticsClient(pid), null, cancellationToken).ConfigureAwait(false);
         }
 
         var lookup = DiagnosticSocketLocator.Locate(procFs, pid);
@@ -25,7 +25,11 @@ internal static class TargetAttacher
             : AttachResult.Failed(lookup.Failure ?? AttachOutcome.Failed, lookup.Message);
     }
 
-    /// <summary>Attaches through an endpoint discovery resolved; a PID that now names another process has exited.</summary>
+    /// <summary>
+    /// Attaches through an endpoint discovery resolved; a PID that now names another process has exited. The socket is
+    /// opened again inside the process's root and pinned (<see cref="DiagnosticSocket"/>) for as long as the result's
+    /// client is used: the result owns it and its user disposes it.
+    /// </summary>
     public static async Task<AttachResult> AttachAsync(ProcFs procFs, DiagnosticEndpoint endpoint, CancellationToken cancellationToken)
     {
         var pid = endpoint.HostPid;
@@ -33,14 +37,43 @@ internal static class TargetAttacher
         {
             return Exited(pid);
         }
-        if (endpoint.SocketPath.Contains(',', StringComparison.Ordinal))
+
+        DiagnosticSocket socket;
+        try
         {
-            return AttachResult.Failed(AttachOutcome.NoDiagnosticSocket,
-                $"The diagnostic socket of process {pid} ({endpoint.SocketPath}) has a comma in its path, which the diagnostic port syntax cannot express.");
+            socket = DiagnosticSocket.Open(procFs.ProcessRoot(pid), endpoint.SocketPath);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return Failed(procFs, pid, endpoint, e);
         }
 
-        var connector = await DiagnosticsClientConnector.FromDiagnosticPort(endpoint.SocketPath + ",connect", cancellationToken).ConfigureAwait(false);
-        return await ConnectAsync(procFs, pid, endpoint, connector.Instance, cancellationToken).ConfigureAwait(false);
+        var attached = false;
+        try
+        {
+            // The root is opened by its PID: one reused meanwhile would have led into another process's root.
+            if (!IsSameProcess(procFs, endpoint))
+            {
+                return Exited(pid);
+            }
+            if (socket.Address.Contains(',', StringComparison.Ordinal))
+            {
+                return AttachResult.Failed(AttachOutcome.NoDiagnosticSocket,
+                    $"The diagnostic socket of process {pid} ({socket.Address}) has a comma in its path, which the diagnostic port syntax cannot express.");
+            }
+
+            var connector = await DiagnosticsClientConnector.FromDiagnosticPort(socket.Address + ",connect", cancellationToken).ConfigureAwait(false);
+            var result = await ConnectAsync(procFs, pid, endpoint, connector.Instance, socket, cancellationToken).ConfigureAwait(false);
+            attached = result.Succeeded;
+            return attached ? result with { Socket = socket } : result;
+        }
+        finally
+        {
+            if (!attached)
+            {
+                socket.Dispose();
+            }
+        }
     }
 
     /// <summary>The runtime's own version over the socket; null when it cannot say (the session then assumes the oldest supported events).</summary>
@@ -57,14 +90,23 @@ internal static class TargetAttacher
         }
     }
 
-    private static async Task<AttachResult> ConnectAsync(ProcFs procFs, int pid, DiagnosticEndpoint? endpoint, DiagnosticsClient client, CancellationToken cancellationToken)
+    private static async Task<AttachResult> ConnectAsync(ProcFs procFs, int pid, DiagnosticEndpoint? endpoint, DiagnosticsClient client, DiagnosticSocket? socket,
+        CancellationToken cancellationToken)
     {
         try
         {
             // The first command proves the socket answers; the environment also tells the sampler rate. A runtime that
-            // accepts the connection and never answers leaves the read behind: the caller's token ends the wait.
-            var environment = await Task.Run(client.GetProcessEnvironment, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
-            var runtime = pid == Environment.ProcessId ? RuntimeVersion.Current : await ReadRuntimeAsync(client, cancellationToken).ConfigureAwait(false);
+            // accepts the connection and never answers leaves the reads behind: the caller's token ends the wait, and
+            // the reads hold the socket's descriptor until they end, so that none connects through a number reused meanwhile.
+            cancellationToken.ThrowIfCancellationRequested();
+            var reads = Task.Run(async () =>
+            {
+                using var hold = socket?.Hold();
+                var environment = client.GetProcessEnvironment();
+                var runtime = pid == Environment.ProcessId ? RuntimeVersion.Current : await ReadRuntimeAsync(client, cancellationToken).ConfigureAwait(false);
+                return (environment, runtime);
+            }, CancellationToken.None);
+            var (environment, runtime) = await reads.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (runtime is { IsSupported: false })
             {
                 return AttachResult.Failed(AttachOutcome.UnsupportedRuntime,
@@ -75,18 +117,24 @@ internal static class TargetAttacher
         catch (Exception e) when (e is UnauthorizedAccessException or ServerNotAvailableException or IOException or TimeoutException
             or DiagnosticsClientException or SocketException)
         {
-            if (IsPermissionDenied(e))
-            {
-                return AttachResult.Failed(AttachOutcome.PermissionDenied,
-                    $"Permission denied on the diagnostic socket of process {pid}; run the collector as the process's user or as root.");
-            }
-            if (endpoint is null ? !procFs.IsAlive(pid) : !IsSameProcess(procFs, endpoint))
-            {
-                return Exited(pid);
-            }
-            return AttachResult.Failed(AttachOutcome.NoDiagnosticSocket,
-                $"Process {pid} runs .NET but its diagnostic socket does not answer ({e.Message}).");
+            return Failed(procFs, pid, endpoint, e);
         }
+    }
+
+    /// <summary>Why reaching the socket failed: permissions, the process's exit, or a socket that does not answer.</summary>
+    private static AttachResult Failed(ProcFs procFs, int pid, DiagnosticEndpoint? endpoint, Exception e)
+    {
+        if (IsPermissionDenied(e))
+        {
+            return AttachResult.Failed(AttachOutcome.PermissionDenied,
+                $"Permission denied on the diagnostic socket of process {pid}; run the collector as the process's user or as root.");
+        }
+        if (endpoint is null ? !procFs.IsAlive(pid) : !IsSameProcess(procFs, endpoint))
+        {
+            return Exited(pid);
+        }
+        return AttachResult.Failed(AttachOutcome.NoDiagnosticSocket,
+            $"Process {pid} runs .NET but its diagnostic socket does not answer ({e.Message}).");
     }
 
     private static bool IsPermissionDenied(Exception e)

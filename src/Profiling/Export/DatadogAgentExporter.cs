@@ -18,11 +18,9 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
     private static readonly string Origin = "flamewatch";
     private static readonly string OriginVersion = typeof(DatadogAgentExporter).Assembly.GetName().Version?.ToString(3) ?? "0";
 
-    private readonly HttpClient _client;
+    private readonly ExportHttp _http;
     private readonly Uri _intake;
-    private readonly TimeSpan _uploadTimeout;
     private readonly string? _apiKey;
-    private readonly UploadCounters _counters = new();
 
     /// <param name="agentAddress"><c>http://host:port</c> or <c>unix:///path/to/socket</c>.</param>
     /// <param name="uploadTimeout">An upload still running after this long is cancelled and counted in <see cref="TimedOut"/>.</param>
@@ -30,21 +28,19 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
     /// <param name="handler">For tests; by default a pooled <see cref="SocketsHttpHandler"/>.</param>
     public DatadogAgentExporter(string agentAddress, TimeSpan uploadTimeout, string? apiKey = null, HttpMessageHandler? handler = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(uploadTimeout, TimeSpan.Zero);
-        (_client, var baseAddress) = ExportHttp.Create(agentAddress, handler);
-        _intake = new Uri(baseAddress, IntakePath);
-        _uploadTimeout = uploadTimeout;
+        _http = new ExportHttp(agentAddress, uploadTimeout, handler);
+        _intake = new Uri(_http.BaseAddress, IntakePath);
         _apiKey = apiKey;
     }
 
     /// <summary>Uploads accepted by the agent.</summary>
-    public long Succeeded => _counters.Succeeded;
+    public long Succeeded => _http.Succeeded;
 
     /// <summary>Uploads that failed (including those that timed out).</summary>
-    public long Failed => _counters.Failed;
+    public long Failed => _http.Failed;
 
     /// <summary>Uploads cancelled because they ran past the upload timeout.</summary>
-    public long TimedOut => _counters.TimedOut;
+    public long TimedOut => _http.TimedOut;
 
     public async Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
     {
@@ -57,10 +53,10 @@ public sealed class DatadogAgentExporter : IProfileExporter, IDisposable
             request.Headers.Add("DD-API-KEY", _apiKey);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         }
-        await _counters.CountAsync(() => ExportHttp.SendAsync(_client, request, _uploadTimeout, $"Profile upload to {_intake}", cancellationToken));
+        await _http.CountAsync(() => _http.SendAsync(request, $"Profile upload to {_intake}", cancellationToken));
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _http.Dispose();
 
     /// <summary>The multipart body of an upload exactly as this exporter sends it (for callers that send through their own client).</summary>
     public static MultipartFormDataContent CreateBody(ProfileUpload upload)

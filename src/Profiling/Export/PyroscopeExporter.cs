@@ -10,11 +10,8 @@ namespace Flamewatch.Profiling.Export;
 /// </summary>
 public sealed class PyroscopeExporter : IProfileExporter, IDisposable
 {
-    private readonly HttpClient _client;
-    private readonly Uri _baseAddress;
-    private readonly TimeSpan _uploadTimeout;
+    private readonly ExportHttp _http;
     private readonly string? _authToken;
-    private readonly UploadCounters _counters = new();
 
     /// <param name="serverAddress">e.g. <c>http://pyroscope:4040</c>.</param>
     /// <param name="uploadTimeout">A push still running after this long is cancelled and counted in <see cref="TimedOut"/>.</param>
@@ -22,29 +19,27 @@ public sealed class PyroscopeExporter : IProfileExporter, IDisposable
     /// <param name="handler">For tests; by default a pooled <see cref="SocketsHttpHandler"/>.</param>
     public PyroscopeExporter(string serverAddress, TimeSpan uploadTimeout, string? authToken = null, HttpMessageHandler? handler = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(uploadTimeout, TimeSpan.Zero);
-        (_client, _baseAddress) = ExportHttp.Create(serverAddress, handler);
-        _uploadTimeout = uploadTimeout;
+        _http = new ExportHttp(serverAddress, uploadTimeout, handler);
         _authToken = authToken;
     }
 
     /// <summary>Uploads whose every attachment was accepted.</summary>
-    public long Succeeded => _counters.Succeeded;
+    public long Succeeded => _http.Succeeded;
 
     /// <summary>Uploads that failed (including those that timed out).</summary>
-    public long Failed => _counters.Failed;
+    public long Failed => _http.Failed;
 
     /// <summary>Uploads cancelled because a push ran past the upload timeout.</summary>
-    public long TimedOut => _counters.TimedOut;
+    public long TimedOut => _http.TimedOut;
 
     public Task ExportAsync(ProfileUpload upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        return _counters.CountAsync(async () =>
+        return _http.CountAsync(async () =>
         {
             foreach (var attachment in upload.Attachments)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseAddress, "ingest?" + Query(upload)))
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_http.BaseAddress, "ingest?" + Query(upload)))
                 {
                     Content = new ReadOnlyMemoryContent(attachment.Content),
                 };
@@ -53,12 +48,12 @@ public sealed class PyroscopeExporter : IProfileExporter, IDisposable
                 {
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _authToken);
                 }
-                await ExportHttp.SendAsync(_client, request, _uploadTimeout, $"Profile push to {_baseAddress}ingest", cancellationToken);
+                await _http.SendAsync(request, $"Profile push to {_http.BaseAddress}ingest", cancellationToken);
             }
         });
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _http.Dispose();
 
     /// <summary>The query string: Pyroscope label names allow letters, digits, <c>_</c> and <c>.</c>; values cannot hold <c>,{}=</c>.</summary>
     internal static string Query(ProfileUpload upload)

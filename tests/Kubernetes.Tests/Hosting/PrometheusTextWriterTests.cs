@@ -32,6 +32,27 @@ public sealed class PrometheusTextWriterTests
     }
 
     [Fact]
+    public void A_family_of_one_sample_is_written_with_its_name_once()
+    {
+        var text = new PrometheusTextWriter()
+            .Family("scans_total", PrometheusMetricType.Counter, "Scans run", 12)
+            .Family("workqueue_depth", PrometheusMetricType.Gauge, "Items waiting", 2, ("name", "n"))
+            .ToString();
+
+        Assert.Equal(
+            """
+            # HELP scans_total Scans run
+            # TYPE scans_total counter
+            scans_total 12
+            # HELP workqueue_depth Items waiting
+            # TYPE workqueue_depth gauge
+            workqueue_depth{name="n"} 2
+
+            """,
+            text);
+    }
+
+    [Fact]
     public void Several_labels_are_comma_separated_in_the_order_given()
     {
         var text = new PrometheusTextWriter().Sample("workqueue_depth", 2, ("controller", "c"), ("name", "n")).ToString();

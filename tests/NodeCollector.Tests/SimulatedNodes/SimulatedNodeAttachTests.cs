@@ -116,6 +116,62 @@ public sealed class SimulatedNodeAttachTests(SimulatedNodeFixture fixture) : ICl
         await host.AssertReachableAsync(Path.Combine(escape, Path.GetFileName(host.Path)), timeout.Token);
     }
 
+    [SimulatedNodeFact]
+    public async Task A_container_that_swaps_its_TMPDIR_for_a_link_to_the_host_after_discovery_reaches_nothing_on_the_host()
+    {
+        // Between the scan and the attach, the container's owner moves its TMPDIR aside (the runtime's socket with it) and
+        // puts a link to a host directory holding a socket named as its own in its place.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (container, endpoint) = await StartInAppDirectoryAsync(timeout.Token);
+        await using var host = HostListener.Start(Path.GetFileName(endpoint.SocketPath));
+        SwapAppDirectoryFor(container, Path.GetDirectoryName(host.Path)!);
+
+        var attach = await TargetAttacher.AttachAsync(ProcFs.Host, endpoint, timeout.Token);
+
+        Assert.Equal(AttachOutcome.NoDiagnosticSocket, attach.Outcome);
+        Assert.Equal(0, host.Connections);
+        await host.AssertReachableAsync(endpoint.SocketPath, timeout.Token); // the bait works: by path, the swap leads to the host
+    }
+
+    [SimulatedNodeFact]
+    public async Task A_container_that_swaps_its_TMPDIR_for_a_link_to_the_host_while_attached_keeps_reaching_its_own_runtime()
+    {
+        // The client opens a connection per command: each one after the swap must still reach the container's runtime.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (container, endpoint) = await StartInAppDirectoryAsync(timeout.Token);
+        await using var host = HostListener.Start(Path.GetFileName(endpoint.SocketPath));
+        var attach = await TargetAttacher.AttachAsync(ProcFs.Host, endpoint, timeout.Token);
+        Assert.True(attach.Succeeded, attach.Message);
+        using var socket = attach.Socket!;
+        Assert.True(socket.ByPathReason is null, $"reached by path: {socket.ByPathReason}");
+        SwapAppDirectoryFor(container, Path.GetDirectoryName(host.Path)!);
+
+        var environment = await Task.Run(attach.Client!.GetProcessEnvironment, timeout.Token).WaitAsync(timeout.Token);
+
+        Assert.Equal("/tmp/app", environment["TMPDIR"]);
+        Assert.Equal(0, host.Connections);
+        await host.AssertReachableAsync(endpoint.SocketPath, timeout.Token); // the bait works: by path, the swap leads to the host
+    }
+
+    /// <summary>A .NET container whose TMPDIR is <c>/tmp/app</c> in its private <c>/tmp</c>, and its socket as discovery found it.</summary>
+    private async Task<(SimulatedContainer Container, DiagnosticEndpoint Endpoint)> StartInAppDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var pod = fixture.Node.AddPod(KubeletCgroupDriver.Systemd, PodQos.BestEffort);
+        var container = await fixture.Node.StartContainerAsync(pod, "hostile", ContainerProgram.DotNet, null, cancellationToken,
+            environment: new Dictionary<string, string> { ["TMPDIR"] = "/tmp/app" }, directoryInside: "/tmp/app");
+        var process = Assert.Single((await ScanAsync([pod.ToDiscoveryPod()], cancellationToken)).Processes);
+        Assert.Equal($"/proc/{container.HostPid}/root/tmp/app", Path.GetDirectoryName(process.DiagnosticSocketPath));
+        return (container, process.Endpoint!);
+    }
+
+    /// <summary>Moves the container's <c>/tmp/app</c> aside (its socket keeps listening) and puts a link to <paramref name="target"/> in its place.</summary>
+    private static void SwapAppDirectoryFor(SimulatedContainer container, string target)
+    {
+        var app = $"/proc/{container.HostPid}/root/tmp/app";
+        Directory.Move(app, app + ".moved");
+        Directory.CreateSymbolicLink(app, target);
+    }
+
     private static async Task<DiscoveryScan> ScanAsync(IReadOnlyCollection<DiscoveryPod> pods, CancellationToken cancellationToken)
     {
         using var discovery = new ProcessDiscovery(ProcFs.Host, new ProcessDiscoveryOptions(), TimeProvider.System);

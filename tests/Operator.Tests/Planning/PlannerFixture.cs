@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Flamewatch.Contracts.Api;
 using Flamewatch.Contracts.Api.V1Alpha1;
 using Flamewatch.Operator.Planning;
+using Flamewatch.Settings;
 using Flamewatch.TestKit;
 using k8s.Models;
 
@@ -84,6 +85,6 @@ internal sealed class PlannerFixture
             new Dictionary<string, string>(Metadata.Annotations ?? new Dictionary<string, string>()),
             Status?.Phase ?? "Running",
             Metadata.DeletionTimestamp is not null,
-            Spec?.Containers?.Select(c => c.Env?.LastOrDefault(e => e.Name == Contracts.SamplingRateVariable.Name)?.Value).ToList());
+            Spec?.Containers?.Select(c => c.Env?.LastOrDefault(e => e.Name == SamplingRateVariable.Name)?.Value).ToList());
     }
 }

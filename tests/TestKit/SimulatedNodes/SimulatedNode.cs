@@ -18,12 +18,14 @@ public sealed class SimulatedNode : IAsyncDisposable
     /// Joins the container's cgroup (writing 0 to <c>cgroup.procs</c> moves the writer), mounts a private tmpfs on the temp
     /// directory, then runs the program as PID 1 of the new namespace: like a real runtime, the program is in its cgroup
     /// from its first instruction, so a scan never sees it elsewhere. When the repository (the programs it runs) lies
-    /// under that temp directory — a clone under /tmp — it is bind-mounted back over the tmpfs first ($2).
+    /// under that temp directory — a clone under /tmp — it is bind-mounted back over the tmpfs first ($2). A directory
+    /// the program needs inside the container (a TMPDIR below the private temp directory) is made last ($3).
     /// </summary>
     private const string ContainerInit =
         "echo 0 > \"$1\" && if [ -n \"$2\" ]; then k=$(mktemp -d /run/flamewatch-keep.XXXXXX) && mount --bind \"$2\" \"$k\"; fi"
         + " && mount -t tmpfs -o mode=1777 tmpfs \"$0\""
-        + " && if [ -n \"$2\" ]; then mkdir -p \"$2\" && mount --bind \"$k\" \"$2\" && umount \"$k\" && rmdir \"$k\"; fi && shift 2 && exec \"$@\"";
+        + " && if [ -n \"$2\" ]; then mkdir -p \"$2\" && mount --bind \"$k\" \"$2\" && umount \"$k\" && rmdir \"$k\"; fi"
+        + " && if [ -n \"$3\" ]; then mkdir -p \"$3\"; fi && shift 3 && exec \"$@\"";
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
 
@@ -78,9 +80,10 @@ public sealed class SimulatedNode : IAsyncDisposable
     /// <param name="tempDirectory">TMPDIR to give the process; null = TMPDIR unset, so the runtime uses a private <c>/tmp</c>.</param>
     /// <param name="runAsUid">Run the program as this UID and GID (as a pod's <c>runAsUser</c> does); null = root.</param>
     /// <param name="environment">Extra environment variables of the program (as a container spec's <c>env</c>).</param>
+    /// <param name="directoryInside">A directory to make inside the container before its program starts, such as a TMPDIR below its private <c>/tmp</c>.</param>
     public async Task<SimulatedContainer> StartContainerAsync(
         SimulatedPod pod, string name, ContainerProgram program, string? tempDirectory, CancellationToken cancellationToken, int? runAsUid = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? directoryInside = null)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var hierarchy = pod.Driver == KubeletCgroupDriver.Systemd ? _capabilities.Cgroup2Root! : CgroupfsRoot;
@@ -101,7 +104,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         };
         var repository = RepositoryFiles.Root;
         var keep = repository.StartsWith(Path.TrimEndingDirectorySeparator(privateTemp) + "/", StringComparison.Ordinal) ? repository : "";
-        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp, Path.Combine(cgroupDirectory, "cgroup.procs"), keep })
+        foreach (var argument in new[] { "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "/bin/sh", "-c", ContainerInit, privateTemp, Path.Combine(cgroupDirectory, "cgroup.procs"), keep, directoryInside ?? "" })
         {
             start.ArgumentList.Add(argument);
         }
