@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 using Flamewatch.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -165,6 +167,31 @@ public static partial class ExecutableHost
         };
         option.Description = flag.Description;
         return option;
+    }
+
+    /// <summary>
+    /// Rewrites the durations under <paramref name="keys"/> of <paramref name="section"/> (<c>10s</c>, <c>1m30s</c>, or
+    /// the legacy <c>00:00:10</c>) to <see cref="TimeSpan"/>'s invariant form, which every configuration binder reads:
+    /// the source-generated binder of a Native AOT build parses <see cref="TimeSpan"/> itself and never asks
+    /// <see cref="GoDurationConverter"/>. A value that is no duration fails as the binder fails (one line, exit code 2).
+    /// </summary>
+    public static void NormalizeDurations(IConfigurationSection section, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            if (section[key] is not { } text)
+            {
+                continue;
+            }
+
+            if (!GoDuration.TryParseOption(text, out var duration, out var error))
+            {
+                throw new InvalidOperationException(
+                    $"Failed to convert configuration value '{text}' at '{section.Path}:{key}' to type '{typeof(TimeSpan)}'.", new FormatException(error));
+            }
+
+            section[key] = duration.ToString("c", CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>The configuration binder's "Failed to convert configuration value ... at 'Section:Key'".</summary>
