@@ -119,13 +119,14 @@ public static partial class ExecutableHost
         Func<IServiceProvider, string?> notReady,
         Func<IServiceProvider, string> metrics)
     {
-        app.MapGet("/healthz", (HttpContext context) => unhealthy(context.RequestServices) is { } problem
+        // Request delegates rather than handlers the framework binds by reflection: the collector is a Native AOT build.
+        app.MapGet("/healthz", context => (unhealthy(context.RequestServices) is { } problem
             ? Results.Text(problem + "\n", statusCode: StatusCodes.Status500InternalServerError)
-            : Results.Text("ok\n"));
-        app.MapGet("/readyz", (HttpContext context) => notReady(context.RequestServices) is { } reason
+            : Results.Text("ok\n")).ExecuteAsync(context));
+        app.MapGet("/readyz", context => (notReady(context.RequestServices) is { } reason
             ? Results.Text(reason + "\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ok\n"));
-        app.MapGet("/metrics", (HttpContext context) => Results.Text(metrics(context.RequestServices), PrometheusTextWriter.ContentType));
+            : Results.Text("ok\n")).ExecuteAsync(context));
+        app.MapGet("/metrics", context => Results.Text(metrics(context.RequestServices), PrometheusTextWriter.ContentType).ExecuteAsync(context));
     }
 
     private static Option CreateOption(HostFlag flag)
