@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Flamewatch.Settings;
 using Microsoft.AspNetCore.Builder;
