@@ -54,8 +54,8 @@ public sealed class NativeCollectorTests : IDisposable
     [Fact]
     public async Task Uploads_reach_the_agent()
     {
+        var collector = await NativeCollector.ExecutableAsync(); // publishing it (once) is not part of the timeout
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var collector = await NativeCollector.ExecutableAsync();
         await using var agent = await AgentProcess.StartAsync(timeout.Token);
         using var target = await TargetProcess.StartOnAsync("net10.0", "hot");
 
@@ -74,9 +74,9 @@ public sealed class NativeCollectorTests : IDisposable
     [SimulatedNodeFact]
     public async Task Kubernetes_mode_profiles_an_annotated_pod_and_records_its_event()
     {
+        var collector = await NativeCollector.ExecutableAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var token = timeout.Token;
-        var collector = await NativeCollector.ExecutableAsync();
         await using var api = await TestApiServer.StartAsync(cancellationToken: token);
         using var client = api.CreateClient();
         await using var agent = await AgentProcess.StartAsync(token);
