@@ -82,7 +82,7 @@ verify-manifests: ## Check that charts/flamewatch/crds is byte-identical to conf
 ##@ Benchmarks
 
 .PHONY: bench
-bench: build ## Run the benchmarks and print measured figures, then a 30-min soak (SOAK_SECONDS to change).
+bench: deps build ## Run the benchmarks and print measured figures, then a 30-min soak (SOAK_SECONDS to change).
 	@scripts/bench.sh
 
 .PHONY: chaos

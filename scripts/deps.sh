@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Flamewatch's tests need beyond the .NET SDK, idempotently:
 #   Debian: Go's pprof (a strict, independent pprof reader), Chromium (UI tests), unzip, iproute2/util-linux (node simulation),
-#           the zstd and lz4 reference encoders (compressed uploads)
+#           the zstd and lz4 reference encoders (compressed uploads), clang and zlib (the collector's Native AOT publish,
+#           which its component test and the benchmarks run)
 #   npm (tools/package-lock.json): kubectl + helm, dd-trace, @pyroscope/nodejs, pprof-format, playwright-core, schema validators
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in golang-go golang-github-google-pprof-dev chromium unzip util-linux procps zstd lz4; do
+for pkg in golang-go golang-github-google-pprof-dev chromium unzip util-linux procps zstd lz4 clang zlib1g-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@ using Flamewatch.TestKit.Processes;
 namespace Flamewatch.Bench.Chaos;
 
 /// <summary>
-/// A long run of the target app under the local-mode collector uploading to the agent: target and collector RSS
+/// A long run of the target app under the local-mode collector (the shipped Native AOT binary) uploading to the agent: target and collector RSS
 /// sampled every 5 s and, after a warm-up, compared between the first and the last fifth of the run; the target must not crash.
 /// </summary>
 internal static class SoakScenario
@@ -15,7 +15,7 @@ internal static class SoakScenario
         await using var agent = await AgentProcess.StartAsync(CancellationToken.None);
         using var target = ChildProcess.Start("Flamewatch.TestKit.TargetApp.dll", ["hot", "sleep", "alloc"], new Dictionary<string, string> { ["DOTNET_EventPipeThreadSamplingRate"] = "A" });
         await target.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
-        using var collector = ChildProcess.Start("flamewatch-collector.dll",
+        using var collector = ChildProcess.StartProgram(await NativeCollector.ExecutableAsync(),
             ["profile", "--pid", target.Id.ToString(), "--agent", agent.Url, "--period", "10s", "--application-name", "soak"]);
         await collector.WaitForLineAsync("Profiling process", TimeSpan.FromSeconds(60));
         var samples = new List<(TimeSpan At, long Target, long Collector, int CollectorFds)>();

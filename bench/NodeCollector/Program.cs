@@ -8,8 +8,10 @@ using Flamewatch.TestKit.SimulatedNodes;
 // `flamewatch-collector run` as its own process against the in-process test API server and the real agent.
 // Measured side by side with 1 and then 20 processes, over whole periods once every session runs: collector CPU
 // (% of one core), RSS (and its anonymous and file-backed parts), and upload bytes per period. The targets are idle
-// .NET processes (small profiles). To try runtime settings on the collector alone: BENCH_COLLECTOR_ENV="DOTNET_A=1;DOTNET_B=2"
-// (added to its environment) and BENCH_STAGES=1 (or "1,20", the default) for the process counts.
+// .NET processes (small profiles). The collector is the binary the product ships, the Native AOT publish of
+// src/NodeCollector (published once into artifacts/collector); BENCH_COLLECTOR=jit runs the framework-dependent build
+// (flamewatch-collector.dll under the dotnet host) instead, to compare. To try runtime settings on the collector alone:
+// BENCH_COLLECTOR_ENV="DOTNET_A=1;DOTNET_B=2" (added to its environment) and BENCH_STAGES=1 (or "1,20", the default).
 int[] stages = Environment.GetEnvironmentVariable("BENCH_STAGES") is { Length: > 0 } only ? [.. only.Split(',').Select(int.Parse)] : [1, 20];
 const int PeriodSeconds = 15;
 const int MeasuredPeriods = 3;
@@ -28,8 +30,10 @@ using var client = api.CreateClient();
 await using var agent = await AgentProcess.StartAsync(token);
 await using var node = new SimulatedNode(NodeCapabilities.Current);
 
+var jit = Environment.GetEnvironmentVariable("BENCH_COLLECTOR") == "jit";
+var native = jit ? null : await NativeCollector.ExecutableAsync();
 var port = Loopback.FreePort();
-using var collector = StartCollector(agent.Url, api.KubeconfigPath, port);
+using var collector = StartCollector(native, agent.Url, api.KubeconfigPath, port);
 using var metricsClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
 var rows = new List<string>();
 var pods = 0;
@@ -59,7 +63,7 @@ foreach (var processes in stages)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Node collector at 100 Hz, period {PeriodSeconds} s, each row measured over {MeasuredPeriods} periods, {Environment.ProcessorCount} cores (idle targets):");
+Console.WriteLine($"Node collector ({(jit ? "framework-dependent, JIT" : "Native AOT")}) at 100 Hz, period {PeriodSeconds} s, each row measured over {MeasuredPeriods} periods, {Environment.ProcessorCount} cores (idle targets):");
 Console.WriteLine("  processes | collector CPU (% of one core) | RSS avg / max (MB) | RSS anon / file avg (MB) | uploads | upload bytes per period (all / per process)");
 foreach (var row in rows)
 {
@@ -104,13 +108,15 @@ static async Task<double> FailedAsync(HttpClient client, CancellationToken token
     await MetricAsync(client, "flamewatch_collector_uploads_total{result=\"error\"}", token)
     + await MetricAsync(client, "flamewatch_collector_uploads_total{result=\"timeout\"}", token);
 
-static ChildProcess StartCollector(string agent, string kubeconfig, int port)
+static ChildProcess StartCollector(string? native, string agent, string kubeconfig, int port)
 {
-    return ChildProcess.Start("flamewatch-collector.dll",
-        ["run", "--agent", agent, "--node-name", NodeName, "--kubeconfig", kubeconfig, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1"],
-        new Dictionary<string, string>(Environment.GetEnvironmentVariable("BENCH_COLLECTOR_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]) ?? [])
-        { ["Logging__LogLevel__Default"] = "Warning" });
+    string[] arguments = ["run", "--agent", agent, "--node-name", NodeName, "--kubeconfig", kubeconfig, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1"];
+    var environment = new Dictionary<string, string>(Environment.GetEnvironmentVariable("BENCH_COLLECTOR_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries)
+        .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]) ?? [])
+    { ["Logging__LogLevel__Default"] = "Warning" };
+    return native is null
+        ? ChildProcess.Start("flamewatch-collector.dll", arguments, environment)
+        : ChildProcess.StartProgram(native, arguments, environment);
 }
 
 static async Task<double> MetricAsync(HttpClient client, string series, CancellationToken cancellationToken)

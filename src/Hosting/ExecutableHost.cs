@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Flamewatch.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -117,13 +119,14 @@ public static partial class ExecutableHost
         Func<IServiceProvider, string?> notReady,
         Func<IServiceProvider, string> metrics)
     {
-        app.MapGet("/healthz", (HttpContext context) => unhealthy(context.RequestServices) is { } problem
+        // Request delegates rather than handlers the framework binds by reflection: the collector is a Native AOT build.
+        app.MapGet("/healthz", context => (unhealthy(context.RequestServices) is { } problem
             ? Results.Text(problem + "\n", statusCode: StatusCodes.Status500InternalServerError)
-            : Results.Text("ok\n"));
-        app.MapGet("/readyz", (HttpContext context) => notReady(context.RequestServices) is { } reason
+            : Results.Text("ok\n")).ExecuteAsync(context));
+        app.MapGet("/readyz", context => (notReady(context.RequestServices) is { } reason
             ? Results.Text(reason + "\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ok\n"));
-        app.MapGet("/metrics", (HttpContext context) => Results.Text(metrics(context.RequestServices), PrometheusTextWriter.ContentType));
+            : Results.Text("ok\n")).ExecuteAsync(context));
+        app.MapGet("/metrics", context => Results.Text(metrics(context.RequestServices), PrometheusTextWriter.ContentType).ExecuteAsync(context));
     }
 
     private static Option CreateOption(HostFlag flag)
@@ -165,6 +168,31 @@ public static partial class ExecutableHost
         };
         option.Description = flag.Description;
         return option;
+    }
+
+    /// <summary>
+    /// Rewrites the durations under <paramref name="keys"/> of <paramref name="section"/> (<c>10s</c>, <c>1m30s</c>, or
+    /// the legacy <c>00:00:10</c>) to <see cref="TimeSpan"/>'s invariant form, which every configuration binder reads:
+    /// the source-generated binder of a Native AOT build parses <see cref="TimeSpan"/> itself and never asks
+    /// <see cref="GoDurationConverter"/>. A value that is no duration fails as the binder fails (one line, exit code 2).
+    /// </summary>
+    public static void NormalizeDurations(IConfigurationSection section, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            if (section[key] is not { } text)
+            {
+                continue;
+            }
+
+            if (!GoDuration.TryParseOption(text, out var duration, out var error))
+            {
+                throw new InvalidOperationException(
+                    $"Failed to convert configuration value '{text}' at '{section.Path}:{key}' to type '{typeof(TimeSpan)}'.", new FormatException(error));
+            }
+
+            section[key] = duration.ToString("c", CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>The configuration binder's "Failed to convert configuration value ... at 'Section:Key'".</summary>

@@ -17,6 +17,7 @@ public static class KubeClients
     /// </summary>
     public static IKubernetes Create(KubernetesClientConfiguration config, TimeSpan? requestTimeout = null, string? userAgent = null)
     {
+        WatchEventResolver.Register();
         config.DisableHttp2 = true;
         config.UserAgent = userAgent ?? DefaultUserAgent;
 

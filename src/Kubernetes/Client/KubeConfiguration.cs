@@ -6,8 +6,8 @@ using k8s.KubeConfigModels;
 namespace Flamewatch.Kubernetes.Client;
 
 /// <summary>
-/// Finds the client configuration the way kubectl does, with the official client's loaders (kubeconfig merge, exec and
-/// OIDC credentials): an explicit file, else <c>KUBECONFIG</c> (a path list, merged, first definition wins), else
+/// Finds the client configuration the way kubectl does, with the official client's credentials (exec and OIDC) over
+/// kubeconfig files read by <see cref="KubeConfigFile"/>: an explicit file, else <c>KUBECONFIG</c> (a path list, merged, first definition wins), else
 /// <c>~/.kube/config</c>, else the in-cluster service account. Unlike
 /// <see cref="KubernetesClientConfiguration.BuildDefaultConfig"/> it never falls back to <c>http://localhost:8080</c>:
 /// finding nothing is a <see cref="KubeConfigException"/> naming every place tried. In cluster, the token is a
@@ -121,9 +121,9 @@ public static class KubeConfiguration
         KubernetesClientConfiguration config;
         try
         {
-            // Each file is read by the client's loader (relative paths resolve against the file), then merged as kubectl
-            // merges KUBECONFIG: the first file to set a value or to define a named cluster, user or context wins.
-            var merged = paths.Select(p => KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(p))).Aggregate(Merge);
+            // Each file is read (relative paths resolve against the file), then merged as kubectl merges KUBECONFIG: the
+            // first file to set a value or to define a named cluster, user or context wins.
+            var merged = paths.Select(KubeConfigFile.Read).Aggregate(Merge);
             config = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged);
         }
         catch (Exception exception) when (exception is not KubeConfigException)

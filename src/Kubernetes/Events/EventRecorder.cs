@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Flamewatch.Kubernetes.Client;
 using k8s;
@@ -144,7 +145,11 @@ public sealed class EventRecorder
             {
                 try
                 {
-                    var patch = new V1Patch(new { count = recorded.Count, lastTimestamp = now }, V1Patch.PatchType.MergePatch);
+                    // As JSON text (the client writes it as it is): an anonymous object would be serialized by reflection,
+                    // which a Native AOT build cannot do.
+                    var patch = new V1Patch(
+                        $"{{\"count\":{recorded.Count.ToString(CultureInfo.InvariantCulture)},\"lastTimestamp\":{KubernetesJson.Serialize(now)}}}",
+                        V1Patch.PatchType.MergePatch);
                     await _client.CoreV1.PatchNamespacedEventAsync(patch, recorded.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
                     _options.OnRecorded?.Invoke();
                     return;

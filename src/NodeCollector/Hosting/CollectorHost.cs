@@ -3,7 +3,6 @@ using Flamewatch.Kubernetes.Hosting;
 using Flamewatch.Kubernetes.Informers;
 using Flamewatch.NodeCollector.Metrics;
 using Flamewatch.NodeCollector.Supervision;
-using Flamewatch.Settings;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -23,10 +22,10 @@ internal static class CollectorHost
     /// <param name="configureServices">Test seam: replace services before the host is built.</param>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {
-        GoDurationConverter.Register();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "flamewatch-collector" });
         builder.Configuration.AddInMemoryCollection(settings);
         var section = builder.Configuration.GetSection(CollectorOptions.Section);
+        ExecutableHost.NormalizeDurations(section, CollectorOptions.Durations);
         var port = int.TryParse(section["Port"], out var p) ? p : new CollectorOptions().Port;
         var address = section["BindAddress"] is { Length: > 0 } bind ? bind : new CollectorOptions().BindAddress;
         if (port is >= 0 and <= 65535 && System.Net.IPAddress.TryParse(address, out var ip))

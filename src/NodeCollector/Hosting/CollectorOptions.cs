@@ -8,6 +8,9 @@ internal sealed class CollectorOptions
 {
     public const string Section = "Collector";
 
+    /// <summary>The keys that are durations (see <see cref="Flamewatch.Hosting.ExecutableHost.NormalizeDurations"/>).</summary>
+    public static readonly IReadOnlyList<string> Durations = [nameof(RescanInterval), nameof(AttachTimeout), nameof(StopTimeout), nameof(ShutdownDrainTimeout)];
+
     /// <summary>The node this collector serves (<c>NODE_NAME</c> from the downward API, <c>fieldRef: spec.nodeName</c>).</summary>
     public string? NodeName { get; set; }
 

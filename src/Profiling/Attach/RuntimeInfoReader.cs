@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Microsoft.Diagnostics.NETCore.Client;
 
@@ -16,6 +17,14 @@ internal static class RuntimeInfoReader
         "GetProcessInfoAsync", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(CancellationToken)]);
 
     /// <summary>The runtime's product version (null if this client cannot ask) and instance cookie.</summary>
+    /// <remarks>
+    /// A trimmed (Native AOT) build keeps what the lookups reach only because these dependencies name it: the internal
+    /// method, the public properties of its internal result type, and <see cref="Task{TResult}.Result"/>.
+    /// </remarks>
+    [DynamicDependency("GetProcessInfoAsync", typeof(DiagnosticsClient))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, "Microsoft.Diagnostics.NETCore.Client.ProcessInfo", "Microsoft.Diagnostics.NETCore.Client")]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(Task<>))]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The members looked up are kept by the DynamicDependency attributes above.")]
     public static async Task<(string? Version, Guid? Cookie)> ReadAsync(DiagnosticsClient client, CancellationToken cancellationToken)
     {
         if (s_getProcessInfoAsync is null)

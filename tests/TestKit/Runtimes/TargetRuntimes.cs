@@ -91,7 +91,7 @@ public static class TargetRuntimes
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
     }
 
-    private static async Task<FileStream> AcquireAsync(string path)
+    internal static async Task<FileStream> AcquireAsync(string path)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
         while (true)
