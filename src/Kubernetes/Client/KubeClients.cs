@@ -17,7 +17,7 @@ public static class KubeClients
     /// </summary>
     public static IKubernetes Create(KubernetesClientConfiguration config, TimeSpan? requestTimeout = null, string? userAgent = null)
     {
-        WatchEventResolver.Register();
+        KubeJsonContext.Register();
         config.DisableHttp2 = true;
         config.UserAgent = userAgent ?? DefaultUserAgent;
 

@@ -22,6 +22,7 @@ public static class KubeConfiguration
     public static KubernetesClientConfiguration Load(string? kubeconfigPath = null, KubeConfigEnvironment? environment = null)
     {
         environment ??= KubeConfigEnvironment.Process;
+        KubeJsonContext.Register();
         try
         {
             if (!string.IsNullOrEmpty(kubeconfigPath))
@@ -109,6 +110,14 @@ public static class KubeConfiguration
     private static List<T> Union<T>(IEnumerable<T>? first, IEnumerable<T>? next, Func<T, string> name) =>
         [.. (first ?? []).Concat(next ?? []).DistinctBy(name, StringComparer.Ordinal)];
 
+    /// <summary>The current context's user when it authenticates with an exec credential plugin.</summary>
+    private static string? ExecUser(K8SConfiguration config)
+    {
+        var context = config.Contexts?.FirstOrDefault(c => c.Name == config.CurrentContext)?.ContextDetails;
+        var user = config.Users?.FirstOrDefault(u => u.Name == context?.User);
+        return user?.UserCredentials?.ExternalExecution is null ? null : user.Name;
+    }
+
     private static X509Certificate2Collection LoadPem(string path)
     {
         var certificates = new X509Certificate2Collection();
@@ -124,6 +133,13 @@ public static class KubeConfiguration
             // Each file is read (relative paths resolve against the file), then merged as kubectl merges KUBECONFIG: the
             // first file to set a value or to define a named cluster, user or context wins.
             var merged = paths.Select(KubeConfigFile.Read).Aggregate(Merge);
+            if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported && ExecUser(merged) is { } execUser)
+            {
+                // The official client writes the plugin's input (KUBERNETES_EXEC_INFO) by reflection.
+                throw new KubeConfigException(
+                    $"{source}: user '{execUser}' runs an exec credential plugin, which this Native AOT build cannot run; use a token, a client certificate or the in-cluster service account");
+            }
+
             config = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged);
         }
         catch (Exception exception) when (exception is not KubeConfigException)

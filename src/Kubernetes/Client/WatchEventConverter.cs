@@ -105,36 +105,13 @@ internal sealed class WatchEventConverter<T> : JsonConverter<Watcher<T>.WatchEve
 /// <summary>
 /// Serves <see cref="WatchEventConverter{T}"/> for the types Flamewatch watches: the pod watch, and the client's own
 /// first look at every event (as <see cref="KubernetesObject"/>, then as <see cref="V1Status"/> when it is an error).
-/// Ahead of the client's resolvers in its options (<see cref="Register"/>), so that no reflection is needed for them.
+/// Ahead of the client's resolvers in its options (<see cref="KubeJsonContext.Register"/>), so that no reflection is needed for them.
 /// </summary>
 internal sealed class WatchEventResolver : IJsonTypeInfoResolver
 {
-    private static int s_registered;
-
     public JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options) =>
         type == typeof(Watcher<V1Pod>.WatchEvent) ? JsonMetadataServices.CreateValueInfo<Watcher<V1Pod>.WatchEvent>(options, new WatchEventConverter<V1Pod>())
         : type == typeof(Watcher<V1Status>.WatchEvent) ? JsonMetadataServices.CreateValueInfo<Watcher<V1Status>.WatchEvent>(options, new WatchEventConverter<V1Status>())
         : type == typeof(Watcher<KubernetesObject>.WatchEvent) ? JsonMetadataServices.CreateValueInfo<Watcher<KubernetesObject>.WatchEvent>(options, new WatchEventConverter<KubernetesObject>())
         : null;
-
-    /// <summary>
-    /// Puts the resolver first in the client's serializer options, once. Runs before the client serializes anything; if
-    /// something else has used the options already, they are read-only and left as they are (reflection then binds the
-    /// events, as it can in every build but Native AOT).
-    /// </summary>
-    public static void Register()
-    {
-        if (Interlocked.Exchange(ref s_registered, 1) != 0)
-        {
-            return;
-        }
-
-        KubernetesJson.AddJsonOptions(options =>
-        {
-            if (!options.IsReadOnly)
-            {
-                options.TypeInfoResolverChain.Insert(0, new WatchEventResolver());
-            }
-        });
-    }
 }

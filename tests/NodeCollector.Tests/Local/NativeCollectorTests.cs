@@ -106,6 +106,48 @@ public sealed class NativeCollectorTests : IDisposable
         Assert.False(process.HasExited, process.Tail(20));
     }
 
+    [SimulatedNodeFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_kubeconfig_with_an_exec_credential_plugin_is_refused_in_one_line_naming_the_user()
+    {
+        var collector = await NativeCollector.ExecutableAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var api = await TestApiServer.StartAsync(cancellationToken: timeout.Token);
+
+        var (exit, _, stderr) = await CollectorCli.RunAsync(collector,
+            ["run", "--agent", "http://127.0.0.1:1", "--node-name", "native-node", "--kubeconfig", WriteExecKubeconfig(api), "--port", "0"]);
+
+        Assert.True(exit == 2, stderr);
+        var error = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("user 'flamewatch-test' runs an exec credential plugin, which this Native AOT build cannot run", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The test server's kubeconfig with its bearer token replaced by an exec plugin that prints it.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private string WriteExecKubeconfig(TestApiServer api)
+    {
+        var original = File.ReadAllText(api.KubeconfigPath);
+        const string TokenLine = "    token: " + TestApiServerToken;
+        Assert.Contains(TokenLine, original, StringComparison.Ordinal);
+        var plugin = Path.Combine(_directory, "credential-plugin");
+        File.WriteAllText(plugin, $$$"""
+            #!/bin/sh
+            echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"{{{TestApiServerToken}}}"}}'
+
+            """);
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(_directory, "exec-kubeconfig.yaml");
+        File.WriteAllText(path, original.Replace(TokenLine, $"""
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: {plugin}
+                  interactiveMode: Never
+            """, StringComparison.Ordinal));
+        return path;
+    }
+
+    private const string TestApiServerToken = "flamewatch-test-token";
+
     private static async Task<string?> TryGetAsync(HttpClient http, string path, CancellationToken token)
     {
         try
