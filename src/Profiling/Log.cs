@@ -18,7 +18,7 @@ internal enum ProfilingEventId
     StreamFaulted = 1007,
     RundownFailed = 1008,
     SliceFailed = 1009,
-    ExceptionsSliced = 1010,
+    EventsSliced = 1010,
     SocketByPath = 1011,
     UploadQueueFull = 1201,
     UploadRetrying = 1202,
@@ -57,8 +57,8 @@ internal static partial class Log
     [LoggerMessage(EventId = (int)ProfilingEventId.RundownFailed, Level = LogLevel.Debug, Message = "Process {Pid}: symbol rundown failed")]
     public static partial void RundownFailed(ILogger logger, int pid, Exception exception);
 
-    [LoggerMessage(EventId = (int)ProfilingEventId.ExceptionsSliced, Level = LogLevel.Debug, Message = "Process {Pid} throws {Rate:F0} exceptions/s: observing {Duty:P1} of the time")]
-    public static partial void ExceptionsSliced(ILogger logger, int pid, double rate, double duty);
+    [LoggerMessage(EventId = (int)ProfilingEventId.EventsSliced, Level = LogLevel.Debug, Message = "Process {Pid} raises {Rate:F0} {Events} events/s: observing {Duty:P1} of the time")]
+    public static partial void EventsSliced(ILogger logger, int pid, double rate, string events, double duty);
 
     [LoggerMessage(EventId = (int)ProfilingEventId.SocketByPath, Level = LogLevel.Debug,
         Message = "Process {Pid}: its diagnostic socket is reached by path, resolved in user space, because {Reason}; a container that swaps a directory for a link meanwhile could redirect the connection")]

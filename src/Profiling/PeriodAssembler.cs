@@ -74,6 +74,11 @@ internal sealed class PeriodAssembler(int pid, SessionConfiguration configuratio
         {
             comments.Add(string.Create(CultureInfo.InvariantCulture,
                 $"flamewatch: lock contention {period.Waits} waits; dropped={period.DroppedWaits} (at most {SampleAggregator.MaxContentionKeys} stack×thread keys per period); unpaired events since start={recorded.UnpairedWaits}"));
+            if (recorded.ContentionCoverage < 1)
+            {
+                comments.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"flamewatch: lock contention observed {recorded.ContentionCoverage:P1} of the period (observation starts once the rate is known and runs in slices above {SlicedEvents.Contention.SteadyRate:F0} waits/s); {(recorded.ContentionCoverage > 0 ? $"values upscaled by {1 / recorded.ContentionCoverage:F1}" : "no values")}"));
+            }
         }
         if (eventsLost > 0 && (_options.Exceptions || _options.LockContention))
         {
@@ -96,7 +101,7 @@ internal sealed class PeriodAssembler(int pid, SessionConfiguration configuratio
                 ? string.Create(CultureInfo.InvariantCulture, $"; {exceptions.Attributed} more throws the runtime counted attributed to the threads throwing over {ExceptionSampler.FastThreadRate:F0}/s while observed (observing slows them)")
                 : "";
             comments.Add(string.Create(CultureInfo.InvariantCulture,
-                $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (observation starts once the rate is known and runs in slices above {ExceptionSlicer.SteadyRate:F0} throws/s); values upscaled by {1 / exceptions.Coverage:F1}{attributed}"));
+                $"flamewatch: exceptions observed {exceptions.Coverage:P1} of the period (observation starts once the rate is known and runs in slices above {SlicedEvents.Exceptions.SteadyRate:F0} throws/s); values upscaled by {1 / exceptions.Coverage:F1}{attributed}"));
         }
     }
 }

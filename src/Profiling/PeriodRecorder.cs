@@ -51,7 +51,8 @@ internal sealed class PeriodRecorder(SessionConfiguration configuration, MethodT
     /// <summary>Ends the current period at <paramref name="end"/> and starts the next one there.</summary>
     /// <param name="exceptionObservation">For a period of that length: the share the exceptions session observed, and
     /// the runtime's own throws per second (null when unknown).</param>
-    public RecordedPeriod Cut(DateTimeOffset end, Func<TimeSpan, (double Coverage, double? RuntimeRate)> exceptionObservation)
+    /// <param name="contentionCoverage">For a period of that length: the share the contention session observed.</param>
+    public RecordedPeriod Cut(DateTimeOffset end, Func<TimeSpan, (double Coverage, double? RuntimeRate)> exceptionObservation, Func<TimeSpan, double> contentionCoverage)
     {
         lock (_gate)
         {
@@ -60,13 +61,18 @@ internal sealed class PeriodRecorder(SessionConfiguration configuration, MethodT
             var length = end - period.Start;
             var (coverage, runtimeRate) = exceptionObservation(length);
             var exceptions = _exceptions.Drain(period, coverage, length * coverage, runtimeRate * length.TotalSeconds);
+            var waitsCoverage = contentionCoverage(length);
+            if (waitsCoverage is > 0 and < 1)
+            {
+                period.ScaleWaits(1 / waitsCoverage);
+            }
             var liveScale = 1.0;
             if (_options.HeapLiveSize)
             {
                 liveScale = LiveScale(_heap.TotalBytes(), _gcHeapBytes);
                 _heap.AddLiveTo(period, liveScale);
             }
-            return new RecordedPeriod(period, end, _gcHeapBytes, liveScale, exceptions, _contention.Unpaired);
+            return new RecordedPeriod(period, end, _gcHeapBytes, liveScale, exceptions, _contention.Unpaired, waitsCoverage);
         }
     }
 
@@ -92,10 +98,6 @@ internal sealed class PeriodRecorder(SessionConfiguration configuration, MethodT
         if (_options.Allocations)
         {
             SubscribeAllocations(stream, clr);
-        }
-        if (_options.LockContention)
-        {
-            SubscribeContention(stream, clr);
         }
         if (configuration.Continuous)
         {
@@ -181,8 +183,14 @@ internal sealed class PeriodRecorder(SessionConfiguration configuration, MethodT
         }
     }
 
-    private void SubscribeContention(TraceStream stream, ClrTraceEventParser clr)
+    /// <summary>Lock waits of a contention session (a slice's: starts pending from an earlier slice are forgotten); <paramref name="onWait"/> counts them for the rate.</summary>
+    public void SubscribeContention(TraceStream stream, Action onWait)
     {
+        lock (_gate)
+        {
+            _contention.ForgetPending();
+        }
+        var clr = stream.Source.Clr;
         clr.ContentionStart += e =>
         {
             var stack = stream.StackOf(e);
@@ -196,6 +204,7 @@ internal sealed class PeriodRecorder(SessionConfiguration configuration, MethodT
             var stack = stream.StackOf(e);
             // ContentionStop_V1 (.NET 8 and later) carries the wait's duration; earlier versions are paired with their start.
             double? duration = e.Version >= 1 ? e.DurationNs : null;
+            onWait();
             lock (_gate)
             {
                 if (_contention.Stop(e.ThreadID, e.TimeStampRelativeMSec, duration, stack) is { } wait)

@@ -54,7 +54,8 @@ internal sealed class ProfilingSession : IAsyncDisposable
     private ThreadCpuSampler? _kernelCpu;
     private DutyCycledSampler? _dutyCycled;
     private TraceStream? _main;
-    private ExceptionSlicer? _exceptionSlicer;
+    private EventSlicer? _exceptionSlicer;
+    private EventSlicer? _contentionSlicer;
     private int _periods;
 
     /// <summary>A session that looks the target's socket up itself (local mode, the in-process Profiler, tests).</summary>
@@ -208,8 +209,13 @@ internal sealed class ProfilingSession : IAsyncDisposable
             _main = await TraceStream.StartAsync(_client!, _configuration!.MainSession(), cancellationToken).ConfigureAwait(false);
             if (_options.Exceptions)
             {
-                _exceptionSlicer = new ExceptionSlicer(_client!, _pid, _options.Period, stream => recorder.SubscribeExceptions(stream, () => _exceptionSlicer?.OnEvent()), _logger, _time);
+                _exceptionSlicer = new EventSlicer(_client!, _pid, SlicedEvents.Exceptions, _options.Period, stream => recorder.SubscribeExceptions(stream, () => _exceptionSlicer?.OnEvent()), _logger, _time);
                 await _exceptionSlicer.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (_options.LockContention)
+            {
+                _contentionSlicer = new EventSlicer(_client!, _pid, SlicedEvents.Contention, _options.Period, stream => recorder.SubscribeContention(stream, () => _contentionSlicer?.OnEvent()), _logger, _time);
+                await _contentionSlicer.StartAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -333,6 +339,10 @@ internal sealed class ProfilingSession : IAsyncDisposable
             {
                 await _exceptionSlicer.DisposeAsync().ConfigureAwait(false);
             }
+            if (_contentionSlicer is not null)
+            {
+                await _contentionSlicer.DisposeAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
@@ -344,9 +354,11 @@ internal sealed class ProfilingSession : IAsyncDisposable
 
     private async Task EndPeriodAsync(bool final)
     {
-        var recorded = _recorder!.Cut(_time.GetUtcNow(), length => (_exceptionSlicer?.TakeCoverage(length) ?? 1, _exceptionSlicer?.TakeRuntimeRate()));
+        var recorded = _recorder!.Cut(_time.GetUtcNow(), length => (_exceptionSlicer?.TakeCoverage(length) ?? 1, _exceptionSlicer?.TakeRuntimeRate()),
+            length => _contentionSlicer?.TakeCoverage(length) ?? 1);
         _main?.RequestTrim();
         _exceptionSlicer?.RequestTrim();
+        _contentionSlicer?.RequestTrim();
         var threads = _cpu.Lap();
         if (final && (recorded.Samples.Values.Count == 0 || recorded.End - recorded.Start < MinimumFinalPeriod))
         {
@@ -354,7 +366,7 @@ internal sealed class ProfilingSession : IAsyncDisposable
         }
 
         var period = await _assembler!.AssembleAsync(recorded, threads, _client, _procFs.IsAlive(_pid),
-            () => (long)(_main?.Source.EventsLost ?? 0) + (_exceptionSlicer?.EventsLost ?? 0)).ConfigureAwait(false);
+            () => (long)(_main?.Source.EventsLost ?? 0) + (_exceptionSlicer?.EventsLost ?? 0) + (_contentionSlicer?.EventsLost ?? 0)).ConfigureAwait(false);
         Interlocked.Increment(ref _periods);
         _exports.Enqueue(period.Upload);
         try

@@ -7,7 +7,8 @@ namespace Flamewatch.Profiling;
 /// <param name="GcHeapBytes">The GC heap's size after the last GC, when a GC reported it.</param>
 /// <param name="LiveScale">The factor the live-heap estimate was scaled by to fit the GC heap (1: not scaled).</param>
 /// <param name="UnpairedWaits">Contention events without their pair, since the session started.</param>
-internal sealed record RecordedPeriod(SampleAggregator Samples, DateTimeOffset End, long? GcHeapBytes, double LiveScale, ExceptionPeriod Exceptions, long UnpairedWaits)
+/// <param name="ContentionCoverage">The share of the period the contention session observed (waits were upscaled by its inverse).</param>
+internal sealed record RecordedPeriod(SampleAggregator Samples, DateTimeOffset End, long? GcHeapBytes, double LiveScale, ExceptionPeriod Exceptions, long UnpairedWaits, double ContentionCoverage)
 {
     public DateTimeOffset Start => Samples.Start;
 

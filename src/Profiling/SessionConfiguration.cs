@@ -19,7 +19,6 @@ internal sealed record SessionConfiguration(ProfilingOptions Options, double Int
 {
     private const long RuntimeKeywords = (long)(ClrTraceEventParser.Keywords.Jit | ClrTraceEventParser.Keywords.Loader | ClrTraceEventParser.Keywords.GC);
     private const long AllocationSamplingKeyword = 0x80000000000;
-    private const long ContentionKeyword = 0x4000;
 
     public static SessionConfiguration For(ProfilingOptions options, AttachResult attach)
     {
@@ -32,7 +31,7 @@ internal sealed record SessionConfiguration(ProfilingOptions Options, double Int
 
     public string Mode => Continuous ? "continuous" : "duty-cycled";
 
-    /// <summary>The main session: the runtime provider (JIT/loader for symbols, allocations, GC, contention) and, when continuous, the sampler.</summary>
+    /// <summary>The main session: the runtime provider (JIT/loader for symbols, allocations, GC) and, when continuous, the sampler.</summary>
     public EventPipeSessionConfiguration MainSession()
     {
         var keywords = RuntimeKeywords;
@@ -48,8 +47,7 @@ internal sealed record SessionConfiguration(ProfilingOptions Options, double Int
             }
             keywords |= Options.HeapLiveSize ? LiveHeapTracker.Keywords : 0;
         }
-        // Contention events carry the waiting thread's stack (the session walks stacks). Exceptions have their own session.
-        keywords |= Options.LockContention ? ContentionKeyword : 0;
+        // Exceptions and lock contention have sessions of their own (EventSlicer), so that they can be sliced.
         var providers = new List<EventPipeProvider> { new(ClrTraceEventParser.ProviderName, level, keywords) };
         if (Continuous)
         {

@@ -17,6 +17,7 @@ public sealed class ExceptionAndLockMatrixTests(ITestOutputHelper output)
     private static readonly string Format = $"{typeof(Workloads).FullName}.{nameof(Workloads.ThrowFormat)}";
     private static readonly string Storm = $"{typeof(Workloads).FullName}.{nameof(Workloads.ThrowStorm)}";
     private static readonly string SharedLock = $"{typeof(Workloads).FullName}.{nameof(Workloads.WaitForSharedLock)}";
+    private static readonly string BusyLock = $"{typeof(Workloads).FullName}.{nameof(Workloads.EnterBusyLock)}";
 
     [Theory]
     [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
@@ -110,5 +111,29 @@ public sealed class ExceptionAndLockMatrixTests(ITestOutputHelper output)
         Assert.InRange(total / truth, 0.6, 1.4);
         Assert.True(count > 0, "waits are counted");
         Assert.Equal(-1, reader.TypeIndex("exception"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetRuntimes.Cases), MemberType = typeof(TargetRuntimes))]
+    public async Task Fast_contention_is_observed_in_slices_and_upscaled_to_the_runtime_s_count(string runtime)
+    {
+        using var target = await TargetProcess.StartOnAsync(runtime, "lockheavy");
+        var (statistics, profile) = (await SessionRunner.ProfileAsync(target.Pid,
+            new ProfilingOptions { Period = TimeSpan.FromSeconds(8), ProfileTypes = ProfileTypes.LockContention }))[0];
+        var reader = new ProfileReader(profile);
+        var (from, to) = (statistics.Start, statistics.End);
+        var seconds = (to - from).TotalSeconds;
+
+        var count = reader.Sum("lock-count");
+        var inBusyLock = reader.Sum("lock-count", s => reader.Frames(s).Contains(BusyLock));
+        var truth = target.LockContentions(from, to);
+        output.WriteLine($"{runtime}: {truth / seconds:F0} contended entries/s (Monitor.LockContentionCount); estimated {count} vs {truth:F0} ({count / truth:P1}), "
+            + $"{(double)inBusyLock / count:P1} in {nameof(Workloads.EnterBusyLock)}; "
+            + string.Join("; ", reader.Comments.Where(c => c.Contains("lock", StringComparison.Ordinal) || c.Contains("lost", StringComparison.Ordinal))));
+
+        Assert.True(truth / seconds >= 2 * SlicedEvents.Contention.SteadyRate, $"only {truth / seconds:F0} contended entries/s: not fast enough to be sliced");
+        Assert.Contains(reader.Comments, c => c.StartsWith("flamewatch: lock contention observed", StringComparison.Ordinal) && c.Contains("values upscaled", StringComparison.Ordinal));
+        Assert.True(inBusyLock >= 0.8 * count, $"only {(double)inBusyLock / count:P1} of the waits are in the contended method");
+        Assert.InRange(count / truth, 0.6, 1.4);
     }
 }

@@ -52,6 +52,7 @@ internal static class PeriodProfileBuilder
         Span<long> sampleValues = stackalloc long[SampleTypes.All.Count];
         var carriedValues = new long[carried.Length];
         var exceptionCarry = 0.0;
+        var waitCarry = 0.0;
         foreach (var (key, values) in period.Values)
         {
             var cpuMs = values.ManagedMs * scale;
@@ -72,7 +73,9 @@ internal static class PeriodProfileBuilder
             exceptionCarry += values.ExceptionCount;
             sampleValues[SampleTypes.Exceptions] = (long)Math.Round(exceptionCarry);
             exceptionCarry -= sampleValues[SampleTypes.Exceptions];
-            sampleValues[SampleTypes.LockCount] = values.LockCount;
+            waitCarry += values.LockCount;
+            sampleValues[SampleTypes.LockCount] = (long)Math.Round(waitCarry);
+            waitCarry -= sampleValues[SampleTypes.LockCount];
             sampleValues[SampleTypes.LockTime] = (long)Math.Round(values.LockNs);
             Mask(sampleValues, types);
             for (var i = 0; i < carried.Length; i++)

@@ -105,6 +105,16 @@ internal sealed class SampleAggregator
         return true;
     }
 
+    /// <summary>Multiplies every wait's count and time by <paramref name="factor"/> (an estimate from a share of the period).</summary>
+    public void ScaleWaits(double factor)
+    {
+        foreach (var values in _values.Values)
+        {
+            values.LockCount *= factor;
+            values.LockNs *= factor;
+        }
+    }
+
     private int Intern(ulong[] stack)
     {
         if (!_stackIds.TryGetValue(stack, out var id))

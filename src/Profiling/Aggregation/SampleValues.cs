@@ -19,7 +19,7 @@ internal sealed class SampleValues
     /// <summary>Exceptions thrown (an estimate: sampled throws upscaled by their type's sampling ratio).</summary>
     public double ExceptionCount;
     /// <summary>Contended lock acquisitions (waits).</summary>
-    public long LockCount;
+    public double LockCount;
     /// <summary>Time spent waiting for contended locks (ns).</summary>
     public double LockNs;
 }

@@ -23,6 +23,9 @@ internal sealed class ContentionTimer
     /// <summary>Waits timed by pairing a start with its stop.</summary>
     public long Paired { get; private set; }
 
+    /// <summary>Forgets the waits in progress (their stops will not be seen: the session that saw them ended).</summary>
+    public void ForgetPending() => _started.Clear();
+
     public void Start(int threadId, double atMs, ulong[] stack)
     {
         if (_started.Count >= MaxPendingThreads && !_started.ContainsKey(threadId))

@@ -5,37 +5,33 @@ using Microsoft.Extensions.Logging;
 namespace Flamewatch.Profiling.Sampling;
 
 /// <summary>
-/// Runs the exceptions session (the runtime provider at the Error level: <c>ExceptionThrown</c> alone, one stack walk
-/// per throw). The rate comes from the runtime's own counter (<see cref="RuntimeExceptionCounter"/>; from the observed
-/// throws when it is not available). While a process throws fewer than <see cref="SteadyRate"/> exceptions per second
-/// the session stays on and every throw is counted. Above that rate every throw's event would cost the target more
-/// than the profile is worth, so the session runs in slices: in each cycle (<see cref="SliceCycleFor"/>), on for a
-/// share of it (about <see cref="SteadyRate"/> ÷ rate, at least <see cref="MinimumDuty"/> and at least
-/// <see cref="MinimumObserved"/> a period) at a random phase.
+/// Runs the session of one kind of runtime event (<see cref="SlicedEvents"/>: throws, lock waits). The rate comes from
+/// the runtime's own counter (<see cref="RuntimeEventCounter"/>; from the observed events when it is not available).
+/// While a process raises fewer than the kind's steady rate per second the session stays on and every event is
+/// counted. Above that rate every event would cost the target more than the profile is worth, so the session runs in
+/// slices: in each cycle (<see cref="SliceCycleFor"/>), on for a share of it (about the steady rate ÷ rate, at least
+/// <see cref="MinimumDuty"/> and at least <see cref="MinimumObserved"/> a period) at a random phase.
 /// <see cref="TakeCoverage"/> says what share of a period was observed and <see cref="TakeRuntimeRate"/> how fast the
-/// runtime counted throws; <see cref="ExceptionSampler.Drain"/> turns both into the period's estimates.
+/// runtime counted events; the period's estimates divide by the coverage.
 /// </summary>
 /// <remarks>
 /// When one of several sessions enabling the runtime provider ends, the runtime recomputes the provider's keywords
-/// with the ending session still counted: after a slice the runtime keeps treating exception events as enabled
-/// while no session records them, and every throw keeps paying for its event (a process throwing as fast as it can
-/// ran at 0.37 of its speed with 2 % observed). Ending a second, event-less session after each slice makes the
-/// runtime recompute without the slice (0.95). That session enables <see cref="RefreshProvider"/>: a keyword and
-/// level the main session always enables, so the recomputed keywords are exactly the main session's.
+/// with the ending session still counted: after a slice the runtime keeps treating the events as enabled while no
+/// session records them, and every event keeps being built (a process throwing as fast as it can ran at 0.37 of its
+/// speed with 2 % observed). Ending a second, event-less session after each slice makes the runtime recompute without
+/// the slice (0.95). That session enables <see cref="RefreshProvider"/>: a keyword and level the main session always
+/// enables, so the recomputed keywords are exactly the main session's.
 /// <para>A slice records from the session's start until its stop request is handled, but the stop itself returns only
 /// when the session's streaming thread wakes from its 100 ms sleep, and until then (and the refresh after it) every
-/// throw still builds its event: measured on a thread that only throws, 23–100 ms a slice at about the same cost as
-/// recording. That cost comes with every slice whatever its length, so slices are as few and long as the period's
-/// estimates allow (<see cref="SliceCycleFor"/>: eight a period, one every 2 to 5 s): at the default 45 s period a
-/// 100 ms slice every 5 s, where 40 ms slices every 2 s would pay the fixed cost two and a half times as often for the
-/// same share of the time observed.</para>
+/// event is still built: measured on a thread that only throws, 23–100 ms a slice at about the same cost as recording.
+/// That cost comes with every slice whatever its length, so slices are as few and long as the period's estimates allow
+/// (<see cref="SliceCycleFor"/>: eight a period, one every 2 to 5 s): at the default 45 s period a 100 ms slice every
+/// 5 s, where 40 ms slices every 2 s would pay the fixed cost two and a half times as often for the same share of the
+/// time observed.</para>
 /// </remarks>
-internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpan period, Action<TraceStream> subscribe, ILogger logger, TimeProvider time) : IAsyncDisposable
+internal sealed class EventSlicer(DiagnosticsClient client, int pid, SlicedEvents events, TimeSpan period, Action<TraceStream> subscribe, ILogger logger, TimeProvider time) : IAsyncDisposable
 {
-    /// <summary>Throws per second below which every throw is observed.</summary>
-    public const double SteadyRate = 1_000;
-
-    /// <summary>The least share of the time observed, however fast the process throws.</summary>
+    /// <summary>The least share of the time observed, however fast the process raises events.</summary>
     public const double MinimumDuty = 0.02;
 
     /// <summary>
@@ -46,17 +42,17 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
 
     private readonly double _minimumDuty = Math.Max(MinimumDuty, period > TimeSpan.Zero ? MinimumObserved / period : 0);
 
-    /// <summary>How often the rate is looked at while every throw is observed.</summary>
+    /// <summary>How often the rate is looked at while every event is observed.</summary>
     private static readonly TimeSpan Cycle = TimeSpan.FromSeconds(2);
 
-    /// <summary>Waited for the runtime counter's first report before throws are observed to measure the rate instead.</summary>
+    /// <summary>Waited for the runtime counter's first report before events are observed to measure the rate instead.</summary>
     private static readonly TimeSpan FirstRateTimeout = TimeSpan.FromSeconds(5);
 
     private readonly TimeSpan _sliceCycle = SliceCycleFor(period);
 
     /// <summary>
     /// One slice per this much time (see remarks): eight slices a period, so that a site's count rests on several
-    /// windows (throws come in bursts), but no more often than every 2 s nor less often than every 5 s.
+    /// windows (events come in bursts), but no more often than every 2 s nor less often than every 5 s.
     /// </summary>
     internal static TimeSpan SliceCycleFor(TimeSpan period) =>
         TimeSpan.FromTicks(Math.Clamp(period.Ticks / 8, TimeSpan.FromSeconds(2).Ticks, TimeSpan.FromSeconds(5).Ticks));
@@ -68,16 +64,16 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
     private TimeSpan _observed;
     private long _events;
     private Task? _loop;
-    private RuntimeExceptionCounter? _counter;
+    private RuntimeEventCounter? _counter;
 
     /// <summary>
     /// Starts observing: at once when the runtime's counter is not available; otherwise the loop waits for the counter's
-    /// first report and observes every throw only if the rate is low (a storm is sliced from its first second, never
+    /// first report and observes every event only if the rate is low (a storm is sliced from its first second, never
     /// observed whole).
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var counter = new RuntimeExceptionCounter(client, pid, logger);
+        var counter = new RuntimeEventCounter(client, pid, events.CounterName, logger);
         try
         {
             await counter.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -85,18 +81,17 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Without the runtime's count, the rate is measured by observing and sliced periods are estimated from the
-            // coverage alone.
+            // Without the runtime's count, the rate is measured by observing.
             Log.StreamFaulted(logger, pid, e);
             await OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
     }
 
-    /// <summary>Counts one observed throw (from the subscriber, to measure the rate).</summary>
+    /// <summary>Counts one observed event (from the subscriber, to measure the rate).</summary>
     public void OnEvent() => Interlocked.Increment(ref _events);
 
-    /// <summary>The runtime's throws per second since the last call (null before its first report).</summary>
+    /// <summary>The runtime's events per second since the last call (null before its first report).</summary>
     public double? TakeRuntimeRate() => _counter?.TakeRate();
 
     /// <summary>Frees the current stream's stack-interning state at its next event.</summary>
@@ -120,7 +115,7 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
         }
     }
 
-    /// <summary>The share of the time since the last call during which throws were observed (1 when always on).</summary>
+    /// <summary>The share of the time since the last call during which events were observed (1 when always on).</summary>
     public double TakeCoverage(TimeSpan period)
     {
         lock (_lock)
@@ -184,7 +179,7 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
                 rateSince = now;
                 rate = _counter?.LatestRate ?? observed;
             }
-            if (rate <= SteadyRate)
+            if (rate <= events.SteadyRate)
             {
                 if (_stream is null)
                 {
@@ -200,11 +195,11 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
         }
     }
 
-    /// <summary>Fast throwing: observes one slice per <see cref="SliceCycleFor"/> until the rate drops, then observes continuously again.</summary>
+    /// <summary>A fast rate: observes one slice per <see cref="SliceCycleFor"/> until the rate drops, then observes continuously again.</summary>
     private async Task RunSlicesAsync(double rate, CancellationToken cancellationToken)
     {
-        var duty = Math.Max(_minimumDuty, SteadyRate / rate);
-        Log.ExceptionsSliced(logger, pid, rate, duty);
+        var duty = Math.Max(_minimumDuty, events.SteadyRate / rate);
+        Log.EventsSliced(logger, pid, rate, events.Name, duty);
         if (_stream is not null)
         {
             await CloseAsync().ConfigureAwait(false);
@@ -228,14 +223,14 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
             await CloseAsync().ConfigureAwait(false);
             await RefreshRuntimeProviderAsync(cancellationToken).ConfigureAwait(false);
             var sliceRate = _counter?.LatestRate ?? Interlocked.Read(ref _events) / Math.Max(0.001, (closed - opened).TotalSeconds);
-            if (sliceRate <= SteadyRate / 2)
+            if (sliceRate <= events.SteadyRate / 2)
             {
                 // Slow again: stay on, and measure over whole cycles.
                 Interlocked.Exchange(ref _events, 0);
                 await OpenAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
-            duty = Math.Max(_minimumDuty, SteadyRate / sliceRate);
+            duty = Math.Max(_minimumDuty, events.SteadyRate / sliceRate);
             await Task.Delay(_sliceCycle - on - offset, time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -244,18 +239,18 @@ internal sealed class ExceptionSlicer(DiagnosticsClient client, int pid, TimeSpa
     private static readonly EventPipeProvider RefreshProvider =
         new(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Critical, (long)ClrTraceEventParser.Keywords.Loader);
 
-    private static EventPipeSessionConfiguration Configuration() =>
-        new([new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Error, (long)ClrTraceEventParser.Keywords.Exception)],
+    private EventPipeSessionConfiguration Configuration() =>
+        new([new EventPipeProvider(ClrTraceEventParser.ProviderName, events.Level, events.Keywords)],
             circularBufferSizeMB: 16, requestRundown: false, requestStackwalk: true);
 
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
-        // The runtime records throws from the moment it enables the session, before the stream's parser is ready (which
+        // The runtime records events from the moment it enables the session, before the stream's parser is ready (which
         // can take a while on a loaded node): observation starts with the request.
         var requested = time.GetUtcNow();
         var stream = await TraceStream.StartAsync(client, Configuration(), cancellationToken).ConfigureAwait(false);
         subscribe(stream);
-        stream.Run($"flamewatch-{pid}-exceptions");
+        stream.Run($"flamewatch-{pid}-{events.Name}");
         lock (_lock)
         {
             _stream = stream;

@@ -5,16 +5,16 @@ using Microsoft.Extensions.Logging;
 namespace Flamewatch.Profiling.Sampling;
 
 /// <summary>
-/// The runtime's own count of thrown exceptions: the <c>exception-count</c> counter of the <c>System.Runtime</c> event
-/// source, published once a second in a session of its own (the main session's live stack-interning parser does not
-/// decode self-describing events). It costs the target one counter snapshot a second and gives the exact number of
-/// throws of each period, observed or not. A report covers the second before it arrived, so a period's reports do not
-/// line up with its ends: the period's count is the rate of the reports it received times its length.
+/// One of the runtime's own event counts: a counter of the <c>System.Runtime</c> event source (<c>exception-count</c>,
+/// <c>monitor-lock-contention-count</c>), published once a second in a session of its own (the main session's live
+/// stack-interning parser does not decode self-describing events). It costs the target one counter snapshot a second
+/// and gives the exact number of events of each period, observed or not. A report covers the second before it arrived,
+/// so a period's reports do not line up with its ends: the period's count is the rate of the reports it received times
+/// its length.
 /// </summary>
-internal sealed class RuntimeExceptionCounter(DiagnosticsClient client, int pid, ILogger logger) : IAsyncDisposable
+internal sealed class RuntimeEventCounter(DiagnosticsClient client, int pid, string counterName, ILogger logger) : IAsyncDisposable
 {
     private const string ProviderName = "System.Runtime";
-    private const string CounterName = "exception-count";
 
     private readonly Lock _lock = new();
     private EventPipeSession? _session;
@@ -23,7 +23,7 @@ internal sealed class RuntimeExceptionCounter(DiagnosticsClient client, int pid,
     private double _seconds;
     private double? _latestRate;
 
-    /// <summary>Throws per second in the runtime's latest report (null before the first).</summary>
+    /// <summary>Events per second in the runtime's latest report (null before the first).</summary>
     public double? LatestRate
     {
         get
@@ -58,7 +58,7 @@ internal sealed class RuntimeExceptionCounter(DiagnosticsClient client, int pid,
         _parse = Task.Factory.StartNew(() => Parse(session), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>Throws per second in the reports since the last call, or null when the runtime reported none yet.</summary>
+    /// <summary>Events per second in the reports since the last call, or null when the runtime reported none yet.</summary>
     public double? TakeRate()
     {
         lock (_lock)
@@ -113,7 +113,7 @@ internal sealed class RuntimeExceptionCounter(DiagnosticsClient client, int pid,
     {
         if (e.PayloadValue(0) is IDictionary<string, object> outer
             && outer.TryGetValue("Payload", out var inner) && inner is IDictionary<string, object> payload
-            && payload.TryGetValue("Name", out var name) && CounterName.Equals(name as string, StringComparison.Ordinal)
+            && payload.TryGetValue("Name", out var name) && counterName.Equals(name as string, StringComparison.Ordinal)
             && payload.TryGetValue("Increment", out var increment) && increment is double value
             && payload.TryGetValue("IntervalSec", out var interval) && Convert.ToDouble(interval, System.Globalization.CultureInfo.InvariantCulture) is > 0 and var seconds)
         {

@@ -114,6 +114,25 @@ public sealed class PeriodProfileBuilderTests
     }
 
     [Fact]
+    public void Lock_waits_upscaled_from_a_share_of_the_period_keep_their_total()
+    {
+        var period = new SampleAggregator(Start);
+        for (var thread = 0; thread < 1000; thread++)
+        {
+            period.AddWait([0x20], thread, 1000);
+        }
+        period.AddWait([0x30], 0, 250_000);
+
+        // Observed 1/1.4 of the period: every wait stands for 1.4.
+        period.ScaleWaits(1.4);
+
+        var reader = Build(period, new Dictionary<int, ThreadCpu>(), ProfileTypes.LockContention);
+        Assert.Equal(1401, reader.Sum("lock-count"));
+        Assert.Equal(1_750_000, reader.Sum("lock-time"));
+        Assert.Equal(1001, period.Waits);
+    }
+
+    [Fact]
     public void Lock_waits_beyond_the_key_cap_are_dropped_and_counted()
     {
         var period = new SampleAggregator(Start);

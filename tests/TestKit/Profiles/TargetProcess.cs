@@ -87,6 +87,10 @@ public sealed partial class TargetProcess : IDisposable
     public double LockWaits(DateTimeOffset from, DateTimeOffset to) =>
         CumulativeAt(to, t => t.LockWaits) - CumulativeAt(from, t => t.LockWaits);
 
+    /// <summary>Contended lock entries the runtime counted (<c>Monitor.LockContentionCount</c>) between two instants.</summary>
+    public double LockContentions(DateTimeOffset from, DateTimeOffset to) =>
+        CumulativeAt(to, t => t.Contentions) - CumulativeAt(from, t => t.Contentions);
+
     /// <summary>A cumulative counter at an instant, interpolated between the once-a-second ticks (extrapolated past the last).</summary>
     private double CumulativeAt(DateTimeOffset at, Func<Tick, long> counter)
     {
@@ -154,7 +158,7 @@ public sealed partial class TargetProcess : IDisposable
             long Group(int i) => long.Parse(match.Groups[i].Value, CultureInfo.InvariantCulture);
             var retained = Group(2);
             // The app's own clock at the reading: a line that reaches us late on a loaded machine still counts at its instant.
-            var at = DateTimeOffset.FromUnixTimeMilliseconds(Group(11));
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(Group(12));
             var tick = new Tick(at, Group(1), retained + Group(3), retained, Group(4))
             {
                 Often = Group(5),
@@ -163,6 +167,7 @@ public sealed partial class TargetProcess : IDisposable
                 Storm = Group(8),
                 LockWaits = Group(9),
                 LockWaitNs = Group(10),
+                Contentions = Group(11),
             };
             lock (_ticks)
             {
@@ -171,7 +176,7 @@ public sealed partial class TargetProcess : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+) exceptions=(\d+)/(\d+)/(\d+)/(\d+) lockwaits=(\d+) lockwaitns=(\d+) at=(\d+)$")]
+    [GeneratedRegex(@"^tick iterations=(\d+) retained=(\d+) transient=(\d+) large=(\d+) exceptions=(\d+)/(\d+)/(\d+)/(\d+) lockwaits=(\d+) lockwaitns=(\d+) contentions=(\d+) at=(\d+)$")]
     private static partial Regex TickLine();
 
     private sealed record Tick(DateTimeOffset At, long Iterations, long Bytes, long RetainedBytes, long LargeRetainedBytes)
@@ -182,5 +187,6 @@ public sealed partial class TargetProcess : IDisposable
         public long Storm { get; init; }
         public long LockWaits { get; init; }
         public long LockWaitNs { get; init; }
+        public long Contentions { get; init; }
     }
 }

@@ -18,8 +18,9 @@ using Flamewatch.TestKit.TargetApp;
 // Prints "ready pid=<pid>" once every scenario thread runs, then once per second
 // "tick iterations=<hot-loop iterations in that second> retained=<bytes> transient=<bytes> large=<bytes>" (cumulative
 // bytes allocated by the retaining, transient and large retaining sites), followed by
-// " exceptions=<often>/<sometimes>/<format>/<storm> lockwaits=<n> lockwaitns=<ns>" (cumulative throws per site,
-// waits of the shared lock longer than 10 µs and the time spent entering it) and " at=<unix ms>" (when they were read).
+// " exceptions=<often>/<sometimes>/<format>/<storm> lockwaits=<n> lockwaitns=<ns> contentions=<n>" (cumulative throws per
+// site, waits of the shared lock longer than 10 µs, the time spent entering it, and the runtime's count of contended
+// lock entries, Monitor.LockContentionCount) and " at=<unix ms>" (when they were read).
 var scenarios = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 var seconds = 0;
 for (var i = 0; i < args.Length; i++)
@@ -125,7 +126,7 @@ for (var tick = 1; seconds <= 0 || tick <= seconds; tick++)
     var iterations = Interlocked.Read(ref workloads.Iterations);
     Console.WriteLine($"tick iterations={iterations - lastIterations} retained={Interlocked.Read(ref workloads.RetainedBytes)} transient={Interlocked.Read(ref workloads.TransientBytes)} large={Interlocked.Read(ref workloads.LargeRetainedBytes)}"
         + $" exceptions={Interlocked.Read(ref workloads.ThrownOften)}/{Interlocked.Read(ref workloads.ThrownSometimes)}/{Interlocked.Read(ref workloads.ThrownFormat)}/{Interlocked.Read(ref workloads.ThrownStorm)}"
-        + $" lockwaits={Interlocked.Read(ref workloads.LockWaits)} lockwaitns={Interlocked.Read(ref workloads.LockWaitNanoseconds)} at={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+        + $" lockwaits={Interlocked.Read(ref workloads.LockWaits)} lockwaitns={Interlocked.Read(ref workloads.LockWaitNanoseconds)} contentions={Monitor.LockContentionCount} at={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
     Console.Out.Flush();
     lastIterations = iterations;
 }
