@@ -111,9 +111,14 @@ static async Task<double> FailedAsync(HttpClient client, CancellationToken token
 static ChildProcess StartCollector(string? native, string agent, string kubeconfig, int port)
 {
     string[] arguments = ["run", "--agent", agent, "--node-name", NodeName, "--kubeconfig", kubeconfig, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1"];
-    var environment = new Dictionary<string, string>(Environment.GetEnvironmentVariable("BENCH_COLLECTOR_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries)
-        .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]) ?? [])
-    { ["Logging__LogLevel__Default"] = "Warning" };
+    // The published binary runs with the environment its image sets (runtime settings among them); BENCH_COLLECTOR_ENV adds to it.
+    var environment = new Dictionary<string, string>(native is null ? [] : NativeCollector.ImageEnvironment);
+    foreach (var pair in Environment.GetEnvironmentVariable("BENCH_COLLECTOR_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries) ?? [])
+    {
+        var (key, value) = pair.Split('=', 2) is [var k, var v] ? (k, v) : throw new InvalidOperationException($"BENCH_COLLECTOR_ENV: '{pair}' is not KEY=VALUE");
+        environment[key] = value;
+    }
+    environment["Logging__LogLevel__Default"] = "Warning";
     return native is null
         ? ChildProcess.Start("flamewatch-collector.dll", arguments, environment)
         : ChildProcess.StartProgram(native, arguments, environment);

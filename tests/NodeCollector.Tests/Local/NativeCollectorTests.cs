@@ -87,7 +87,7 @@ public sealed class NativeCollectorTests : IDisposable
         [
             "run", "--agent", agent.Url, "--node-name", "native-node", "--kubeconfig", api.KubeconfigPath,
             "--port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1", "--rescan-interval", "1s",
-        ]);
+        ], NativeCollector.ImageEnvironment);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         while (await TryGetAsync(http, "readyz", token) != "ok\n")
         {

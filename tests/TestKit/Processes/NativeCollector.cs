@@ -14,6 +14,26 @@ public static class NativeCollector
     private static readonly SemaphoreSlim s_gate = new(1, 1);
     private static string? s_published;
 
+    /// <summary>
+    /// The environment the collector's image sets (the <c>ENV KEY=VALUE</c> lines of <c>src/NodeCollector/Dockerfile</c>,
+    /// runtime settings among them): runs of the published binary use it, as the image does.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ImageEnvironment { get; } = ReadImageEnvironment();
+
+    private static Dictionary<string, string> ReadImageEnvironment()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(RepositoryFiles.PathOf(Path.Combine("src", "NodeCollector", "Dockerfile"))))
+        {
+            if (line.StartsWith("ENV ", StringComparison.Ordinal) && line[4..].Trim().Split('=', 2) is [var key, var value])
+            {
+                environment[key] = value;
+            }
+        }
+
+        return environment;
+    }
+
     /// <summary>The published <c>flamewatch-collector</c> executable (publishing it first if the sources changed).</summary>
     public static async Task<string> ExecutableAsync()
     {
