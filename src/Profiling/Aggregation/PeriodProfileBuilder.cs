@@ -70,12 +70,8 @@ internal static class PeriodProfileBuilder
             // Rounded down: the sum stays within the GC heap it was bounded by.
             sampleValues[SampleTypes.InuseSpace] = (long)Math.Floor(values.InuseBytes);
             // Upscaled counts are fractional: the rounding error is carried to the next sample, so the total stays exact.
-            exceptionCarry += values.ExceptionCount;
-            sampleValues[SampleTypes.Exceptions] = (long)Math.Round(exceptionCarry);
-            exceptionCarry -= sampleValues[SampleTypes.Exceptions];
-            waitCarry += values.LockCount;
-            sampleValues[SampleTypes.LockCount] = (long)Math.Round(waitCarry);
-            waitCarry -= sampleValues[SampleTypes.LockCount];
+            sampleValues[SampleTypes.Exceptions] = RoundCarrying(values.ExceptionCount, ref exceptionCarry);
+            sampleValues[SampleTypes.LockCount] = RoundCarrying(values.LockCount, ref waitCarry);
             sampleValues[SampleTypes.LockTime] = (long)Math.Round(values.LockNs);
             Mask(sampleValues, types);
             for (var i = 0; i < carried.Length; i++)
@@ -146,6 +142,15 @@ internal static class PeriodProfileBuilder
             return threadCpuMs * (managedMs / threadManagedMs);
         }
         return managedMs + ((threadCpuMs - threadManagedMs) * (otherMs / threadOtherMs));
+    }
+
+    /// <summary>Rounds <paramref name="value"/> plus the rounding error carried so far, and carries this rounding's error on.</summary>
+    private static long RoundCarrying(double value, ref double carry)
+    {
+        carry += value;
+        var rounded = (long)Math.Round(carry);
+        carry -= rounded;
+        return rounded;
     }
 
     private static void Mask(Span<long> values, ProfileTypes types)
